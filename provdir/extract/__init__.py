@@ -1,0 +1,120 @@
+"""Extraction: pure functions from a page (HTML + URL) to facts with evidence.
+
+:func:`extract_page` is the one entry point spiders call; it parses the page once
+(:mod:`provdir.extract.page`) and runs every extractor over the same labelled text blocks.
+No network, no Scrapy: the same function re-reads saved pages in tests and benchmarks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from urllib.parse import urlsplit
+
+from provdir.extract import claims
+from provdir.extract.addresses import extract_addresses
+from provdir.extract.credentials import extract_accreditations, extract_licenses
+from provdir.extract.page import Page, parse_page
+from provdir.extract.phones import extract_phones
+from provdir.extract.services import extract_services, implied, page_program_values
+from provdir.extract.structured import facts_from_structured, is_blog, structured_items
+from provdir.items import Fact, PageObservation
+
+__all__ = ["extract_page", "page_kind", "parse_page"]
+
+_KIND_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("contact", re.compile(r"contact|get-in-touch|reach-us", re.I)),
+    ("locations", re.compile(r"location|directions|find-us|our-centers|offices|facilities", re.I)),
+    ("admissions", re.compile(r"admission|intake|get-started|insurance|payment|verify", re.I)),
+    ("about", re.compile(r"about|who-we-are|accreditation|credential|licens|mission|history|carf", re.I)),
+    ("program", re.compile(r"program|service|treatment|level|care|detox|residential|outpatient|iop|php|"
+                           r"housing|sober|recovery|therapy|mat\b|medication", re.I)),
+]  # fmt: skip
+_TITLE_SEP = re.compile(r"\s+[|\u2013\u2014:\u00bb>-]\s+|\s*\|\s*")
+
+
+def page_kind(url: str, blog: bool) -> str:
+    path = urlsplit(url).path.strip("/")
+    if blog:
+        return "blog"
+    if not path or path.lower() in ("index.html", "index.php", "home"):
+        return "home"
+    for kind, pattern in _KIND_PATTERNS:
+        if pattern.search(path):
+            return kind
+    return "other"
+
+
+def org_name_candidates(page: Page, structured_names: list[Fact]) -> list[Fact]:
+    """Names the page gives its organization: og:site_name, title segments, logo alt text."""
+    out = list(structured_names)
+    site_name = page.meta.get("og:site_name", "").strip()
+    if site_name:
+        out.append(Fact(value=site_name, snippet=f"og:site_name: {site_name}", region="header", basis="meta"))
+    for seg in _TITLE_SEP.split(page.title):
+        seg = seg.strip()
+        if 2 <= len(seg) <= 80:
+            out.append(Fact(value=seg, snippet=f"title: {page.title}", region="header", basis="title"))
+    for img in page.images:
+        if img.region == "header" and "logo" in f"{img.src} {img.alt}".lower() and img.alt:
+            name = re.sub(r"\blogo\b", "", img.alt, flags=re.I).strip(" -|")
+            if name:
+                out.append(Fact(value=name, snippet=f"logo: {img.alt}", region="header", basis="logo"))
+    return out
+
+
+def org_terms(names: list[str]) -> tuple[str, ...]:
+    """Lower-cased names (and their first two words) that mean "this organization" in a sentence."""
+    terms: set[str] = set()
+    for name in names:
+        low = name.lower().strip()
+        if not low or len(low) < 4:
+            continue
+        terms.add(low)
+        words = [w for w in re.split(r"\W+", low) if w]
+        if words and words[0] == "the":
+            words = words[1:]
+        if len(words) >= 2:
+            terms.add(" ".join(words[:2]))
+    return tuple(sorted(terms))
+
+
+def extract_page(
+    html: str,
+    url: str,
+    *,
+    site: str = "",
+    seed_url: str = "",
+    seed_name: str = "",
+    known_org_names: tuple[str, ...] = (),
+) -> PageObservation:
+    """Read every fact one page offers. ``known_org_names`` come from the seed or earlier pages."""
+    page = parse_page(html, url)
+    items = structured_items(html, url) if "itemtype" in html or "ld+json" in html else []
+    blog = claims.is_blog_url(url) or is_blog(items) or page.meta.get("og:type", "").lower() == "article"
+    names, structured_phones, structured_addresses = facts_from_structured(items)
+    org_names = org_name_candidates(page, names)
+    terms = org_terms([seed_name, *known_org_names, *(f.value for f in org_names if f.basis != "title")])
+
+    services, rejected = extract_services(
+        page, blog=blog, org_terms=terms, program_values=set() if blog else page_program_values(page)
+    )
+    services += implied(services)
+    accreditations, rejected_acc = extract_accreditations(page, blog=blog)
+    return PageObservation(
+        source="site",
+        site=site,
+        seed_url=seed_url,
+        url=url,
+        page_kind=page_kind(url, blog),
+        title=page.title,
+        seed_name=seed_name,
+        org_names=org_names,
+        phones=[*structured_phones, *extract_phones(page, blog=blog)],
+        addresses=[*structured_addresses, *extract_addresses(page, blog=blog)],
+        accreditations=accreditations,
+        licenses=extract_licenses(page, blog=blog),
+        services=services,
+        rejected=rejected + rejected_acc,
+        content_hash=hashlib.sha1(" ".join(b.text for b in page.blocks).encode()).hexdigest(),
+    )

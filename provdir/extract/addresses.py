@@ -1,0 +1,117 @@
+"""Street addresses in visible text: contact blocks, footers, location lists, paragraphs.
+
+``usaddress`` parses an address but does not find one in running text, so the search is
+anchored on what every US address ends with: a state and a ZIP code ("St. Charles, MO 63303").
+From each anchor we look back, within the same block, for where the street starts (a house
+number or a PO box), and keep the first candidate that parses as a complete address. The line
+just above the street, or the heading over the block, is taken as the location's name.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from provdir.extract.page import Block, Page
+from provdir.items import AddressFact
+from provdir.normalize.address import parse_address, state_names
+
+LOOKBACK = 140
+_STREET_START = re.compile(
+    r"(?:(?<=^)|(?<=[\s,:;(|>\u2022]))(?:(?<!suite )(?<!ste )(?<!ste\. )(?<!unit )(?<!# )"
+    r"\d{1,6}[A-Za-z]?(?:-\d{1,4})?\s+(?=[A-Za-z0-9])|p\.?\s*o\.?\s*box\b)",
+    re.I,
+)
+_GENERIC_LABELS = re.compile(
+    r"^(?:our )?(?:address|addresses|location|locations|office|offices|headquarters|visit us|"
+    r"find us|contact(?: us| info(?:rmation)?)?|get in touch|directions|mailing address|"
+    r"physical address|main office|call us|phone|hours|where we are)\s*:?$",
+    re.I,
+)
+_MAILING = re.compile(r"mailing|mail to|send (?:mail|correspondence)|remit|p\.?\s*o\.?\s*box", re.I)
+
+
+@cache
+def _anchor() -> re.Pattern[str]:
+    states = "|".join(re.escape(s) for s in state_names())
+    return re.compile(rf"(?<![\w])(?P<state>{states})\.?,?\s+(?P<zip>\d{{5}}(?:-\d{{4}})?)(?!\d)", re.I)
+
+
+def extract_addresses(page: Page, *, blog: bool) -> list[AddressFact]:
+    facts: list[AddressFact] = []
+    blocks = page.blocks
+    for i, block in enumerate(blocks):
+        if blog and block.region == "main":
+            continue
+        text = block.text
+        if not any(ch.isdigit() for ch in text):
+            continue
+        prev_end = 0
+        for anchor in _anchor().finditer(text):
+            found = _address_before(text, prev_end, anchor)
+            if found is None:
+                continue
+            start, parsed = found
+            prev_end = anchor.end()
+            raw = " ".join(text[start : anchor.end()].replace("\n", ", ").split()).replace(",,", ",")
+            before = text[:start]
+            label = _label(before, blocks, i)
+            mailing = parsed.po_box or bool(_MAILING.search(before[-60:]))
+            facts.append(
+                AddressFact(
+                    raw=raw,
+                    street=parsed.full_street,
+                    city=parsed.city,
+                    state=parsed.state,
+                    postal_code=parsed.postal_code,
+                    kind="mailing" if mailing else "physical",
+                    label=label,
+                    snippet=_snippet(text, start, anchor.end()),
+                    region=block.region,
+                    source="text",
+                )
+            )
+    return facts
+
+
+def _address_before(text: str, floor: int, anchor: re.Match[str]):
+    lo = max(floor, anchor.start() - LOOKBACK)
+    window = text[lo : anchor.start()]
+    for cand in _STREET_START.finditer(window):
+        start = lo + cand.start()
+        parsed = parse_address(text[start : anchor.end()])
+        if parsed is not None:
+            return start, parsed
+    return None
+
+
+def _label(before: str, blocks: list[Block], i: int) -> str:
+    """A location name: the line right above the street, else the nearest heading above."""
+    lines = [ln.strip(" :-|\u2022") for ln in before.split("\n")]
+    lines = [ln for ln in lines if ln]
+    if lines:
+        candidate = lines[-1]
+        if _name_like(candidate):
+            return candidate
+    for j in range(i - 1, max(i - 4, -1), -1):
+        prev = blocks[j]
+        if prev.region != blocks[i].region:
+            break
+        if prev.heading and _name_like(prev.flat):
+            return prev.flat
+    return ""
+
+
+def _name_like(text: str) -> bool:
+    words = text.split()
+    if not 1 <= len(words) <= 9 or _GENERIC_LABELS.match(text):
+        return False
+    if sum(ch.isdigit() for ch in text) > 2 or "@" in text or text.endswith("."):
+        return False
+    return sum(ch.isalpha() for ch in text) >= 3
+
+
+def _snippet(text: str, start: int, end: int) -> str:
+    lo = text.rfind("\n", 0, max(start - 1, 0))
+    lo = 0 if lo == -1 else lo + 1
+    return " ".join(text[lo : end + 40].split())[:200]

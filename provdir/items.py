@@ -1,0 +1,126 @@
+"""The item schema: what a spider observes on one page, with evidence for every fact.
+
+A crawl never writes the published directory; it writes *page observations* (one per page),
+and the build step turns the observations of a run into facility locations. Every fact keeps
+the text it was read from (``snippet``), the page region it came from, and which extractor
+found it, so any published value can be traced back to a page.
+
+Fields are declared in the order the JSON Lines output shows them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+
+@attrs.define
+class Fact:
+    """A vocabulary value (service, accreditation) claimed by the page."""
+
+    value: str
+    """Controlled-vocabulary value, e.g. ``detox`` or ``CARF``."""
+    snippet: str
+    """The page text the value was read from (collapsed whitespace, at most ~200 chars)."""
+    region: str = "main"
+    """Page region: ``nav``, ``header``, ``footer``, ``sidebar``, ``main``, ``structured``."""
+    basis: str = ""
+    """Why this counts as a claim: ``menu``, ``heading``, ``label``, ``statement``, ``logo``,
+    ``structured``, ``implied``."""
+
+
+@attrs.define
+class PhoneFact:
+    """A telephone number shown on the page."""
+
+    raw: str
+    """The number as it appears on the page (or the ``tel:`` href)."""
+    e164: str = ""
+    """Normalized E.164 form, filled by the extractor and checked by the phone pipeline."""
+    extension: str = ""
+    role: str = "main"
+    """``main``, ``admissions``, ``toll_free``, ``fax``, ``crisis``, ``text`` (SMS line)."""
+    snippet: str = ""
+    region: str = "main"
+    source: str = "text"
+    """``text`` (visible), ``tel_href`` (link target only) or ``structured`` (schema.org)."""
+
+
+@attrs.define
+class AddressFact:
+    """A postal address shown on the page, raw text beside its parsed parts."""
+
+    raw: str
+    street: str = ""
+    city: str = ""
+    state: str = ""
+    postal_code: str = ""
+    kind: str = "physical"
+    """``physical`` (a place clients go) or ``mailing`` (PO box)."""
+    label: str = ""
+    """Name shown next to the address (a location or program name), if any."""
+    phones: list[str] = attrs.Factory(list)
+    """E.164 numbers shown in the same block as the address (the location's own phones)."""
+    snippet: str = ""
+    region: str = "main"
+    source: str = "text"
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+@attrs.define
+class LicenseFact:
+    """A state license or certification of the facility (not a staff credential)."""
+
+    agency: str
+    state: str = ""
+    number: str = ""
+    snippet: str = ""
+    region: str = "main"
+
+
+@attrs.define
+class PageObservation:
+    """Everything one page says about the organization that runs the site."""
+
+    source: str
+    """``site`` for provider websites."""
+    site: str
+    """The site's scope key: host[:port] of its seed URL."""
+    seed_url: str
+    url: str
+    status: int = 200
+    fetched_at: str = ""
+    page_kind: str = "other"
+    """``home``, ``contact``, ``locations``, ``program``, ``about``, ``blog``, ``other``."""
+    title: str = ""
+    seed_name: str = ""
+    """Organization name given in the seeds file, if any."""
+    org_names: list[Fact] = attrs.Factory(list)
+    """Candidate organization names (schema.org, og:site_name, title segments)."""
+    phones: list[PhoneFact] = attrs.Factory(list)
+    addresses: list[AddressFact] = attrs.Factory(list)
+    accreditations: list[Fact] = attrs.Factory(list)
+    licenses: list[LicenseFact] = attrs.Factory(list)
+    services: list[Fact] = attrs.Factory(list)
+    rejected: list[dict[str, str]] = attrs.Factory(list)
+    """Mentions that looked like claims but were not taken (value, reason, snippet), kept so a
+    reviewer can see what the extractor decided not to publish."""
+    content_hash: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return attrs.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PageObservation:
+        """Rebuild an observation from its JSON form (as written to observations.jsonl)."""
+        data = dict(data)
+        data["org_names"] = [Fact(**f) for f in data.get("org_names", [])]
+        data["phones"] = [PhoneFact(**f) for f in data.get("phones", [])]
+        data["addresses"] = [AddressFact(**f) for f in data.get("addresses", [])]
+        data["accreditations"] = [Fact(**f) for f in data.get("accreditations", [])]
+        data["licenses"] = [LicenseFact(**f) for f in data.get("licenses", [])]
+        data["services"] = [Fact(**f) for f in data.get("services", [])]
+        known = {a.name for a in attrs.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
