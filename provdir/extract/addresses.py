@@ -13,6 +13,7 @@ import re
 from functools import cache
 
 from provdir.extract.page import Block, Page
+from provdir.extract.phones import contact_numbers_in
 from provdir.items import AddressFact
 from provdir.normalize.address import parse_address, state_names
 
@@ -53,6 +54,8 @@ def extract_addresses(page: Page, *, blog: bool) -> list[AddressFact]:
                 continue
             start, parsed = found
             prev_end = anchor.end()
+            next_anchor = _anchor().search(text, anchor.end())
+            tail = text[anchor.end() : next_anchor.start() if next_anchor else len(text)]
             raw = " ".join(text[start : anchor.end()].replace("\n", ", ").split()).replace(",,", ",")
             before = text[:start]
             label = _label(before, blocks, i)
@@ -66,12 +69,27 @@ def extract_addresses(page: Page, *, blog: bool) -> list[AddressFact]:
                     postal_code=parsed.postal_code,
                     kind="mailing" if mailing else "physical",
                     label=label,
+                    phones=contact_numbers_in(tail) or _phones_after(blocks, i, next_anchor is None),
                     snippet=_snippet(text, start, anchor.end()),
                     region=block.region,
                     source="text",
                 )
             )
     return facts
+
+
+def _phones_after(blocks: list[Block], i: int, last_in_block: bool) -> list[str]:
+    """Phones in the one or two blocks right after an address block, up to the next heading
+    or address: a location card often puts its phone in the next paragraph."""
+    if not last_in_block:
+        return []
+    for block in blocks[i + 1 : i + 3]:
+        if block.region != blocks[i].region or block.heading or _anchor().search(block.text):
+            break
+        numbers = contact_numbers_in(block.text)
+        if numbers:
+            return numbers
+    return []
 
 
 def _address_before(text: str, floor: int, anchor: re.Match[str]):

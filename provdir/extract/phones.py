@@ -65,6 +65,18 @@ def _label_before(text: str, start: int) -> str:
     return text[max(line_start, start - _CONTEXT_CHARS) : start]
 
 
+def contact_numbers_in(text: str) -> list[str]:
+    """E.164 contact numbers in a piece of text (faxes, crisis and national lines left out)."""
+    out: list[str] = []
+    non_facility = vocabulary.non_facility_numbers()
+    for match in phonenumbers.PhoneNumberMatcher(text, REGION, leniency=phonenumbers.Leniency.VALID):
+        number = e164(match.number)
+        role = role_from_context(_label_before(text, match.start), text[match.end : match.end + 12], match.number)
+        if role in CONTACT_ROLES and number not in non_facility and number not in out:
+            out.append(number)
+    return out
+
+
 def extract_phones(page: Page, *, blog: bool) -> list[PhoneFact]:
     facts: list[PhoneFact] = []
     non_facility = vocabulary.non_facility_numbers()

@@ -1,0 +1,1 @@
+"""Item pipelines, one concern per module; order and counts are documented in README.md."""

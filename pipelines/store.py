@@ -1,0 +1,38 @@
+"""900 WriteObservations: append each observation to the run's ``observations.jsonl``.
+
+The run directory is opened by :class:`provdir.extensions.RunRecorder`; this pipeline only
+writes. Counted as ``observations/written``.
+"""
+
+from __future__ import annotations
+
+import json
+
+from scrapy import Spider
+
+from pipelines.base import Pipeline
+from provdir.items import PageObservation
+from provdir.runs import OBSERVATIONS
+
+
+class WriteObservations(Pipeline):
+    def __init__(self, crawler) -> None:
+        super().__init__(crawler)
+        self.fh = None
+
+    def process_item(self, item: PageObservation, spider: Spider | None = None) -> PageObservation:
+        if self.fh is None:
+            # Opened on the first item: pipelines open before the spider_opened signal on
+            # which RunRecorder creates the run directory.
+            run = getattr(self.crawler, "provdir_run", None)
+            if run is None:
+                raise RuntimeError("the RunRecorder extension is not enabled: there is no run directory")
+            self.fh = (run.dir / OBSERVATIONS).open("a", encoding="utf-8")
+        self.fh.write(json.dumps(item.to_dict(), ensure_ascii=False) + "\n")
+        self.fh.flush()
+        self.count("observations/written")
+        return item
+
+    def close_spider(self, spider: Spider | None = None) -> None:
+        if self.fh is not None:
+            self.fh.close()

@@ -1,0 +1,201 @@
+"""Command line: ``provdir crawl | demo | build``.
+
+Exit codes (for schedulers): 0 published and every site answered; 3 published, but some sites
+failed (see the run manifest); 1 nothing published (the crawl failed or found nothing);
+2 bad input (seeds file, arguments) — nothing was crawled.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from provdir import __version__, netguard
+from provdir.runs import Run, new_run_id, runs_dir
+from provdir.seeds import Seed, SeedsError, load_seeds
+
+EXIT_OK, EXIT_NOT_PUBLISHED, EXIT_BAD_INPUT, EXIT_WARNINGS = 0, 1, 2, 3
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    return int(args.func(args))
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="provdir", description="Crawl treatment-center websites into a facility directory.")
+    p.add_argument("--version", action="version", version=f"provdir {__version__}")
+    sub = p.add_subparsers(dest="command")
+
+    crawl = sub.add_parser("crawl", help="crawl the websites in SEEDS and publish the directory")
+    crawl.add_argument("seeds", help="text file of URLs (one per line, # comments) or CSV with a url column")
+    _crawl_options(crawl)
+    crawl.set_defaults(func=cmd_crawl)
+
+    demo = sub.add_parser("demo", help="serve the bundled sample web on loopback, crawl it, publish")
+    demo.add_argument("--out", default="output", help="output directory (default: output/)")
+    demo.add_argument("--port", type=int, default=8061, help="port for the sample sites (default 8061)")
+    demo.add_argument("--log-level", default="WARNING")
+    demo.set_defaults(func=cmd_demo)
+
+    build = sub.add_parser("build", help="re-publish from stored runs without crawling")
+    build.add_argument("--out", default="output")
+    build.set_defaults(func=cmd_build)
+    return p
+
+
+def _crawl_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", default="output", help="output directory (default: output/)")
+    p.add_argument("--allow-private-networks", action="store_true",
+                   help="allow loopback/private addresses (the demo and tests serve sites on 127.0.0.x)")  # fmt: skip
+    p.add_argument("--max-pages-per-site", type=_positive_int, default=None, help="page cap per site (default 40)")
+    p.add_argument("--log-level", default="WARNING", help="Scrapy log level (default WARNING)")
+    p.add_argument("--setting", "-s", action="append", default=[], metavar="NAME=VALUE",
+                   help="override a Scrapy setting (repeatable)")  # fmt: skip
+
+
+def _positive_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return n
+
+
+# -- crawl ---------------------------------------------------------------------------------
+def cmd_crawl(args: argparse.Namespace) -> int:
+    try:
+        seeds = load_seeds(args.seeds)
+    except SeedsError as exc:
+        print(f"provdir: bad seeds file: {exc}", file=sys.stderr)
+        print("provdir: nothing was crawled and nothing was published.", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if not args.allow_private_networks:
+        refused = [(s, netguard.refusal(urlsplit(s.url).hostname or "")) for s in seeds]
+        refused = [(s, why) for s, why in refused if why]
+        if refused:
+            for s, why in refused[:10]:
+                print(f"provdir: {args.seeds}:{s.line}: {s.url}: {why}", file=sys.stderr)
+            print("provdir: private-network seeds are refused; pass --allow-private-networks to crawl them. "
+                  "Nothing was crawled.", file=sys.stderr)  # fmt: skip
+            return EXIT_BAD_INPUT
+    try:
+        overrides = dict(_parse_setting(s) for s in args.setting)
+    except ValueError as exc:
+        print(f"provdir: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return run_crawl(seeds_file=args.seeds, seeds=seeds, out=Path(args.out), allow_private=args.allow_private_networks,
+                     max_pages=args.max_pages_per_site, log_level=args.log_level, overrides=overrides)  # fmt: skip
+
+
+def _parse_setting(text: str) -> tuple[str, str]:
+    if "=" not in text:
+        raise ValueError(f"--setting needs NAME=VALUE, got {text!r}")
+    name, value = text.split("=", 1)
+    return name.strip(), value
+
+
+def run_crawl(*, seeds_file: str, seeds: list[Seed], out: Path, allow_private: bool, max_pages: int | None,
+              log_level: str, overrides: dict[str, Any] | None = None) -> int:  # fmt: skip
+    """Run provider_sites in this process, then print the run's summary. Returns an exit code."""
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "provdir.settings")
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.utils.project import get_project_settings
+
+    settings = get_project_settings()
+    run_id = new_run_id("site")
+    settings.setdict({
+        "PROVDIR_OUTPUT_DIR": str(out), "PROVDIR_RUN_ID": run_id,
+        "PROVDIR_ALLOW_PRIVATE_NETWORKS": allow_private, "LOG_LEVEL": log_level,
+        **({"PROVDIR_MAX_PAGES_PER_SITE": max_pages} if max_pages else {}),
+        **(overrides or {}),
+    }, priority="cmdline")  # fmt: skip
+    out.mkdir(parents=True, exist_ok=True)
+    print(f"provdir: crawling {len(seeds)} site(s) from {seeds_file} (run {run_id})", file=sys.stderr)
+    process = CrawlerProcess(settings, install_root_handler=True)
+    process.crawl("provider_sites", seeds=seeds_file)
+    process.start()
+    return report_run(Run(run_id, runs_dir(out) / run_id), out)
+
+
+def report_run(run: Run, out: Path) -> int:
+    manifest = run.manifest()
+    if not manifest:
+        print(f"provdir: run {run.run_id} left no manifest; nothing was published.", file=sys.stderr)
+        return EXIT_NOT_PUBLISHED
+    sites = manifest.get("sites", {})
+    failed = {k: v for k, v in sites.items() if v.get("status") != "ok"}
+    print(f"\nRun {run.run_id}: {manifest.get('status')} ({manifest.get('finish_reason')}); "
+          f"{manifest['counts']['pages_fetched']} pages fetched, {len(sites) - len(failed)}/{len(sites)} sites answered")  # fmt: skip
+    for site, info in sorted(failed.items()):
+        why = info["errors"][0] if info.get("errors") else "no page could be read"
+        print(f"  FAILED {site}: {why}")
+    published = manifest.get("published")
+    if not published:
+        print(f"Nothing published; the last good directory (if any) is unchanged: {out / 'latest'}")
+        return EXIT_NOT_PUBLISHED
+    print_summary(published, out)
+    return EXIT_WARNINGS if failed else EXIT_OK
+
+
+def print_summary(published: dict[str, Any], out: Path) -> None:
+    print(f"\nPublished {published['facilities']} facility locations (build {published['build_id']})")
+    print("Locations per state: " + ", ".join(f"{k} {v}" for k, v in published["by_state"].items()))
+    total = max(published["facilities"], 1)
+    filled = published["fields_filled"]
+    shown = ["name", "street", "city", "state", "postal_code", "phone", "website", "accreditations", "licenses", "services"]
+    print("Fields filled: " + ", ".join(f"{k} {filled.get(k, 0)}/{total}" for k in shown))
+    latest = out / "latest"
+    print(f"Files: {latest}/facilities.csv, facilities.parquet, evidence.csv/.parquet, data_dictionary.csv")
+
+
+# -- demo ----------------------------------------------------------------------------------
+def cmd_demo(args: argparse.Namespace) -> int:
+    from provdir.sampleweb.server import bundled_sites_dir, serve_sites, site_roots
+
+    out = Path(args.out)
+    roots = site_roots(bundled_sites_dir())
+    with serve_sites(roots, port=args.port) as urls:
+        print(f"provdir demo: serving {len(urls)} sample sites on loopback:", file=sys.stderr)
+        for name, url in urls.items():
+            print(f"  {url}  {name}", file=sys.stderr)
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", suffix=".txt", prefix="demo-seeds-", dir=out, delete=False) as fh:
+            fh.write("# provdir demo: the bundled sample web\n" + "".join(f"{u}\n" for u in urls.values()))
+            seeds_file = fh.name
+        try:
+            seeds = load_seeds(seeds_file)
+            return run_crawl(seeds_file=seeds_file, seeds=seeds, out=out, allow_private=True, max_pages=None,
+                             log_level=args.log_level)  # fmt: skip
+        finally:
+            Path(seeds_file).unlink(missing_ok=True)
+
+
+# -- build ---------------------------------------------------------------------------------
+def cmd_build(args: argparse.Namespace) -> int:
+    from provdir.build import NothingToPublish, publish
+
+    out = Path(args.out)
+    try:
+        result = publish(out)
+    except NothingToPublish as exc:
+        print(f"provdir: {exc}", file=sys.stderr)
+        return EXIT_NOT_PUBLISHED
+    print_summary(json.loads(json.dumps(result.summary(), default=str)), out)
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""Where to look on a site: which links to follow and in what order (pure functions).
+
+Facts about a treatment center sit on a handful of pages (contact, locations, about, programs,
+admissions, insurance, accreditation). With a per-site page cap, those pages are fetched first;
+assets, feeds, blog archives, calendars and query-string permutations are never fetched.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from w3lib.url import canonicalize_url
+
+SKIP_EXTENSIONS = frozenset(
+    "jpg jpeg png gif webp svg ico bmp tif tiff pdf doc docx xls xlsx ppt pptx zip gz tgz rar 7z "
+    "mp3 mp4 m4a mov avi wmv webm ogg wav css js json xml rss atom woff woff2 ttf eot otf exe dmg "
+    "apk iso csv txt ics".split()
+)
+_SKIP_PATH = re.compile(
+    r"/(?:wp-admin|wp-login|wp-json|xmlrpc|feed|rss|cart|checkout|my-account|login|logout|"
+    r"register|signin|sign-in|search|cdn-cgi|calendar|events?/\d{4}|tag|tags|category|author|"
+    r"page/\d+|comments?|trackback|print|share|wp-content|wp-includes)(?:/|$)",
+    re.I,
+)
+_SKIP_QUERY_KEYS = frozenset(
+    "replytocom share print format output s q search date month year ical outlook-ical "
+    "eventdisplay tribe-bar-date sessionid sid phpsessid jsessionid fbclid gclid utm_source "
+    "utm_medium utm_campaign utm_term utm_content".split()
+)
+_HIGH = re.compile(
+    r"contact|location|address|direction|find-us|about|who-we-are|admission|intake|insurance|"
+    r"payment|accredit|licens|credential|carf|program|service|treatment|level|care|detox|"
+    r"residential|inpatient|outpatient|iop|php|partial|intensive|sober|housing|recovery|mat\b|"
+    r"medication|therapy|our-team|faq|family|adolescent|teen|veteran|women|men|facility|campus",
+    re.I,
+)
+_BLOG = re.compile(r"/(?:blog|news|articles?|posts?|stories|press|\d{4}/\d{2})(?:/|$)", re.I)
+
+PRIORITY_HIGH = 20
+PRIORITY_NORMAL = 10
+PRIORITY_BLOG = 0
+MAX_QUERY_PARAMS = 2
+
+
+def canonical(url: str) -> str:
+    """Canonical form used for de-duplication: sorted query, no fragment, no tracking keys."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() not in _SKIP_QUERY_KEYS]
+    cleaned = urlunsplit((parts.scheme, parts.netloc, parts.path or "/", urlencode(query), ""))
+    return canonicalize_url(cleaned)
+
+
+def link_priority(url: str, anchor_text: str = "") -> int | None:
+    """Priority of a same-site link, or None when it must not be fetched."""
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    ext = path.rsplit(".", 1)[-1].lower() if "." in path.rsplit("/", 1)[-1] else ""
+    if ext in SKIP_EXTENSIONS:
+        return None
+    if _SKIP_PATH.search(path) or path.count("/") > 8:
+        return None
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if any(k.lower() in _SKIP_QUERY_KEYS for k, _ in query) or len(query) > MAX_QUERY_PARAMS:
+        return None
+    if _BLOG.search(path):
+        return PRIORITY_BLOG
+    if _HIGH.search(path) or _HIGH.search(anchor_text):
+        return PRIORITY_HIGH
+    return PRIORITY_NORMAL
+
+
+def is_html_response(content_type: str, body_start: bytes) -> bool:
+    """True for HTML; rejects binaries (PDFs, images) even when served as text/html."""
+    ct = content_type.lower()
+    if ct and not any(t in ct for t in ("html", "xhtml", "text/plain")):
+        return False
+    head = body_start[:1024].lstrip()
+    if head.startswith((b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8", b"PK\x03\x04", b"\x1f\x8b")):
+        return False
+    return b"\x00" not in head[:512]

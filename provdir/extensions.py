@@ -1,0 +1,98 @@
+"""RunRecorder: opens the run directory, writes stats and the manifest, then publishes.
+
+The manifest is written twice: at start (status ``running``, so a killed crawl leaves a run
+that is visibly unfinished) and at close, with the finish reason, per-site results and counts.
+Only a run that finished cleanly with at least one site answering is marked ``ok``; only an
+``ok`` run is published, so a failed crawl never touches ``output/latest/``.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+
+from provdir import __version__
+from provdir.runs import STATS, Run, create_run, write_json_atomic
+
+log = logging.getLogger(__name__)
+
+
+class RunRecorder:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        settings = crawler.settings
+        self.output = Path(settings.get("PROVDIR_OUTPUT_DIR"))
+        self.publish = settings.getbool("PROVDIR_PUBLISH")
+        self.source = "site"
+        self.run: Run | None = None
+        self.run_id = settings.get("PROVDIR_RUN_ID")
+        self.started = ""
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RunRecorder:
+        return cls(crawler)
+
+    def spider_opened(self, spider: Spider) -> None:
+        self.source = getattr(spider, "source", "site")
+        self.run = create_run(self.output, self.source, self.run_id)
+        self.crawler.provdir_run = self.run  # type: ignore[attr-defined]
+        self.started = _now()
+        self.run.write_manifest(self._manifest(spider, status="running", reason=None))
+        log.info("run %s: writing to %s", self.run.run_id, self.run.dir)
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        assert self.run is not None
+        stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
+        write_json_atomic(self.run.dir / STATS, stats)
+        sites = spider.site_reports() if hasattr(spider, "site_reports") else {}
+        answered = any(s.get("status") == "ok" for s in sites.values()) if sites else True
+        status = "ok" if reason == "finished" and answered else "failed"
+        manifest = self._manifest(spider, status=status, reason=reason, sites=sites, stats=stats)
+        self.run.write_manifest(manifest)
+        if status != "ok":
+            log.error("run %s not published: finish reason %r, sites answered: %s", self.run.run_id, reason, answered)
+            return
+        if self.publish:
+            from provdir.build import publish  # imported late: the build is not needed to crawl
+
+            result = publish(self.output)
+            manifest["published"] = result.summary()
+            self.run.write_manifest(manifest)
+
+    def _manifest(self, spider: Spider, *, status: str, reason: str | None, sites: dict | None = None,
+                  stats: dict | None = None) -> dict[str, Any]:  # fmt: skip
+        assert self.run is not None
+        stats = stats or {}
+        seeds = [{"url": s.url, "name": s.name, "line": s.line} for s in getattr(spider, "seeds", [])]
+        return {
+            "run_id": self.run.run_id,
+            "source": self.source,
+            "spider": spider.name,
+            "status": status,
+            "finish_reason": reason,
+            "started": self.started,
+            "finished": _now() if reason else None,
+            "software_version": __version__,
+            "seeds_file": getattr(spider, "seeds_file", None),
+            "seeds": seeds,
+            "sites": sites or {},
+            "counts": {
+                "pages_fetched": stats.get("response_received_count", 0),
+                "observations": stats.get("observations/written", 0),
+                "pages_failed": stats.get("pages/failed", 0),
+                "requests_refused_private_network": stats.get("netguard/refused", 0),
+                "sites": len(sites or {}),
+                "sites_failed": sum(1 for s in (sites or {}).values() if s.get("status") != "ok"),
+            },
+        }
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

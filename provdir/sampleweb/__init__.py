@@ -1,0 +1,1 @@
+"""The bundled sample web: small treatment-center sites for the demo and the tests."""

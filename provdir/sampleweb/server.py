@@ -1,0 +1,108 @@
+"""Serve folders of static sites on loopback, each on its own 127.0.0.x address.
+
+Used by ``provdir demo`` (the bundled sample web), the end-to-end tests and the accuracy
+benchmark. ``/path/`` serves ``path/index.html`` (or ``index.php``), ``.php`` files are HTML,
+and the placeholder ``http://SITE_ROOT`` in robots.txt and sitemaps becomes the site's real
+root URL. Only loopback addresses are ever bound.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import mimetypes
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+PLACEHOLDER = b"http://SITE_ROOT"
+FIRST_HOST = 11  # 127.0.0.11, .12, ...
+
+Behaviour = Callable[[BaseHTTPRequestHandler], bool]
+"""A hook that may answer a request itself (return True), e.g. to fail with 500."""
+
+
+def bundled_sites_dir() -> Path:
+    return Path(str(resources.files("provdir.sampleweb").joinpath("sites")))
+
+
+def _resolve(root: Path, url_path: str) -> Path | None:
+    rel = unquote(urlsplit(url_path).path).lstrip("/")
+    target = (root / rel).resolve()
+    if root.resolve() not in (target, *target.parents):
+        return None  # path traversal
+    if target.is_dir():
+        for index in ("index.html", "index.php", "index.htm"):
+            if (target / index).is_file():
+                return target / index
+        return None
+    return target if target.is_file() else None
+
+
+def make_handler(root: Path, behaviour: Behaviour | None = None) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "provdir-sampleweb/1"
+
+        def do_GET(self) -> None:
+            if behaviour is not None and behaviour(self):
+                return
+            path = _resolve(root, self.path)
+            if path is None:
+                self.send_error(404)
+                return
+            body = path.read_bytes()
+            if path.name in ("robots.txt", "sitemap.xml") or path.suffix == ".xml":
+                host, port = self.server.server_address[:2]
+                body = body.replace(PLACEHOLDER, f"http://{host}:{port}".encode())
+            ctype = "text/html; charset=utf-8" if path.suffix in (".html", ".htm", ".php") else (
+                mimetypes.guess_type(path.name)[0] or "application/octet-stream")
+            self.send_response(200)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+            pass
+
+    return Handler
+
+
+@contextlib.contextmanager
+def serve_sites(
+    roots: dict[str, Path],
+    *,
+    port: int = 0,
+    first_host: int = FIRST_HOST,
+    behaviours: dict[str, Behaviour] | None = None,
+) -> Iterator[dict[str, str]]:
+    """Serve each root on 127.0.0.<first_host + i>; yields {name: root URL}. ``port=0`` picks free ports."""
+    servers: list[ThreadingHTTPServer] = []
+    urls: dict[str, str] = {}
+    try:
+        for i, (name, root) in enumerate(sorted(roots.items())):
+            host = f"127.0.0.{first_host + i}"
+            assert ipaddress.ip_address(host).is_loopback
+            handler = make_handler(root, (behaviours or {}).get(name))
+            try:
+                server = ThreadingHTTPServer((host, port), handler)
+            except OSError:
+                if port == 0:
+                    raise
+                server = ThreadingHTTPServer((host, 0), handler)  # fixed port taken: any free one
+            server.daemon_threads = True
+            servers.append(server)
+            threading.Thread(target=server.serve_forever, name=f"site-{name}", daemon=True).start()
+            urls[name] = f"http://{host}:{server.server_address[1]}/"
+        yield urls
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+
+
+def site_roots(directory: Path) -> dict[str, Path]:
+    return {p.name: p for p in sorted(directory.iterdir()) if p.is_dir()}

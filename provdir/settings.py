@@ -1,0 +1,69 @@
+"""Scrapy settings for provider-directory.
+
+Every setting that differs from Scrapy's default says what the default was and why we changed
+it. Settings named ``PROVDIR_*`` are the project's own.
+"""
+
+from provdir import __version__
+
+BOT_NAME = "provdir"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+# --- The project's own settings -------------------------------------------------------------
+PROVDIR_OUTPUT_DIR = "output"
+PROVDIR_MAX_PAGES_PER_SITE = 40
+PROVDIR_ALLOW_PRIVATE_NETWORKS = False  # loopback/RFC 1918/link-local refused unless allowed
+PROVDIR_PUBLISH = True  # publish output/latest/ when the run finishes cleanly
+PROVDIR_CONTACT_URL = "https://github.com/provider-directory/provider-directory"
+PROVDIR_RUN_ID = None  # set by the CLI; generated when None
+
+# --- Identity and politeness ----------------------------------------------------------------
+# Default "Scrapy/VERSION (+https://scrapy.org)": site owners should see who we are and how to
+# reach us.
+USER_AGENT = f"provider-directory/{__version__} (+{PROVDIR_CONTACT_URL})"
+ROBOTSTXT_OBEY = True  # default False (Scrapy's template sets True)
+COOKIES_ENABLED = False  # default True: we never log in, and cookies make sessions traps
+CONCURRENT_REQUESTS = 16  # default 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2  # default 8: small-business sites on shared hosting
+DOWNLOAD_DELAY = 0.25  # default 0: AutoThrottle never goes below this
+AUTOTHROTTLE_ENABLED = True  # default False
+AUTOTHROTTLE_START_DELAY = 0.5  # default 5.0
+AUTOTHROTTLE_MAX_DELAY = 10.0  # default 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0  # default 1.0
+
+# --- Bounds ---------------------------------------------------------------------------------
+DOWNLOAD_TIMEOUT = 20  # default 180: a page that takes longer is not worth holding a slot
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024  # default 1 GiB: a treatment-center page is < 1 MiB
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024  # default 32 MiB
+DEPTH_LIMIT = 5  # default 0 (unlimited): facts sit within a few clicks of the home page
+RETRY_TIMES = 2  # default 2
+REDIRECT_MAX_TIMES = 5  # default 20
+METAREFRESH_MAXDELAY = 5  # default 100
+DNS_TIMEOUT = 10  # default 60
+
+# --- Plumbing -------------------------------------------------------------------------------
+TELNETCONSOLE_ENABLED = False  # default True: nothing should listen on the crawl machine
+LOG_LEVEL = "INFO"  # default DEBUG
+FEED_EXPORT_ENCODING = "utf-8"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+
+DOWNLOADER_MIDDLEWARES = {
+    # Runs before robots.txt (100) so a private robots.txt is never fetched either.
+    "provdir.middlewares.PrivateNetworkGuard": 50,
+}
+
+# One concern per pipeline, numbered with gaps; the table in README.md describes each.
+ITEM_PIPELINES = {
+    "pipelines.validate.ValidateObservation": 100,
+    "pipelines.phones.NormalizePhones": 200,
+    "pipelines.addresses.NormalizeAddresses": 300,
+    "pipelines.vocabulary.CheckVocabulary": 400,
+    "pipelines.duplicates.DropDuplicatePages": 500,
+    "pipelines.store.WriteObservations": 900,
+}
+
+EXTENSIONS = {
+    # Writes the run's stats and manifest when the spider closes, then publishes.
+    "provdir.extensions.RunRecorder": 500,
+}
