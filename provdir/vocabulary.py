@@ -61,12 +61,15 @@ class Matcher:
         entries.sort(key=lambda e: -len(e[0]))
         matcher = cls(terms)
         for syn, value, label_only in entries:
-            # Hyphens first: "co-occurring" also matches "co occurring" and "cooccurring";
-            # then spaces: "sober living" also matches "sober-living" and line breaks.
+            # A hyphen and a space are interchangeable ("co-occurring", "co occurring", "sober
+            # living", "sober-living"), but never optional: "medi-cal" must not match "medical".
             escaped = re.escape(syn).replace(r"\-", "\x00").replace(r"\ ", r"[\s\-]+")
-            escaped = escaped.replace("\x00", r"[\s\-]?")
-            flags = 0 if _is_acronym(syn) else re.IGNORECASE
-            pattern = re.compile(rf"(?<![\w-]){escaped}(?![\w-])", flags)
+            escaped = escaped.replace("\x00", r"[\s\-]")
+            acronym = _is_acronym(syn)
+            flags = 0 if acronym else re.IGNORECASE
+            # Plurals of phrases: "outpatient clinics", "recovery residences".
+            plural = "" if acronym or not syn[-1].isalpha() else "(?:s|es)?"
+            pattern = re.compile(rf"(?<![\w-]){escaped}{plural}(?![\w-])", flags)
             matcher._patterns.append((pattern, value, label_only))
         return matcher
 

@@ -11,6 +11,7 @@ import hashlib
 import re
 from urllib.parse import urlsplit
 
+from provdir import vocabulary
 from provdir.extract import claims
 from provdir.extract.addresses import extract_addresses
 from provdir.extract.credentials import extract_accreditations, extract_licenses
@@ -30,7 +31,7 @@ _KIND_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("program", re.compile(r"program|service|treatment|level|care|detox|residential|outpatient|iop|php|"
                            r"housing|sober|recovery|therapy|mat\b|medication", re.I)),
 ]  # fmt: skip
-_TITLE_SEP = re.compile(r"\s+[|\u2013\u2014:\u00bb>-]\s+|\s*\|\s*")
+_TITLE_SEP = re.compile(r"\s+[|\u2013\u2014:\u00bb>\u00b7\u2022-]\s+|\s*\|\s*")
 
 
 def page_kind(url: str, blog: bool) -> str:
@@ -63,19 +64,37 @@ def org_name_candidates(page: Page, structured_names: list[Fact]) -> list[Fact]:
     return out
 
 
+# Words too common to stand for an organization on their own ("Recovery offers ...").
+_COMMON_FIRST_WORDS = frozenset(
+    "the new our recovery center centers treatment behavioral health healing hope life family "
+    "community care clinic house home wellness mental addiction serenity journey first great "
+    "american national county city valley river north south east west about contact welcome "
+    "services programs admissions locations insurance pricing treatments resources careers "
+    "donate gallery events privacy terms".split()
+)
+
+
+def _mostly_service(name: str) -> bool:
+    covered = sum(m.end - m.start for m in vocabulary.services().find(name))
+    return covered >= 0.5 * len(name)
+
+
 def org_terms(names: list[str]) -> tuple[str, ...]:
-    """Lower-cased names (and their first two words) that mean "this organization" in a sentence."""
+    """Lower-cased ways a sentence names "this organization": the full name, its first two
+    words ("harris house"), and a distinctive first word ("fernglass")."""
     terms: set[str] = set()
     for name in names:
         low = name.lower().strip()
-        if not low or len(low) < 4:
-            continue
+        if not low or len(low) < 4 or _mostly_service(name):
+            continue  # a title segment naming a program ("Detox Program") is not the org
         terms.add(low)
         words = [w for w in re.split(r"\W+", low) if w]
         if words and words[0] == "the":
             words = words[1:]
         if len(words) >= 2:
             terms.add(" ".join(words[:2]))
+        if words and len(words[0]) >= 5 and words[0] not in _COMMON_FIRST_WORDS:
+            terms.add(words[0])
     return tuple(sorted(terms))
 
 
@@ -94,7 +113,7 @@ def extract_page(
     blog = claims.is_blog_url(url) or is_blog(items) or page.meta.get("og:type", "").lower() == "article"
     names, structured_phones, structured_addresses = facts_from_structured(items)
     org_names = org_name_candidates(page, names)
-    terms = org_terms([seed_name, *known_org_names, *(f.value for f in org_names if f.basis != "title")])
+    terms = org_terms([seed_name, *known_org_names, *(f.value for f in org_names)])
 
     services, rejected = extract_services(
         page, blog=blog, org_terms=terms, program_values=set() if blog else page_program_values(page)

@@ -105,7 +105,7 @@ def _address_before(text: str, floor: int, anchor: re.Match[str]):
 
 def _label(before: str, blocks: list[Block], i: int) -> str:
     """A location name: the line right above the street, else the nearest heading above."""
-    lines = [ln.strip(" :-|\u2022") for ln in before.split("\n")]
+    lines = [ln.strip(" :-|,;\u2022\u00b7") for ln in before.split("\n")]
     lines = [ln for ln in lines if ln]
     if lines:
         candidate = lines[-1]
@@ -116,13 +116,17 @@ def _label(before: str, blocks: list[Block], i: int) -> str:
         if prev.region != blocks[i].region:
             break
         if prev.heading and _name_like(prev.flat):
-            return prev.flat
+            return prev.flat.strip(" :-|,;")
     return ""
 
 
 def _name_like(text: str) -> bool:
     words = text.split()
     if not 1 <= len(words) <= 9 or _GENERIC_LABELS.match(text):
+        return False
+    # "House (no mail, please)": without its note, one common word is not a place's name.
+    core = re.sub(r"\([^)]*\)", "", text).strip(" :-")
+    if len(core.split()) < 2 and not (core[:1].isupper() and core[1:2].islower() and len(core) > 8):
         return False
     if sum(ch.isdigit() for ch in text) > 2 or "@" in text or text.endswith("."):
         return False

@@ -26,7 +26,11 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
         r"accessing)|help(?:s|ing)? (?:you |clients |residents |families )?(?:find|locate|get into|"
         r"access|connect)|connect(?:s|ing|ed)? (?:you|residents|clients|them|individuals|patients|"
         r"families)(?: \w+)? (?:to|with)|link(?:s|ing)? (?:you|clients|residents) (?:to|with)|"
-        r"coordinat(?:e|es|ing) (?:with|care with))\b", re.I)),
+        r"coordinat(?:e|es|ing) (?:with|care with)|"
+        # Residents of a sober home attend treatment somewhere else.
+        r"(?:residents|members|guests) (?:\w+ )?(?:attend|attending|go to|participate in|enroll in)|"
+        r"(?:with|at|through) (?:a|an|another|other|local|outside) (?:[\w-]+ )?(?:provider|providers|"
+        r"program|programs|clinic|clinics|facility|facilities|agency|agencies))\b", re.I)),
     ("future", re.compile(
         r"\b(?:plan(?:s|ned|ning)? to|planned|will (?:soon )?(?:open|offer|launch|add|begin|expand|"
         r"start)|coming soon|expansion|in the future|upcoming|hope to|intend(?:s)? to)\b", re.I)),
@@ -107,7 +111,7 @@ def speaks_for_self(sentence: str, org_terms: tuple[str, ...]) -> bool:
     if _FIRST_PERSON.search(sentence):
         return True
     low = sentence.lower()
-    return any(term and term in low for term in org_terms)
+    return any(term and re.search(rf"(?<!\w){re.escape(term)}(?!\w)", low) for term in org_terms)
 
 
 def is_blog_url(url: str) -> bool:

@@ -110,6 +110,8 @@ def clean_text(text: str) -> str:
 
 def _own_region(el: etree._Element) -> str | None:
     tag = el.tag if isinstance(el.tag, str) else ""
+    if tag in ("body", "html"):
+        return None  # body classes describe the theme ("header-overlay-left"), not a region
     if tag == "nav":
         return "nav"
     if tag == "header":
@@ -146,8 +148,8 @@ def _combine(outer: str, own: str | None) -> str:
     """
     if own is None:
         return outer
-    if outer == "main":
-        return own
+    if outer == "main" or own == "main":
+        return own  # an explicit <main> / role=main is main wherever a theme wrapped it
     if own == "nav":
         return "nav"
     return outer
