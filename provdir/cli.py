@@ -33,7 +33,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="provdir", description="Crawl treatment-center websites into a facility directory.")
+    p = argparse.ArgumentParser(
+        prog="provdir", description="Crawl treatment-center websites into a facility directory."
+    )
     p.add_argument("--version", action="version", version=f"provdir {__version__}")
     sub = p.add_subparsers(dest="command")
 
@@ -155,7 +157,18 @@ def print_summary(published: dict[str, Any], out: Path) -> None:
     print("Locations per state: " + ", ".join(f"{k} {v}" for k, v in published["by_state"].items()))
     total = max(published["facilities"], 1)
     filled = published["fields_filled"]
-    shown = ["name", "street", "city", "state", "postal_code", "phone", "website", "accreditations", "licenses", "services"]
+    shown = [
+        "name",
+        "street",
+        "city",
+        "state",
+        "postal_code",
+        "phone",
+        "website",
+        "accreditations",
+        "licenses",
+        "services",
+    ]
     print("Fields filled: " + ", ".join(f"{k} {filled.get(k, 0)}/{total}" for k in shown))
     latest = out / "latest"
     print(f"Files: {latest}/facilities.csv, facilities.parquet, evidence.csv/.parquet, data_dictionary.csv")

@@ -35,7 +35,7 @@ def site_key(url: str) -> str:
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     port = parts.port
-    if port and not (parts.scheme == "http" and port == 80 or parts.scheme == "https" and port == 443):
+    if port and not ((parts.scheme == "http" and port == 80) or (parts.scheme == "https" and port == 443)):
         return f"{host}:{port}"
     return host
 

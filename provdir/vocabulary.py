@@ -106,9 +106,7 @@ def services() -> Matcher:
     synonyms: dict[str, list[str]] = {}
     for row in _rows("services.csv"):
         implies = tuple(v for v in row["implies"].split(";") if v)
-        terms[row["value"]] = Term(
-            row["value"], row["label"], row["category"], row["samhsa_code"], implies
-        )
+        terms[row["value"]] = Term(row["value"], row["label"], row["category"], row["samhsa_code"], implies)
         synonyms[row["value"]] = [s for s in row["synonyms"].split("|") if s]
     return Matcher.from_synonyms(terms, synonyms)
 
@@ -118,9 +116,7 @@ def accreditations() -> Matcher:
     terms: dict[str, Term] = {}
     synonyms: dict[str, list[str]] = {}
     for row in _rows("accreditations.csv"):
-        terms[row["value"]] = Term(
-            row["value"], row["label"], "accreditation", row["samhsa_code"], kind=row["kind"]
-        )
+        terms[row["value"]] = Term(row["value"], row["label"], "accreditation", row["samhsa_code"], kind=row["kind"])
         synonyms[row["value"]] = [s for s in row["synonyms"].split("|") if s]
     return Matcher.from_synonyms(terms, synonyms)
 

@@ -104,7 +104,11 @@ class ProviderSitesSpider(scrapy.Spider):
     # -- sitemaps --------------------------------------------------------------------------
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
         site = response.meta["site"]
-        urls = list(sitemap_urls_from_robots(response.text, base_url=response.url)) if response.status == 200 and isinstance(response, TextResponse) else []
+        urls = (
+            list(sitemap_urls_from_robots(response.text, base_url=response.url))
+            if response.status == 200 and isinstance(response, TextResponse)
+            else []
+        )
         if not urls:
             urls = [urljoin(response.url, "/sitemap.xml")]
         for url in urls[:5]:
@@ -138,7 +142,9 @@ class ProviderSitesSpider(scrapy.Spider):
             # A seed that redirects to www./https keeps its site: the final host joins the scope.
             state.netlocs.add(site_key(response.url))
         content_type = response.headers.get("Content-Type", b"").decode("latin-1")
-        if not isinstance(response, TextResponse) or not crawl_policy.is_html_response(content_type, response.body[:2048]):
+        if not isinstance(response, TextResponse) or not crawl_policy.is_html_response(
+            content_type, response.body[:2048]
+        ):
             state.skipped_non_html += 1
             self.crawler.stats.inc_value("pages/skipped_non_html")
             return

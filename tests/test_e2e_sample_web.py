@@ -37,7 +37,14 @@ def expected_street(loc: dict) -> str:
     return parsed.full_street
 
 
-SLUGS = ["harris-house", "agarita-recovery", "quill-creek-recovery", "redbud-hollow", "fernglass-ketamine", "millrace-house"]
+SLUGS = [
+    "harris-house",
+    "agarita-recovery",
+    "quill-creek-recovery",
+    "redbud-hollow",
+    "fernglass-ketamine",
+    "millrace-house",
+]
 
 
 @pytest.mark.parametrize("slug", SLUGS)

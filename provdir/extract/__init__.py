@@ -66,11 +66,7 @@ def org_name_candidates(page: Page, structured_names: list[Fact]) -> list[Fact]:
 
 # Words too common to stand for an organization on their own ("Recovery offers ...").
 _COMMON_FIRST_WORDS = frozenset(
-    "the new our recovery center centers treatment behavioral health healing hope life family "
-    "community care clinic house home wellness mental addiction serenity journey first great "
-    "american national county city valley river north south east west about contact welcome "
-    "services programs admissions locations insurance pricing treatments resources careers "
-    "donate gallery events privacy terms".split()
+    ["the", "new", "our", "recovery", "center", "centers", "treatment", "behavioral", "health", "healing", "hope", "life", "family", "community", "care", "clinic", "house", "home", "wellness", "mental", "addiction", "serenity", "journey", "first", "great", "american", "national", "county", "city", "valley", "river", "north", "south", "east", "west", "about", "contact", "welcome", "services", "programs", "admissions", "locations", "insurance", "pricing", "treatments", "resources", "careers", "donate", "gallery", "events", "privacy", "terms"]
 )
 
 

@@ -56,13 +56,12 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
 _CLAUSE_SPLIT = re.compile(r";|\s(?:but|however|whereas|while|although)\s|\.\s", re.I)
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(])|\n")
 _FIRST_PERSON = re.compile(r"\b(?:we|our|us|we're|we've|we'll|ours)\b", re.I)
-_QUESTION_START = re.compile(
-    r"^(?:what|how|why|when|where|who|which|is|are|does|do|can|should|will|did|was)\b", re.I
-)
+_QUESTION_START = re.compile(r"^(?:what|how|why|when|where|who|which|is|are|does|do|can|should|will|did|was)\b", re.I)
 
 _BLOG_PATH = re.compile(
     r"/(?:blog|blogs|news|articles?|posts?|press|stories|insights|learn|education|category|"
-    r"tag|author|resources/articles?|\d{4}/\d{2})(?:/|$)", re.I
+    r"tag|author|resources/articles?|\d{4}/\d{2})(?:/|$)",
+    re.I,
 )
 
 

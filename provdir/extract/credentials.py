@@ -22,9 +22,12 @@ SNIPPET = 200
 
 _LICENSE_CUE = re.compile(
     r"\b(?:licensed|certified|licensed and certified|certified and licensed|approved|regulated|"
-    r"accredited|recognized)\s+(?:as an? [\w\s-]{1,40}?\s+)?(?:by|through|with|under)\s+", re.I
+    r"accredited|recognized)\s+(?:as an? [\w\s-]{1,40}?\s+)?(?:by|through|with|under)\s+",
+    re.I,
 )
-_STATE_LICENSED = re.compile(r"\b(?:state[\s-]licensed|licensed by the state(?: of (?P<state>[A-Z][a-z]+(?: [A-Z][a-z]+)?))?)\b", re.I)
+_STATE_LICENSED = re.compile(
+    r"\b(?:state[\s-]licensed|licensed by the state(?: of (?P<state>[A-Z][a-z]+(?: [A-Z][a-z]+)?))?)\b", re.I
+)
 # A licensing body is a government body: a department/division/office, or a commission, bureau,
 # board or agency *of a state* ("Better Business Bureau" is neither).
 _GOV_WORDS = re.compile(r"\b(?:Department|Dept\.?|Division|Office of|State|Commonwealth|County)\b")
@@ -107,7 +110,9 @@ def _licenses_in(sentence: str) -> list[LicenseFact]:
         for part in _SPLIT_AGENCIES.split(tail)[:3]:
             agency, state = _agency(part)
             if agency:
-                out.append(LicenseFact(agency=agency, state=state, number=_number(sentence), snippet=sentence[:SNIPPET]))
+                out.append(
+                    LicenseFact(agency=agency, state=state, number=_number(sentence), snippet=sentence[:SNIPPET])
+                )
     for m in _STATE_LICENSED.finditer(sentence):
         if _STAFF.search(sentence[: m.start()][-60:]):
             continue

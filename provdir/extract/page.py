@@ -22,12 +22,10 @@ REGIONS = ("nav", "header", "footer", "sidebar", "main")
 # Elements that start a new text block. Inline elements (a, span, strong, ...) join the
 # block they sit in; <br> becomes a line break inside the block (addresses depend on it).
 BLOCK_TAGS = frozenset(
-    "address article aside blockquote body dd details div dl dt figcaption figure footer form "
-    "h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table tbody td th thead "
-    "tr ul caption center".split()
+    ["address", "article", "aside", "blockquote", "body", "dd", "details", "div", "dl", "dt", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "td", "th", "thead", "tr", "ul", "caption", "center"]
 )
-HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
-SKIP_TAGS = frozenset("script style noscript template svg canvas iframe object embed head select".split())
+HEADING_TAGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
+SKIP_TAGS = frozenset(["script", "style", "noscript", "template", "svg", "canvas", "iframe", "object", "embed", "head", "select"])
 
 # class/id tokens that mark regions on sites that do not use the HTML5 elements.
 _NAV_TOKENS = re.compile(
@@ -37,7 +35,9 @@ _NAV_TOKENS = re.compile(
 )
 _HEADER_TOKENS = re.compile(r"(?:^|[\s_-])(header|masthead|site-header|banner|topheader)(?:$|[\s_-])", re.I)
 _FOOTER_TOKENS = re.compile(r"(?:^|[\s_-])(footer|colophon|site-info|bottom-bar|copyright)(?:$|[\s_-])", re.I)
-_SIDEBAR_TOKENS = re.compile(r"(?:^|[\s_-])(sidebar|side-bar|widget-area|widgets?|aside|rightsidebar|leftsidebar)(?:$|[\s_-])", re.I)
+_SIDEBAR_TOKENS = re.compile(
+    r"(?:^|[\s_-])(sidebar|side-bar|widget-area|widgets?|aside|rightsidebar|leftsidebar)(?:$|[\s_-])", re.I
+)
 _ROLE_REGION = {"navigation": "nav", "banner": "header", "contentinfo": "footer",
                 "complementary": "sidebar", "main": "main"}  # fmt: skip
 
@@ -244,11 +244,10 @@ class _Walker:
             self.buf.append(el.text)
         for child in el:
             self._visit(child, region, in_list)
-            if is_block:
-                # Text after a nested block belongs to this block again.
-                if self.buf_tag != tag or self.buf_region != region:
-                    self.flush()
-                    self.buf_region, self.buf_tag, self.buf_in_list = region, tag, in_list
+            # Text after a nested block belongs to this block again.
+            if is_block and (self.buf_tag != tag or self.buf_region != region):
+                self.flush()
+                self.buf_region, self.buf_tag, self.buf_in_list = region, tag, in_list
         if is_block:
             self.flush()
         if el.tail:

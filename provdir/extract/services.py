@@ -84,7 +84,7 @@ def _units(block: Block) -> list[str]:
 
 def _is_label(block: Block, line: str, matches: list[vocabulary.Match]) -> bool:
     words = line.split()
-    if len(words) > MAX_LABEL_WORDS or line.rstrip().endswith((".", "!")) and len(words) > 4:
+    if len(words) > MAX_LABEL_WORDS or (line.rstrip().endswith((".", "!")) and len(words) > 4):
         return False
     covered = sum(m.end - m.start for m in matches)
     structural = block.heading or block.in_list or block.link_href is not None or block.region == "nav"

@@ -16,11 +16,9 @@ log = logging.getLogger(__name__)
 
 # Types whose name/address/telephone describe the organization or one of its places.
 PLACE_TYPES = frozenset(
-    "Organization LocalBusiness MedicalBusiness MedicalClinic MedicalOrganization Hospital "
-    "Physician HealthAndBeautyBusiness NGO Corporation ProfessionalService Place "
-    "MedicalCenter DiagnosticLab PsychologicalTreatment".split()
+    ["Organization", "LocalBusiness", "MedicalBusiness", "MedicalClinic", "MedicalOrganization", "Hospital", "Physician", "HealthAndBeautyBusiness", "NGO", "Corporation", "ProfessionalService", "Place", "MedicalCenter", "DiagnosticLab", "PsychologicalTreatment"]
 )
-BLOG_TYPES = frozenset("BlogPosting NewsArticle Article Blog".split())
+BLOG_TYPES = frozenset(["BlogPosting", "NewsArticle", "Article", "Blog"])
 
 
 def structured_items(html: str, url: str) -> list[dict[str, Any]]:

@@ -84,7 +84,7 @@ def parse_address(text: str) -> ParsedAddress | None:
     """Parse one address string; None when it is not a complete US street or PO-box address."""
     text = " ".join(text.replace("\n", ", ").split())
     try:
-        tagged, kind = usaddress.tag(text)
+        tagged, _kind = usaddress.tag(text)
     except usaddress.RepeatedLabelError:
         return None
     if not set(tagged) <= ALLOWED_LABELS:

@@ -57,15 +57,18 @@ def make_handler(root: Path, behaviour: Behaviour | None = None) -> type[BaseHTT
             if path.name in ("robots.txt", "sitemap.xml") or path.suffix == ".xml":
                 host, port = self.server.server_address[:2]
                 body = body.replace(PLACEHOLDER, f"http://{host}:{port}".encode())
-            ctype = "text/html; charset=utf-8" if path.suffix in (".html", ".htm", ".php") else (
-                mimetypes.guess_type(path.name)[0] or "application/octet-stream")
+            ctype = (
+                "text/html; charset=utf-8"
+                if path.suffix in (".html", ".htm", ".php")
+                else (mimetypes.guess_type(path.name)[0] or "application/octet-stream")
+            )
             self.send_response(200)
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+        def log_message(self, format: str, *args: object) -> None:
             pass
 
     return Handler
