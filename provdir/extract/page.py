@@ -22,10 +22,52 @@ REGIONS = ("nav", "header", "footer", "sidebar", "main")
 # Elements that start a new text block. Inline elements (a, span, strong, ...) join the
 # block they sit in; <br> becomes a line break inside the block (addresses depend on it).
 BLOCK_TAGS = frozenset(
-    ["address", "article", "aside", "blockquote", "body", "dd", "details", "div", "dl", "dt", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "td", "th", "thead", "tr", "ul", "caption", "center"]
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "body",
+        "dd",
+        "details",
+        "div",
+        "dl",
+        "dt",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "td",
+        "th",
+        "thead",
+        "tr",
+        "ul",
+        "caption",
+        "center",
+    ]
 )
 HEADING_TAGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
-SKIP_TAGS = frozenset(["script", "style", "noscript", "template", "svg", "canvas", "iframe", "object", "embed", "head", "select"])
+SKIP_TAGS = frozenset(
+    ["script", "style", "noscript", "template", "svg", "canvas", "iframe", "object", "embed", "head", "select"]
+)
 
 # class/id tokens that mark regions on sites that do not use the HTML5 elements.
 _NAV_TOKENS = re.compile(

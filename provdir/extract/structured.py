@@ -16,7 +16,23 @@ log = logging.getLogger(__name__)
 
 # Types whose name/address/telephone describe the organization or one of its places.
 PLACE_TYPES = frozenset(
-    ["Organization", "LocalBusiness", "MedicalBusiness", "MedicalClinic", "MedicalOrganization", "Hospital", "Physician", "HealthAndBeautyBusiness", "NGO", "Corporation", "ProfessionalService", "Place", "MedicalCenter", "DiagnosticLab", "PsychologicalTreatment"]
+    [
+        "Organization",
+        "LocalBusiness",
+        "MedicalBusiness",
+        "MedicalClinic",
+        "MedicalOrganization",
+        "Hospital",
+        "Physician",
+        "HealthAndBeautyBusiness",
+        "NGO",
+        "Corporation",
+        "ProfessionalService",
+        "Place",
+        "MedicalCenter",
+        "DiagnosticLab",
+        "PsychologicalTreatment",
+    ]
 )
 BLOG_TYPES = frozenset(["BlogPosting", "NewsArticle", "Article", "Blog"])
 
