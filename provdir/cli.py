@@ -50,6 +50,13 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--log-level", default="WARNING")
     demo.set_defaults(func=cmd_demo)
 
+    evaluate = sub.add_parser("evaluate", help="crawl hand-labelled sites on loopback and print accuracy")
+    evaluate.add_argument("gold_dir", type=Path, help="folder of gold/<slug>.json files")
+    evaluate.add_argument("sites_dir", type=Path, help="folder of sites/<slug>/ web roots")
+    evaluate.add_argument("--verbose", "-v", action="store_true", help="print what was extra or missing per site")
+    evaluate.add_argument("--keep", type=Path, help="keep the crawl's output in this folder")
+    evaluate.set_defaults(func=cmd_evaluate)
+
     build = sub.add_parser("build", help="re-publish from stored runs without crawling")
     build.add_argument("--out", default="output")
     build.set_defaults(func=cmd_build)
@@ -194,6 +201,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
                              log_level=args.log_level)  # fmt: skip
         finally:
             Path(seeds_file).unlink(missing_ok=True)
+
+
+# -- evaluate ------------------------------------------------------------------------------
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from provdir.evaluate import evaluate, report
+
+    for path in (args.gold_dir, args.sites_dir):
+        if not path.is_dir():
+            print(f"provdir: not a folder: {path}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+    print(report(evaluate(args.gold_dir, args.sites_dir, keep=args.keep), verbose=args.verbose))
+    return EXIT_OK
 
 
 # -- build ---------------------------------------------------------------------------------
