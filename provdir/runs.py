@@ -19,12 +19,13 @@ from typing import Any
 OBSERVATIONS = "observations.jsonl"
 MANIFEST = "manifest.json"
 STATS = "stats.json"
-_RUN_ID = re.compile(r"^[0-9]{8}T[0-9]{6}Z-[a-z0-9_]{1,40}-[0-9a-f]{4,8}$")
+_RUN_ID = re.compile(r"^[0-9]{8}T[0-9]{6}(?:[0-9]{6})?Z-[a-z0-9_]{1,40}-[0-9a-f]{4,8}$")
 
 
 def new_run_id(source: str, now: datetime | None = None) -> str:
     now = now or datetime.now(UTC)
-    return f"{now:%Y%m%dT%H%M%SZ}-{source}-{secrets.token_hex(2)}"
+    # Microseconds keep two runs started in the same second in time order (runs sort by id).
+    return f"{now:%Y%m%dT%H%M%S%fZ}-{source}-{secrets.token_hex(2)}"
 
 
 def valid_run_id(run_id: str) -> bool:

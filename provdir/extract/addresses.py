@@ -51,6 +51,13 @@ def extract_addresses(page: Page, *, blog: bool) -> list[AddressFact]:
         for anchor in _anchor().finditer(text):
             found = _address_before(text, prev_end, anchor)
             if found is None:
+                joined = _join_previous_block(blocks, i, text, anchor, prev_end)
+                if joined is not None:
+                    # Street and city in two blocks (<p>street</p><p>city, ST ZIP</p>): read
+                    # them as one two-line block.
+                    text, anchor = joined
+                    found = _address_before(text, 0, anchor)
+            if found is None:
                 continue
             start, parsed = found
             prev_end = anchor.end()
@@ -90,6 +97,19 @@ def _phones_after(blocks: list[Block], i: int, last_in_block: bool) -> list[str]
         if numbers:
             return numbers
     return []
+
+
+def _join_previous_block(blocks: list[Block], i: int, text: str, anchor: re.Match[str], floor: int):
+    """When the anchor's line holds only the city, prepend the previous short block of the same
+    region (the street line) and re-find the anchor in the joined text."""
+    if i == 0 or floor or any(ch.isdigit() for ch in text[: anchor.start()]):
+        return None
+    prev = blocks[i - 1]
+    if prev.region != blocks[i].region or prev.heading or len(prev.text) > 120 or not _STREET_START.search(prev.text):
+        return None
+    joined = f"{prev.text}\n{text}"
+    m = _anchor().search(joined, len(prev.text) + 1)
+    return (joined, m) if m else None
 
 
 def _address_before(text: str, floor: int, anchor: re.Match[str]):

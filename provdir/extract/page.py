@@ -253,29 +253,28 @@ class _Walker:
 
     def walk(self, root: etree._Element) -> None:
         body = root.find("body")
-        self._visit(body if body is not None else root, "main", False)
+        self._visit(body if body is not None else root, ("main", "body", False))
         self.flush()
 
-    def _visit(self, el: etree._Element, region: str, in_list: bool) -> None:
+    def _visit(self, el: etree._Element, outer: tuple[str, str, bool]) -> None:
+        """Visit ``el``; ``outer`` is the (region, tag, in_list) of the enclosing block, which
+        the text after a nested block (its tail) belongs to."""
         tag = el.tag if isinstance(el.tag, str) else ""
         if not tag or tag in SKIP_TAGS:
-            # Comments and processing instructions: keep only the tail text.
+            # Comments, scripts, styles: keep only the text that follows them.
             if el.tail:
                 self.buf.append(el.tail)
             return
-        region = _combine(region, _own_region(el))
-        # Hidden text is template residue or a duplicate; hidden *menus* are ordinary
-        # dropdowns shown on hover, so they still count.
-        if region != "nav" and _hidden(el):
-            if el.tail:
-                self.buf.append(el.tail)
-            return
+        # Inline-hidden content (display:none) is read like visible content: on real sites it
+        # is almost always an accordion, a tab or a "click here for locations" panel that a
+        # script opens, and the facts in it are the provider's own.
+        region = _combine(outer[0], _own_region(el))
+        in_list = outer[2] or tag == "li"
         is_block = tag in BLOCK_TAGS
-        if tag == "li":
-            in_list = True
+        context = (region, tag, in_list) if is_block else (region, outer[1], in_list)
         if is_block:
             self.flush()
-            self.buf_region, self.buf_tag, self.buf_in_list = region, tag, in_list
+            self.buf_region, self.buf_tag, self.buf_in_list = context
         if tag == "br":
             self.buf.append("\n")
         elif tag == "img":
@@ -285,13 +284,10 @@ class _Walker:
         if el.text:
             self.buf.append(el.text)
         for child in el:
-            self._visit(child, region, in_list)
-            # Text after a nested block belongs to this block again.
-            if is_block and (self.buf_tag != tag or self.buf_region != region):
-                self.flush()
-                self.buf_region, self.buf_tag, self.buf_in_list = region, tag, in_list
+            self._visit(child, context)
         if is_block:
             self.flush()
+            self.buf_region, self.buf_tag, self.buf_in_list = outer
         if el.tail:
             self.buf.append(el.tail)
 
@@ -316,11 +312,6 @@ class _Walker:
         self.page.links.append((absolute, text))
         self.buf_links.append(absolute)
         self.buf_link_text.append(text)
-
-
-def _hidden(el: etree._Element) -> bool:
-    style = (el.get("style") or "").replace(" ", "").lower()
-    return "display:none" in style or el.get("hidden") is not None or el.get("aria-hidden") == "true"
 
 
 def same_site(url: str, site_url: str) -> bool:
