@@ -147,6 +147,13 @@ def accreditation_logo_tokens() -> dict[str, str]:
 
 
 @cache
+def substances() -> frozenset[str]:
+    """Substances people are treated for (``substances.txt``), lower case."""
+    text = resources.files("provdir.vocab").joinpath("substances.txt").read_text(encoding="utf-8")
+    return frozenset(ln.strip().lower() for ln in text.splitlines() if ln.strip() and not ln.startswith("#"))
+
+
+@cache
 def non_facility_numbers() -> dict[str, str]:
     """Numbers that are never a facility's contact phone (911, 988, national helplines)."""
     return {row["number"]: row["name"] for row in _rows("non_facility_numbers.csv")}

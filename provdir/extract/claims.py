@@ -26,7 +26,7 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
         r"accessing)|help(?:s|ing)? (?:you |clients |residents |families )?(?:find|locate|get into|"
         r"access|connect)|connect(?:s|ing|ed)? (?:you|residents|clients|them|individuals|patients|"
         r"families)(?: \w+)? (?:to|with)|link(?:s|ing)? (?:you|clients|residents) (?:to|with)|"
-        r"coordinat(?:e|es|ing) (?:with|care with)|"
+        r"coordinat(?:e|es|ing) (?:with|care with)|liais(?:e|es|ing|on)|"
         # Residents of a sober home attend treatment somewhere else.
         r"(?:residents|members|guests) (?:\w+ )?(?:attend|attending|go to|participate in|enroll in)|"
         r"(?:with|at|through) (?:a|an|another|other|local|outside) (?:[\w-]+ )?(?:provider|providers|"
@@ -45,7 +45,15 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
         r"other (?:programs|centers|facilities|providers|rehabs)|some (?:programs|centers|facilities)|"
         r"typically|look for|when choosing|choose a|finding a|find a|"
         r"(?:is|are) (?:a|an|the) (?:process|type|form|level|stage|term|set)|"
-        r"(?:is|are) (?:often|usually|commonly|generally)|what is|what are)\b", re.I)),
+        r"(?:is|are) (?:often|usually|commonly|generally)|what is|what are|"
+        # Comparisons and positioning: "more structure than a typical outpatient program",
+        # "an intermediary step between residential rehab and outpatient aftercare".
+        r"than (?:a |an |the )?(?:typical|traditional|standard|regular|usual|other|most)|"
+        r"(?:step|bridge|transition|gap) between)\b", re.I)),
+    # A sentence about a kind of program, not this one: "Sober living homes are ...".
+    ("generic", re.compile(
+        r"^(?:[\w-]+ ){0,3}(?:homes|houses|programs|centers|facilities|residences|rehabs|clinics) "
+        r"(?:are|can|provide|offer|help|allow|give)\b", re.I)),
     ("prerequisite", re.compile(
         r"\b(?:after (?:completing|finishing|leaving|successfully)|(?:have|has|having) completed|"
         r"prior to|before (?:move-in|moving in|admission|entering|arriving)|upon completion of|"
@@ -56,6 +64,9 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
 _CLAUSE_SPLIT = re.compile(r";|\s(?:but|however|whereas|while|although)\s|\.\s", re.I)
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(])|\n")
 _FIRST_PERSON = re.compile(r"\b(?:we|our|us|we're|we've|we'll|ours)\b", re.I)
+# Passive offering voice on the provider's own (non-blog) pages: "Social detoxification is
+# provided in the residential setting".
+_PASSIVE_OFFER = re.compile(r"\b(?:is|are) (?:provided|offered)\b", re.I)
 _QUESTION_START = re.compile(r"^(?:what|how|why|when|where|who|which|is|are|does|do|can|should|will|did|was)\b", re.I)
 
 _BLOG_PATH = re.compile(
@@ -107,7 +118,7 @@ def is_question_heading(text: str) -> bool:
 
 def speaks_for_self(sentence: str, org_terms: tuple[str, ...]) -> bool:
     """Does the sentence speak as or about the organization ("we offer", "Harris House provides")?"""
-    if _FIRST_PERSON.search(sentence):
+    if _FIRST_PERSON.search(sentence) or _PASSIVE_OFFER.search(sentence):
         return True
     low = sentence.lower()
     return any(term and re.search(rf"(?<!\w){re.escape(term)}(?!\w)", low) for term in org_terms)

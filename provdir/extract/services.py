@@ -14,6 +14,8 @@ What counts as evidence, by page region (see :mod:`provdir.extract.page`):
 
 from __future__ import annotations
 
+import re
+
 from provdir import vocabulary
 from provdir.extract import claims
 from provdir.extract.page import Block, Page
@@ -47,6 +49,7 @@ def extract_services(
         if len(rejected) < 200:
             rejected.append({"field": "service", "value": value, "reason": reason, "snippet": snippet[:SNIPPET]})
 
+    substance_lists = _substance_list_blocks(page.blocks)
     for block in page.blocks:
         if blog and block.region == "main":
             for m in matcher.find(block.flat):
@@ -60,6 +63,11 @@ def extract_services(
             if not matches:
                 continue
             if _is_label(block, line, matches):
+                if block.index in substance_lists:
+                    for m in matches:
+                        if _is_medication(m.value):
+                            reject(m.value, "substance_list", line)
+                    matches = [m for m in matches if not _is_medication(m.value)]
                 if claims.is_question_heading(line):
                     for m in matches:
                         reject(m.value, "question", line)
@@ -74,6 +82,41 @@ def extract_services(
             for sentence in claims.sentences(line):
                 _statement(sentence, block, org_terms, program_values, keep, reject)
     return facts, rejected
+
+
+_SUBSTANCE_CONTEXT = re.compile(
+    r"\b(?:detox\w*|withdraw\w*|addict\w*|dependen\w*|taper\w*|abus\w*|misus\w*)\b[^.]*?\b(?:from|to|on|off|of)\b",
+    re.I,
+)
+MIN_SUBSTANCES_IN_LIST = 3
+
+
+def _is_medication(value: str) -> bool:
+    term = vocabulary.services().terms.get(value)
+    return term is not None and term.category == "pharmacotherapy"
+
+
+def _substance_list_blocks(blocks: list[Block]) -> set[int]:
+    """Indices of list items that belong to a list made mostly of substances of abuse."""
+    substances = vocabulary.substances()
+    out: set[int] = set()
+    run: list[Block] = []
+
+    def close() -> None:
+        hits = sum(1 for b in run if any(b.flat.lower().startswith(s) for s in substances))
+        if hits >= MIN_SUBSTANCES_IN_LIST and hits * 2 >= len(run):
+            out.update(b.index for b in run)
+        run.clear()
+
+    for block in blocks:
+        if block.in_list and (not run or (block.region == run[-1].region and block.index == run[-1].index + 1)):
+            run.append(block)
+            continue
+        close()
+        if block.in_list:
+            run.append(block)
+    close()
+    return out
 
 
 def _units(block: Block) -> list[str]:
@@ -104,6 +147,8 @@ def _statement(sentence, block, org_terms, program_values, keep, reject) -> None
     for m in matches:
         clause = claims.clause_around(sentence, m.start, m.end)
         cue = claims.negative_cue(clause)
+        if not cue and _is_medication(m.value) and _SUBSTANCE_CONTEXT.search(sentence[max(0, m.start - 60) : m.start]):
+            cue = "substance"  # "detox from methadone": the drug is what the client leaves
         if cue:
             reject(m.value, cue, sentence)
         elif self_voice or m.value in program_values:
