@@ -45,7 +45,7 @@ def extract_addresses(page: Page, *, blog: bool) -> list[AddressFact]:
         if blog and block.region == "main":
             continue
         text = block.text
-        if not any(ch.isdigit() for ch in text):
+        if not block.has_digit:
             continue
         prev_end = 0
         for anchor in _anchor().finditer(text):

@@ -17,6 +17,7 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 from lxml import etree
 
+_DIGIT = re.compile(r"\d")
 REGIONS = ("nav", "header", "footer", "sidebar", "main")
 
 # Elements that start a new text block. Inline elements (a, span, strong, ...) join the
@@ -96,6 +97,7 @@ class Block:
     link_href: str | None = None
     """Set when the whole block is one link (a menu item): its absolute URL."""
     in_list: bool = False
+    has_digit: bool = False
 
     @property
     def lines(self) -> list[str]:
@@ -103,7 +105,12 @@ class Block:
 
     @property
     def flat(self) -> str:
-        return " ".join(self.text.split())
+        """The block's text on one line (computed once: every extractor reads it)."""
+        if self._flat is None:
+            self._flat = " ".join(self.text.split())
+        return self._flat
+
+    _flat: str | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -248,6 +255,7 @@ class _Walker:
                 heading=self.buf_tag in HEADING_TAGS,
                 link_href=href,
                 in_list=self.buf_in_list,
+                has_digit=_DIGIT.search(text) is not None,
             )
         )
 

@@ -84,7 +84,7 @@ def extract_phones(page: Page, *, blog: bool) -> list[PhoneFact]:
         if blog and block.region == "main":
             continue  # a blog post's numbers are often someone else's (helplines, other orgs)
         text = block.text
-        if not any(ch.isdigit() for ch in text):
+        if not block.has_digit:
             continue
         last_end = 0
         for match in phonenumbers.PhoneNumberMatcher(text, REGION, leniency=phonenumbers.Leniency.VALID):

@@ -15,6 +15,7 @@ What counts as evidence, by page region (see :mod:`provdir.extract.page`):
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from provdir import vocabulary
 from provdir.extract import claims
@@ -91,6 +92,12 @@ _SUBSTANCE_CONTEXT = re.compile(
 MIN_SUBSTANCES_IN_LIST = 3
 
 
+@cache
+def _substance_start() -> re.Pattern[str]:
+    names = sorted(vocabulary.substances(), key=len, reverse=True)
+    return re.compile(rf"(?:{'|'.join(re.escape(n) for n in names)})\b", re.I)
+
+
 def _is_medication(value: str) -> bool:
     term = vocabulary.services().terms.get(value)
     return term is not None and term.category == "pharmacotherapy"
@@ -98,12 +105,12 @@ def _is_medication(value: str) -> bool:
 
 def _substance_list_blocks(blocks: list[Block]) -> set[int]:
     """Indices of list items that belong to a list made mostly of substances of abuse."""
-    substances = vocabulary.substances()
+    starts_with_substance = _substance_start()
     out: set[int] = set()
     run: list[Block] = []
 
     def close() -> None:
-        hits = sum(1 for b in run if any(b.flat.lower().startswith(s) for s in substances))
+        hits = sum(1 for b in run if starts_with_substance.match(b.flat))
         if hits >= MIN_SUBSTANCES_IN_LIST and hits * 2 >= len(run):
             out.update(b.index for b in run)
         run.clear()
