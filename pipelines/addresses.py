@@ -9,12 +9,14 @@ from __future__ import annotations
 from scrapy import Spider
 
 from pipelines.base import Pipeline
-from provdir.items import AddressFact, PageObservation
+from provdir.items import AddressFact, FacilityRecord, PageObservation
 from provdir.normalize.address import state_abbr, street_key, zip5
 
 
 class NormalizeAddresses(Pipeline):
     def process_item(self, item: PageObservation, spider: Spider | None = None) -> PageObservation:
+        if isinstance(item, FacilityRecord):
+            return item  # a directory row's single address is normalized by its mapping
         kept: dict[tuple[str, str], AddressFact] = {}
         for addr in item.addresses:
             addr.state = state_abbr(addr.state)

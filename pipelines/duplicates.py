@@ -1,4 +1,5 @@
-"""500 DropDuplicatePages: one observation per distinct page content per site.
+"""500 DropDuplicatePages: one observation per distinct page content per site, one per
+directory record id.
 
 The same page is often reachable under several URLs (``/``, ``/index.php``, ``/home/``);
 counting it twice would inflate the evidence. Counted as ``observations/duplicate_page``.
@@ -10,7 +11,7 @@ from scrapy import Spider
 from scrapy.exceptions import DropItem
 
 from pipelines.base import Pipeline
-from provdir.items import PageObservation
+from provdir.items import FacilityRecord, PageObservation
 
 
 class DropDuplicatePages(Pipeline):
@@ -19,6 +20,13 @@ class DropDuplicatePages(Pipeline):
         self.seen: set[tuple[str, str]] = set()
 
     def process_item(self, item: PageObservation, spider: Spider | None = None) -> PageObservation:
+        if isinstance(item, FacilityRecord):
+            key = (item.source, item.source_id)
+            if key in self.seen:
+                self.count("observations/duplicate_record")
+                raise DropItem(f"{item.source} record {item.source_id} seen earlier in this run")
+            self.seen.add(key)
+            return item
         key = (item.site, item.content_hash)
         if item.content_hash and key in self.seen:
             self.count("observations/duplicate_page")

@@ -124,3 +124,43 @@ class PageObservation:
         data["services"] = [Fact(**f) for f in data.get("services", [])]
         known = {a.name for a in attrs.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
+
+
+@attrs.define
+class FacilityRecord:
+    """One facility as a structured directory lists it (SAMHSA's locator): already a location.
+
+    Directory rows need no page-to-location aggregation; the build turns each record into one
+    facility location keyed ``<source>:<source_id>``.
+    """
+
+    source: str
+    """``samhsa``."""
+    source_id: str
+    """The directory's own id (SAMHSA ``frid``)."""
+    url: str
+    """The API page the record came from."""
+    organization: str = ""
+    name: str = ""
+    street: str = ""
+    """USPS-style street with the suite kept."""
+    city: str = ""
+    state: str = ""
+    postal_code: str = ""
+    phones: list[PhoneFact] = attrs.Factory(list)
+    """Typed phones: ``main``, ``admissions``; crisis hotlines kept with role ``crisis``."""
+    website: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    record_type: str = ""
+    """SAMHSA ``typeFacility``: ``SA`` (substance use) or ``MH`` (mental health)."""
+    services: list[Fact] = attrs.Factory(list)
+    accreditations: list[Fact] = attrs.Factory(list)
+    licenses: list[LicenseFact] = attrs.Factory(list)
+    unmapped: list[dict[str, str]] = attrs.Factory(list)
+    """Labels the vocabulary does not map yet (category code, category, label): kept, counted."""
+    fetched_at: str = ""
+    kind: str = "record"
+
+    def to_dict(self) -> dict[str, Any]:
+        return attrs.asdict(self)
