@@ -226,7 +226,9 @@ def test_card_phone_not_borrowed_from_next_card():
 
 
 def test_two_addresses_on_one_footer_line():
-    body = "<footer><p>2706 South River Road, Springfield, MO 65804 | 415 East 7th Street, Joplin, MO 64801</p></footer>"
+    body = (
+        "<footer><p>2706 South River Road, Springfield, MO 65804 | 415 East 7th Street, Joplin, MO 64801</p></footer>"
+    )
     found = addresses(body)
     assert [(a.street, a.city) for a in found] == [("2706 S River Rd", "Springfield"), ("415 E 7th St", "Joplin")]
 
@@ -247,11 +249,18 @@ def test_address_in_paragraph():
         "just minutes from Mercy Hospital.</p></main>"
     )
     addr = one(body)
-    assert (addr.street, addr.city, addr.state, addr.postal_code) == ("1420 W Battlefield St", "Springfield", "MO", "65807")
+    assert (addr.street, addr.city, addr.state, addr.postal_code) == (
+        "1420 W Battlefield St",
+        "Springfield",
+        "MO",
+        "65807",
+    )
 
 
 def test_house_number_in_earlier_sentence_not_taken_as_street():
-    body = "<main><p>We have served 250 families this year. Visit us at 88 Lakeview Drive, Branson, MO 65616.</p></main>"
+    body = (
+        "<main><p>We have served 250 families this year. Visit us at 88 Lakeview Drive, Branson, MO 65616.</p></main>"
+    )
     assert one(body).street == "88 Lakeview Dr"
 
 
@@ -325,3 +334,29 @@ def test_hash_unit_kept():
 def test_phone_line_above_street_is_not_a_label():
     body = "<footer><p>Call (417) 555-0123<br>2706 South River Road<br>Springfield, MO 65804</p></footer>"
     assert one(body).label == ""
+
+
+def test_street_and_city_in_two_paragraphs_joined():
+    body = """<footer><h4>Cedar Bluff Recovery</h4>
+      <p>2706 South River Road</p><p>Springfield, MO 65804</p><p>(417) 555-0123</p></footer>"""
+    addr = one(body)
+    assert (addr.street, addr.city, addr.label, addr.phones) == (
+        "2706 S River Rd",
+        "Springfield",
+        "Cedar Bluff Recovery",
+        ["+14175550123"],
+    )
+
+
+def test_city_paragraph_not_joined_across_regions():
+    assert addresses("<footer><div>2706 South River Road</div></footer><main><p>Springfield, MO 65804</p></main>") == []
+
+
+@pytest.mark.xfail(
+    reason="addresses._join_previous_block joins any short paragraph holding a number, so 'Open 7 days a "
+    "week' above the city line becomes the street '7 days a week'",
+    strict=True,
+)
+@pytest.mark.parametrize("above", ["Open 7 days a week", "Serving 12 counties"])
+def test_hours_paragraph_above_city_line_is_not_a_street(above):
+    assert addresses(f"<footer><p>{above}</p><p>Springfield, MO 65804</p></footer>") == []

@@ -159,7 +159,9 @@ def test_program_heading_in_main_is_a_label_claim():
 
 
 def test_short_list_item_in_body_is_a_label_claim():
-    html = doc("<main><h2>Levels of Care</h2><ul><li>Residential treatment</li><li>Outpatient counseling</li></ul></main>")
+    html = doc(
+        "<main><h2>Levels of Care</h2><ul><li>Residential treatment</li><li>Outpatient counseling</li></ul></main>"
+    )
     assert {"residential", "outpatient"} <= claimed(html)
 
 
@@ -394,9 +396,9 @@ def test_same_text_on_program_page_is_a_claim():
 
 def test_hidden_template_leftover_text_ignored():
     html = doc(
-        '<main><p>Welcome to Cedar Bluff Recovery.</p>'
-        '<div class="elementor-hidden" style="display:none"><h2>Medical Detox</h2>'
-        "<p>We offer methadone maintenance.</p></div></main>"
+        "<main><p>Welcome to Cedar Bluff Recovery.</p>"
+        '<template id="tmpl-program-card"><h2>Medical Detox</h2>'
+        "<p>We offer methadone maintenance.</p></template></main>"
     )
     assert claimed(html) == set()
 
@@ -486,6 +488,28 @@ def test_unlike_many_rehabs_we_offer_detox_is_a_claim():
     assert "detox" in claimed(html)
 
 
+@pytest.mark.xfail(
+    reason="claims: the sentence-start generic cue ('Sober living homes are ...') also fires on 'Our "
+    "sober living homes provide ...', the provider describing its own homes",
+    strict=True,
+)
+def test_our_homes_provide_statement_is_a_claim():
+    html = main_paragraph("Our sober living homes provide a safe, structured place to continue recovery.")
+    assert "sober_living" in claimed(html)
+
+
+def test_kind_of_program_sentence_is_generic():
+    html = main_paragraph("Sober living homes are alcohol- and drug-free residences for people in recovery.")
+    assert "sober_living" not in claimed(html)
+    assert rejections(html)["sober_living"] == {"generic"}
+
+
+def test_comparison_with_typical_program_is_generic():
+    html = main_paragraph("Our IOP offers more structure than a typical outpatient program.")
+    assert "outpatient" not in direct_claims(html)
+    assert rejections(html)["outpatient"] == {"generic"}
+
+
 def test_negation_in_first_clause_does_not_reject_second_clause():
     html = main_paragraph("We are not a hospital; we offer residential treatment in a home-like setting.")
     assert "residential" in claimed(html)
@@ -501,3 +525,51 @@ def test_footer_program_list_is_a_label_claim():
     assert {"detox", "sober_living"} <= set(facts)
     assert facts["sober_living"].region == "footer"
     assert facts["sober_living"].basis == "label"
+
+
+# --- substances vs medications ---------------------------------------------------------------
+
+
+SUBSTANCE_LIST = """
+<main><h2>Substances We Treat</h2>
+<ul class="substances">
+  <li>Alcohol</li>
+  <li>Heroin &amp; Fentanyl</li>
+  <li>Methadone</li>
+  <li>Suboxone</li>
+  <li>Benzodiazepines</li>
+</ul></main>
+"""
+
+
+def test_medications_in_a_list_of_substances_are_not_pharmacotherapy_claims():
+    got = claimed(doc(SUBSTANCE_LIST))
+    assert "methadone" not in got
+    assert "buprenorphine" not in got
+    rej = rejections(doc(SUBSTANCE_LIST))
+    assert rej["methadone"] == {"substance_list"}
+    assert rej["buprenorphine"] == {"substance_list"}
+
+
+def test_medication_list_without_substances_is_a_claim():
+    html = doc("<main><h2>Medication-Assisted Treatment</h2><ul><li>Suboxone</li><li>Vivitrol</li>"
+               "<li>Sublocade</li></ul></main>")  # fmt: skip
+    assert {"buprenorphine", "naltrexone", "mat"} <= claimed(html)
+
+
+def test_detox_from_methadone_is_not_a_methadone_claim():
+    html = main_paragraph("We help clients safely detox from methadone and other opioids.")
+    assert "methadone" not in claimed(html)
+    assert rejections(html)["methadone"] == {"substance"}
+    assert "detox" in claimed(html)
+
+
+def test_passive_offer_voice_is_a_claim():
+    html = main_paragraph("Social detoxification is provided in the residential setting for up to seven days.")
+    assert "detox" in claimed(html)
+
+
+def test_conditional_is_not_a_claim():
+    html = main_paragraph("If you need medical detox first, our admissions team will talk through options.")
+    assert "detox" not in claimed(html)
+    assert rejections(html)["detox"] == {"conditional"}

@@ -53,7 +53,12 @@ def test_json_ld_clinic_address_phone_geo():
     ]
     assert len(addresses) == 1
     addr = addresses[0]
-    assert (addr.street, addr.city, addr.state, addr.postal_code) == ("2706 S River Rd Ste 4B", "Springfield", "MO", "65804")
+    assert (addr.street, addr.city, addr.state, addr.postal_code) == (
+        "2706 S River Rd Ste 4B",
+        "Springfield",
+        "MO",
+        "65804",
+    )
     assert (addr.latitude, addr.longitude) == (pytest.approx(37.1543), pytest.approx(-93.2851))
     assert addr.phones == ["+14175550123"]
     assert addr.label == "Cedar Bluff Recovery"
@@ -227,7 +232,10 @@ def test_microdata_types_are_short_names():
 
 
 def test_types_of_handles_lists_and_urls():
-    assert types_of({"@type": ["https://schema.org/MedicalClinic", "Organization"]}) == {"MedicalClinic", "Organization"}
+    assert types_of({"@type": ["https://schema.org/MedicalClinic", "Organization"]}) == {
+        "MedicalClinic",
+        "Organization",
+    }
     assert types_of({}) == set()
 
 
