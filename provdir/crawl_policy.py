@@ -67,8 +67,9 @@ SKIP_EXTENSIONS = frozenset(
 )
 _SKIP_PATH = re.compile(
     r"/(?:wp-admin|wp-login|wp-json|xmlrpc|feed|rss|cart|checkout|my-account|login|logout|"
-    r"register|signin|sign-in|search|cdn-cgi|calendar|events?/\d{4}|tag|tags|category|author|"
-    r"page/\d+|comments?|trackback|print|share|wp-content|wp-includes)(?:/|$)",
+    r"register|signin|sign-in|search|cdn-cgi|calendar|events?/(?:\d{4}|month|day|week|list|today|upcoming)|"
+    r"tag|tags|category|author|page/\d+|comments?|trackback|print|share|wp-content|wp-includes)"
+    r"(?:\.php)?(?:/|$|[-?])",
     re.I,
 )
 _SKIP_QUERY_KEYS = frozenset(
@@ -101,11 +102,14 @@ _SKIP_QUERY_KEYS = frozenset(
         "utm_content",
     ]
 )
+# Words that mark a fact-bearing page, matched on word boundaries of the path or anchor text
+# (so "careers" is not "care", and "gallery.php" is not "php").
 _HIGH = re.compile(
-    r"contact|location|address|direction|find-us|about|who-we-are|admission|intake|insurance|"
-    r"payment|accredit|licens|credential|carf|program|service|treatment|level|care|detox|"
-    r"residential|inpatient|outpatient|iop|php|partial|intensive|sober|housing|recovery|mat\b|"
-    r"medication|therapy|our-team|faq|family|adolescent|teen|veteran|women|men|facility|campus",
+    r"(?<![a-z])(?:contact|locations?|address|directions?|find-us|about|who-we-are|admissions?|intake|"
+    r"insurance|payment|accredit\w*|licens\w*|credential\w*|carf|programs?|services?|treatments?|"
+    r"levels?|care|detox\w*|residential|inpatient|outpatient|iop|php|partial|intensive|sober|housing|"
+    r"recovery|mat|medication\w*|therapy|therapies|our-team|team|faq|family|families|adolescents?|"
+    r"teens?|veterans?|women|men|facility|facilities|campus)(?![a-z])",
     re.I,
 )
 _BLOG = re.compile(r"/(?:blog|news|articles?|posts?|stories|press|\d{4}/\d{2})(?:/|$)", re.I)
@@ -138,7 +142,8 @@ def link_priority(url: str, anchor_text: str = "") -> int | None:
         return None
     if _BLOG.search(path):
         return PRIORITY_BLOG
-    if _HIGH.search(path) or _HIGH.search(anchor_text):
+    words = path.rsplit(".", 1)[0] if ext else path  # "/gallery.php": the extension is not a word
+    if _HIGH.search(words) or _HIGH.search(anchor_text):
         return PRIORITY_HIGH
     return PRIORITY_NORMAL
 

@@ -20,7 +20,7 @@ from provdir.normalize.address import parse_address, state_names
 LOOKBACK = 140
 _STREET_START = re.compile(
     r"(?:(?<=^)|(?<=[\s,:;(|>\u2022]))(?:(?<!suite )(?<!ste )(?<!ste\. )(?<!unit )(?<!# )"
-    r"\d{1,6}[A-Za-z]?(?:-\d{1,4})?\s+(?=[A-Za-z0-9])|p\.?\s*o\.?\s*box\b)",
+    r"\d{1,6}[A-Za-z]?(?:-\d{1,4})?\s+(?=[A-Za-z0-9])|p\.?\s*o\.?\s*box\b|post\s+office\s+box\b)",
     re.I,
 )
 _GENERIC_LABELS = re.compile(
@@ -129,7 +129,8 @@ def _label(before: str, blocks: list[Block], i: int) -> str:
     lines = [ln for ln in lines if ln]
     if lines:
         candidate = lines[-1]
-        if _name_like(candidate):
+        mid_sentence = bool(before) and not before.endswith("\n") and bool(re.search(r"\b[a-z]+\W*$", candidate))
+        if _name_like(candidate) and not mid_sentence:
             return candidate
     for j in range(i - 1, max(i - 4, -1), -1):
         prev = blocks[j]

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 _CUES: list[tuple[str, re.Pattern[str]]] = [
     ("negation", re.compile(
         r"\b(?:not|no longer|don't|do not|does not|doesn't|cannot|can't|never|unable to|"
-        r"isn't|aren't|won't|without)\b", re.I)),
+        r"isn't|aren't|won't)\b", re.I)),
     ("referral", re.compile(
         r"\b(?:refer(?:s|red|ral|rals|ring)?|arrang(?:e|es|ed|ing)|partner (?:facility|facilities|"
         r"provider|providers|program|programs|agenc(?:y|ies))|elsewhere|outside (?:provider|providers|"
@@ -40,9 +40,9 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
     ("funding", re.compile(
         r"\b(?:funded by|funding|grants? from|made possible by|sponsored by|donations?)\b", re.I)),
     ("generic", re.compile(
-        r"\b(?:in most|most (?:[\w-]+ ){0,5}(?:centers|programs|facilities|rehabs|providers)|"
-        r"many (?:[\w-]+ ){0,4}(?:centers|programs|facilities|rehabs|providers)|"
-        r"other (?:programs|centers|facilities|providers|rehabs)|some (?:programs|centers|facilities)|"
+        r"\b(?:in most|(?<!unlike )most (?:[\w-]+ ){0,5}(?:centers|programs|facilities|rehabs|providers)|"
+        r"(?<!unlike )many (?:[\w-]+ ){0,4}(?:centers|programs|facilities|rehabs|providers)|"
+        r"(?<!unlike )other (?:programs|centers|facilities|providers|rehabs)|some (?:programs|centers|facilities)|"
         r"typically|look for|when choosing|choose a|finding a|find a|"
         r"(?:is|are) (?:a|an|the) (?:process|type|form|level|stage|term|set)|"
         r"(?:is|are) (?:often|usually|commonly|generally)|what is|what are|"
@@ -52,12 +52,12 @@ _CUES: list[tuple[str, re.Pattern[str]]] = [
         r"(?:step|bridge|transition|gap) between)\b", re.I)),
     # A sentence about a kind of program, not this one: "Sober living homes are ...".
     ("generic", re.compile(
-        r"^(?:[\w-]+ ){0,3}(?:homes|houses|programs|centers|facilities|residences|rehabs|clinics) "
+        r"^(?!our |we |their |all of our )(?:[\w-]+ ){0,3}(?:homes|houses|programs|centers|facilities|residences|rehabs|clinics) "
         r"(?:are|can|provide|offer|help|allow|give)\b", re.I)),
     ("prerequisite", re.compile(
         r"\b(?:after (?:completing|finishing|leaving|successfully)|(?:have|has|having) completed|"
         r"prior to|before (?:move-in|moving in|admission|entering|arriving)|upon completion of|"
-        r"graduates? of|step(?:ping)? down from|completion of)\b", re.I)),
+        r"step(?:ping)? down from|completion of)\b", re.I)),
     ("conditional", re.compile(r"\b(?:if (?:you|your|a|someone|needed)|may need|might need|need(?:s)? to)\b", re.I)),
 ]  # fmt: skip
 

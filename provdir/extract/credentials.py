@@ -25,9 +25,8 @@ _LICENSE_CUE = re.compile(
     r"accredited|recognized)\s+(?:as an? [\w\s-]{1,40}?\s+)?(?:by|through|with|under)\s+",
     re.I,
 )
-_STATE_LICENSED = re.compile(
-    r"\b(?:state[\s-]licensed|licensed by the state(?: of (?P<state>[A-Z][a-z]+(?: [A-Z][a-z]+)?))?)\b", re.I
-)
+# "state-licensed", "licensed by the state": a license whose agency the page does not name.
+_STATE_LICENSED = re.compile(r"\b(?:[Ss]tate[\s-][Ll]icensed|[Ll]icensed by the [Ss]tate(?! of))\b")
 # A licensing body is a government body: a department/division/office, or a commission, bureau,
 # board or agency *of a state* ("Better Business Bureau" is neither).
 _GOV_WORDS = re.compile(r"\b(?:Department|Dept\.?|Division|Office of|State|Commonwealth|County)\b")
@@ -42,7 +41,7 @@ _NUMBER = re.compile(
     r"(?P<num>(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{3,}[A-Z0-9])\b",
     re.I,
 )
-_SPLIT_AGENCIES = re.compile(r",|\band (?:the )?(?=[A-Z])|\bas well as\b|;")
+_SPLIT_AGENCIES = re.compile(r",|;|\band (?:the|by|is|are|was|accredited|certified|licensed|approved)\b|\bas well as\b")
 
 
 def extract_accreditations(page: Page, *, blog: bool) -> tuple[list[Fact], list[dict[str, str]]]:
@@ -108,16 +107,17 @@ def _licenses_in(sentence: str) -> list[LicenseFact]:
             continue  # "our counselors are certified by ..." is a staff credential
         tail = sentence[cue.end() :]
         for part in _SPLIT_AGENCIES.split(tail)[:3]:
+            if _NUMBER.match(part.strip()):
+                continue  # "..., certification number DMH-04417": the number, not another agency
             agency, state = _agency(part)
             if agency:
                 out.append(
                     LicenseFact(agency=agency, state=state, number=_number(sentence), snippet=sentence[:SNIPPET])
                 )
     for m in _STATE_LICENSED.finditer(sentence):
-        if _STAFF.search(sentence[: m.start()][-60:]):
-            continue
-        state = state_abbr(m.group("state") or "")
-        out.append(LicenseFact(agency="", state=state, number=_number(sentence), snippet=sentence[:SNIPPET]))
+        if out or _STAFF.search(sentence[: m.start()][-60:]):
+            continue  # an agency already named in the sentence says more than "state-licensed"
+        out.append(LicenseFact(agency="", state="", number=_number(sentence), snippet=sentence[:SNIPPET]))
     if not out:
         number = _number(sentence)
         if number:
@@ -133,7 +133,8 @@ def _agency(text: str) -> tuple[str, str]:
         return "", ""  # "... and the Joint Commission": an accreditor, not a licensor
     for pattern, state, agency in vocabulary.license_agencies():
         m = pattern.search(text[:120])
-        if m:
+        # A known name or acronym counts at the start of the part, where an agency is named.
+        if m and m.start() <= 40 and not _NUMBER.match(text):
             shown_state = _state_in(text[:120])
             return (agency if state else _shown_agency(text) or agency), state or shown_state
     shown = _shown_agency(text)
@@ -150,7 +151,7 @@ def _shown_agency(text: str) -> str:
     )
     if not m:
         return ""
-    name = re.sub(r"\s+(?:and|of|for|on|the|&)$", "", m.group(1)).strip()
+    name = re.sub(r"\s+(?:and|of|for|on|the|&)$", "", m.group(1)).strip().rstrip(".,;:")
     if len(name.split()) < 2:
         return ""
     if _GOV_WORDS.search(name) or (_BODY_WORDS.search(name) and _state_in(name)):

@@ -300,7 +300,9 @@ class _Walker:
             self.buf.append(el.tail)
 
     def _image(self, el: etree._Element, region: str) -> None:
-        src = el.get("src") or el.get("data-src") or ""
+        src = el.get("src") or ""
+        if not src or src.startswith("data:"):  # lazy-loading placeholder: the real file is elsewhere
+            src = el.get("data-src") or el.get("data-lazy-src") or el.get("data-original") or src
         self.page.images.append(
             Image(src=src, alt=clean_text(el.get("alt") or ""), title=clean_text(el.get("title") or ""), region=region)
         )

@@ -29,6 +29,11 @@ _ROLE_CUES: list[tuple[str, re.Pattern[str]]] = [
                               r"appointment|referrals?", re.I)),
     ("toll_free", re.compile(r"toll[\s-]?free", re.I)),
 ]  # fmt: skip
+# "(fax)" / "[F]" anywhere after the number, or a bare "fax" / "- f" that ends the line or phrase.
+_AFTER_LABEL = re.compile(
+    r"[ \t]*(?:[(\[][ \t]*(fax|f|tty|text|sms)\b|[-\u2013\u2014]?[ \t]*(fax|f|tty|text|sms)[ \t]*(?:$|[,;.|)\n]))",
+    re.I,
+)
 _TOLL_FREE_AREA = frozenset({"800", "833", "844", "855", "866", "877", "888"})
 _CONTEXT_CHARS = 40
 
@@ -47,9 +52,11 @@ def e164(num: phonenumbers.PhoneNumber) -> str:
 
 def role_from_context(before: str, after: str, num: phonenumbers.PhoneNumber | None) -> str:
     """Role from the label before the number (same line), or a parenthesised label after it."""
-    after_label = re.match(r"\s*[(\[]?\s*(fax|f|tty|text|sms)\b", after, re.I)
+    # A label right after the number on the same line: "555-0123 (fax)", "555-0123 fax". A word
+    # with a colon ("Fax:") introduces the *next* number ("Phone: ... Fax: ...").
+    after_label = _AFTER_LABEL.match(after)
     if after_label:
-        word = after_label.group(1).lower()
+        word = (after_label.group(1) or after_label.group(2)).lower()
         return "fax" if word in ("fax", "f") else "text" if word in ("text", "sms") else "main"
     for role, pattern in _ROLE_CUES:
         if pattern.search(before):

@@ -150,9 +150,11 @@ def _statement(sentence, block, org_terms, program_values, keep, reject) -> None
         for m in matches:
             reject(m.value, "question", sentence)
         return
-    self_voice = claims.speaks_for_self(sentence, org_terms)
     for m in matches:
         clause = claims.clause_around(sentence, m.start, m.end)
+        # "Methadone is dispensed at licensed clinics, while we focus on counseling": the "we"
+        # belongs to the other clause.
+        self_voice = claims.speaks_for_self(clause, org_terms)
         cue = claims.negative_cue(clause)
         if not cue and _is_medication(m.value) and _SUBSTANCE_CONTEXT.search(sentence[max(0, m.start - 60) : m.start]):
             cue = "substance"  # "detox from methadone": the drug is what the client leaves

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -37,16 +39,32 @@ PLACE_TYPES = frozenset(
 BLOG_TYPES = frozenset(["BlogPosting", "NewsArticle", "Article", "Blog"])
 
 
+_JSON_LD = re.compile(
+    r"<script[^>]*type\s*=\s*[\"']?application/ld\+json[\"']?[^>]*>(.*?)</script>", re.I | re.S
+)
+
+
 def structured_items(html: str, url: str) -> list[dict[str, Any]]:
-    """All JSON-LD and microdata items of a page, flattened through @graph. Never raises."""
-    try:
-        data = extruct.extract(html, base_url=url, syntaxes=["json-ld", "microdata"], uniform=True, errors="ignore")
-    except Exception as exc:  # extruct surfaces parser errors of several libraries
-        log.debug("structured data unreadable on %s: %s", url, exc)
-        return []
+    """All JSON-LD and microdata items of a page, flattened through @graph. Never raises.
+
+    JSON-LD scripts are parsed one by one, so one broken script (a stray comma, an HTML
+    comment around it) does not lose the others, which is what extruct does with the page.
+    """
     items: list[dict[str, Any]] = []
-    for syntax in ("json-ld", "microdata"):
-        for item in data.get(syntax, []) or []:
+    for body in _JSON_LD.findall(html):
+        text = body.strip().removeprefix("<!--").removesuffix("-->").strip()
+        text = text.removeprefix("//<![CDATA[").removesuffix("//]]>").strip()
+        try:
+            items.extend(_flatten(json.loads(text, strict=False)))
+        except ValueError:
+            log.debug("unreadable JSON-LD script on %s", url)
+    if "itemtype" in html:
+        try:
+            data = extruct.extract(html, base_url=url, syntaxes=["microdata"], uniform=True, errors="ignore")
+        except Exception as exc:  # extruct surfaces parser errors of several libraries
+            log.debug("microdata unreadable on %s: %s", url, exc)
+            data = {}
+        for item in data.get("microdata", []) or []:
             items.extend(_flatten(item))
     return items
 

@@ -101,7 +101,28 @@ def parse_address(text: str) -> ParsedAddress | None:
         return None
     if len(tagged["StreetName"].split()) > 4 or not re.match(r"^\d", tagged["AddressNumber"]):
         return None
+    if not _plausible_street(tagged, text):
+        return None
     return ParsedAddress(_street(tagged), _unit(tagged), _title(city), state, postal, False)
+
+
+_LOWER_WORD = re.compile(r"^[a-z]+$")
+_PROSE_WORDS = frozenset("a an the in of for at to and with by from on our your we years days".split())
+
+
+def _plausible_street(tagged: dict[str, str], text: str) -> bool:
+    """Reject prose that usaddress still labels as a street: "Over 30 years in Springfield, MO",
+    "Open 7 days a week", "(c) 2024 Cedar Bluff Recovery, Springfield". Street names are written
+    capitalized on pages that capitalize anything; a year needs a street type to be a house
+    number."""
+    words = tagged["StreetName"].split() + tagged.get("StreetNamePostType", "").split()
+    typed = any(k in tagged for k in ("StreetNamePostType", "StreetNamePreType", "StreetNamePreDirectional",
+                                      "StreetNamePostDirectional"))  # fmt: skip
+    if any(w.lower() in _PROSE_WORDS for w in words):
+        return False
+    if not typed and any(c.isupper() for c in text) and any(_LOWER_WORD.match(w) for w in tagged["StreetName"].split()):
+        return False
+    return not (re.fullmatch(r"(?:19|20)\d\d", tagged["AddressNumber"]) and not typed)
 
 
 def _street(tagged: dict[str, str]) -> str:
@@ -137,5 +158,5 @@ def _title(city: str) -> str:
 def street_key(street: str) -> str:
     """Key for matching the same street written two ways: upper case, no punctuation or unit."""
     s = re.sub(r"[.,]", "", street.upper())
-    s = re.split(r"\b(?:STE|SUITE|UNIT|APT|BLDG|FL|RM|#)\b", s)[0]
+    s = re.split(r"(?:\s|^)(?:(?:STE|SUITE|UNIT|APT|BLDG|FL|RM)\b|#)", s)[0]
     return " ".join(s.split())

@@ -89,11 +89,6 @@ def test_footer_address_label_is_the_name_line_above():
     assert one(FOOTER).label == "Cedar Bluff Recovery"
 
 
-@pytest.mark.xfail(
-    reason="phones.role_from_context reads the next line's 'Fax:' as the phone's own label, so the "
-    "footer phone is dropped from the address's phones",
-    strict=True,
-)
 def test_footer_address_phones_exclude_fax():
     assert one(FOOTER).phones == ["+14175550123"]
 
@@ -173,11 +168,6 @@ def test_po_box_spellings(box):
     assert addr.street == "PO Box 1123"
 
 
-@pytest.mark.xfail(
-    reason="addresses._STREET_START knows 'PO Box'/'P.O. Box' but not 'Post Office Box', which "
-    "parse_address itself accepts",
-    strict=True,
-)
 def test_post_office_box_spelled_out_found():
     addr = one("<footer><p>Post Office Box 1123<br>Springfield, MO 65801</p></footer>")
     assert (addr.street, addr.kind) == ("PO Box 1123", "mailing")
@@ -293,11 +283,6 @@ def test_extract_page_includes_text_addresses():
     assert [(a.street, a.source) for a in obs.addresses] == [("2706 S River Rd Ste 4B", "text")]
 
 
-@pytest.mark.xfail(
-    reason="addresses._label takes the words before the street on the same line ('Our residential campus "
-    "is located at') instead of the line above or a heading",
-    strict=True,
-)
 def test_address_in_paragraph_takes_no_label_from_the_sentence():
     body = (
         "<main><p>Our residential campus is located at 1420 West Battlefield Street, Springfield, MO 65807, "
@@ -306,18 +291,10 @@ def test_address_in_paragraph_takes_no_label_from_the_sentence():
     assert one(body).label == ""
 
 
-@pytest.mark.xfail(
-    reason="addresses: the copyright year is taken as a house number ('2024 Cedar Bluff Recovery')",
-    strict=True,
-)
 def test_copyright_year_is_not_a_house_number():
     assert addresses("<footer><p>&copy; 2024 Cedar Bluff Recovery, Springfield, MO 65804</p></footer>") == []
 
 
-@pytest.mark.xfail(
-    reason="addresses: a count before 'in <City, ST ZIP>' parses as a street ('30 years in')",
-    strict=True,
-)
 @pytest.mark.parametrize(
     "text",
     ["Over 30 years in Springfield, MO 65804", "Join us for 12 Step meetings in Springfield, MO 65804"],
@@ -352,11 +329,6 @@ def test_city_paragraph_not_joined_across_regions():
     assert addresses("<footer><div>2706 South River Road</div></footer><main><p>Springfield, MO 65804</p></main>") == []
 
 
-@pytest.mark.xfail(
-    reason="addresses._join_previous_block joins any short paragraph holding a number, so 'Open 7 days a "
-    "week' above the city line becomes the street '7 days a week'",
-    strict=True,
-)
 @pytest.mark.parametrize("above", ["Open 7 days a week", "Serving 12 counties"])
 def test_hours_paragraph_above_city_line_is_not_a_street(above):
     assert addresses(f"<footer><p>{above}</p><p>Springfield, MO 65804</p></footer>") == []

@@ -129,31 +129,16 @@ def test_ordinary_pages_normal_priority(path):
     assert link_priority(SITE + path) == PRIORITY_NORMAL
 
 
-@pytest.mark.xfail(
-    reason="crawl_policy._SKIP_PATH needs '/' or end after the name, so 'wp-login.php' and 'xmlrpc.php' "
-    "are fetched (and get HIGH priority from the 'php' program word)",
-    strict=True,
-)
 @pytest.mark.parametrize("path", ["/wp-login.php", "/xmlrpc.php"])
 def test_crawl_policy_skips_wordpress_php_endpoints(path):
     assert link_priority(SITE + path) is None
 
 
-@pytest.mark.xfail(
-    reason="crawl_policy: the events-calendar date rule 'events?/\\d{4}' needs '/' right after the year, "
-    "so day and month views are fetched",
-    strict=True,
-)
 @pytest.mark.parametrize("path", ["/events/2024-05-12/", "/events/month/2024-05/"])
 def test_crawl_policy_skips_calendar_day_and_month_views(path):
     assert link_priority(SITE + path) is None
 
 
-@pytest.mark.xfail(
-    reason="crawl_policy._HIGH matches program words inside other words: 'care' in 'careers', "
-    "'php' in a '.php' file name",
-    strict=True,
-)
 @pytest.mark.parametrize("path", ["/careers/", "/gallery.php"])
 def test_program_word_inside_another_word_is_not_high_priority(path):
     assert link_priority(SITE + path) == PRIORITY_NORMAL

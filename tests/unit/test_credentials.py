@@ -64,11 +64,6 @@ def test_accreditation_from_text(text, value):
     assert [(f.value, f.basis, f.region) for f in facts] == [(value, "statement", "main")]
 
 
-@pytest.mark.xfail(
-    reason="claims: the sentence-start generic cue '<up to 3 words> programs are' also fires on 'Our "
-    "programs are ...', the provider speaking of its own programs",
-    strict=True,
-)
 def test_our_programs_are_carf_accredited_is_a_claim():
     assert accredited(p("Our programs are CARF-accredited.")) == {"CARF"}
 
@@ -187,11 +182,6 @@ def test_accreditation_folder_name_alone_is_not_a_logo():
     assert accredited('<footer><img src="/carf/team-photo.jpg" alt="Our team"></footer>') == set()
 
 
-@pytest.mark.xfail(
-    reason="page._image prefers a data: URI placeholder in src over the real data-src, so a lazy-loaded "
-    "logo's file name is never seen",
-    strict=True,
-)
 def test_lazy_loaded_logo_data_src():
     assert accredited(
         '<footer><img data-src="/wp-content/uploads/carf-logo.png" src="data:image/gif;base64,R0lG" alt=""></footer>'
@@ -225,11 +215,6 @@ def test_license_number_kept():
     assert [(f.agency, f.number) for f in found] == [("Missouri Department of Mental Health", "0441-7725")]
 
 
-@pytest.mark.xfail(
-    reason="credentials._licenses_in reads the ', certification number DMH-04417' clause as a second "
-    "agency because the number contains the acronym DMH",
-    strict=True,
-)
 def test_agency_acronym_inside_license_number_is_not_a_second_agency():
     body = p("We are certified by the Missouri Department of Mental Health, certification number DMH-04417.")
     found = licenses(body)
@@ -243,10 +228,6 @@ def test_unlisted_state_agency_shown_name_and_state():
     assert [(f.agency, f.state) for f in found] == [("Missouri Department of Mental Health", "MO")]
 
 
-@pytest.mark.xfail(
-    reason="credentials._shown_agency keeps the sentence's final period ('... Mental Health.')",
-    strict=True,
-)
 def test_agency_at_end_of_sentence_has_no_trailing_period():
     found = licenses(p("Our program is certified by the Missouri Department of Mental Health."))
     assert [(f.agency, f.state) for f in found] == [("Missouri Department of Mental Health", "MO")]
@@ -277,11 +258,6 @@ def test_stateless_agency_takes_state_from_sentence():
     assert [(f.agency, f.state, f.number) for f in found] == [("Department of Children and Families", "NV", "2219-RT")]
 
 
-@pytest.mark.xfail(
-    reason="credentials._SPLIT_AGENCIES splits on 'and' inside an agency's own name, so agencies such as "
-    "'Health and Human Services Commission' are lost or truncated",
-    strict=True,
-)
 @pytest.mark.parametrize(
     ("sentence", "agency", "state"),
     [
@@ -373,11 +349,6 @@ def test_joint_commission_in_licensing_sentence_is_accreditation_not_license():
     assert accredited(body) == {"JC"}
 
 
-@pytest.mark.xfail(
-    reason="credentials._STATE_LICENSED is compiled with re.I, so its two-word state group swallows "
-    "'Texas and' and adds an empty license with no state",
-    strict=True,
-)
 def test_licensed_by_state_of_texas_and_more_gives_no_stateless_license():
     body = p("Cedar Bluff is licensed by the State of Texas and accredited by CARF.")
     assert {f.state for f in licenses(body)} == {"TX"}

@@ -135,20 +135,11 @@ def test_street_key_matches_variants(a, b):
     assert street_key(pa.full_street) == street_key(pb.full_street)
 
 
-@pytest.mark.xfail(
-    reason="street_key: r'\\b#\\b' never matches ' # 4B' (no word boundary before '#'), so a '#' unit "
-    "written by parse_address is kept in the key",
-    strict=True,
-)
 @pytest.mark.parametrize("street", ["2706 S River Rd # 4B", "2706 S. River Rd. #4B"])
 def test_street_key_drops_hash_unit(street):
     assert street_key(street) == "2706 S RIVER RD"
 
 
-@pytest.mark.xfail(
-    reason="street_key keeps the '# 4B' unit, so a '#'-unit address and the bare street do not match",
-    strict=True,
-)
 def test_street_key_matches_hash_unit_variant():
     pa = parse_address("2706 South River Road #4B, Springfield, MO 65804")
     pb = parse_address("2706 S. River Rd, Springfield, MO 65804")

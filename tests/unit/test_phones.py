@@ -204,21 +204,11 @@ def test_labels_on_one_line_each_apply_to_the_following_number():
     assert [(p.e164[-4:], p.role) for p in found] == [("0123", "main"), ("0124", "fax"), ("0125", "admissions")]
 
 
-@pytest.mark.xfail(
-    reason="phones.role_from_context: the after-number label regex crosses the line break, so the phone "
-    "above a 'Fax:' line becomes a fax",
-    strict=True,
-)
 def test_fax_next_to_phone_is_not_a_contact_phone():
     body = '<footer><div class="footer-contact"><p>Phone: (417) 555-0123<br>Fax: (417) 555-0124</p></div></footer>'
     assert roles(body) == {MAIN: {"main"}, "+14175550124": {"fax"}}
 
 
-@pytest.mark.xfail(
-    reason="phones.role_from_context: the label after a number need not be parenthesised, so the next "
-    "number's 'Fax:'/'Text us:' label on the same line is read as this number's role",
-    strict=True,
-)
 @pytest.mark.parametrize(
     ("line", "second_role"),
     [

@@ -468,31 +468,16 @@ def test_snippet_is_truncated():
 # --- clause scope --------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    reason="services._statement: self-voice is read from the whole sentence, so 'we' in another clause "
-    "turns a third-person mention into a claim",
-    strict=True,
-)
 def test_we_in_another_clause_does_not_make_methadone_a_claim():
     html = main_paragraph("Methadone is dispensed daily at licensed clinics, while we focus on counseling.")
     assert "methadone" not in claimed(html)
 
 
-@pytest.mark.xfail(
-    reason="claims generic cue: 'Unlike many rehabs, we offer ...' is a contrast, yet the whole clause is "
-    "rejected as generic",
-    strict=True,
-)
 def test_unlike_many_rehabs_we_offer_detox_is_a_claim():
     html = main_paragraph("Unlike many rehabs, we offer medical detox right here on our campus.")
     assert "detox" in claimed(html)
 
 
-@pytest.mark.xfail(
-    reason="claims: the sentence-start generic cue ('Sober living homes are ...') also fires on 'Our "
-    "sober living homes provide ...', the provider describing its own homes",
-    strict=True,
-)
 def test_our_homes_provide_statement_is_a_claim():
     html = main_paragraph("Our sober living homes provide a safe, structured place to continue recovery.")
     assert "sober_living" in claimed(html)

@@ -182,10 +182,6 @@ def test_broken_json_ld_does_not_raise():
     assert structured_items(doc(head=head), URL) == []
 
 
-@pytest.mark.xfail(
-    reason="structured_items: one unparsable JSON-LD script makes extruct drop every JSON-LD item on the page",
-    strict=True,
-)
 def test_broken_json_ld_beside_good_one_keeps_good_one():
     head = '<script type="application/ld+json">{"@type": </script>' + json_ld(CLINIC)
     _, phones, _ = facts(doc(head=head))
