@@ -107,7 +107,28 @@ def parse_address(text: str) -> ParsedAddress | None:
 
 
 _LOWER_WORD = re.compile(r"^[a-z]+$")
-_PROSE_WORDS = frozenset("a an the in of for at to and with by from on our your we years days".split())
+_PROSE_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "in",
+        "of",
+        "for",
+        "at",
+        "to",
+        "and",
+        "with",
+        "by",
+        "from",
+        "on",
+        "our",
+        "your",
+        "we",
+        "years",
+        "days",
+    ]
+)
 
 
 def _plausible_street(tagged: dict[str, str], text: str) -> bool:
