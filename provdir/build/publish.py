@@ -1,0 +1,256 @@
+"""Publishing: stored runs -> resolved facilities -> tables -> an atomic swap of ``output/latest``.
+
+Steps (pure given the stored runs, the registry and the previous build; ``provdir build``
+re-runs them without crawling):
+
+1. the latest good run of each source, its observations turned into locations
+   (:mod:`provdir.build.locations`);
+2. entity resolution across sources and pages (:mod:`provdir.build.resolve`) and one merged
+   facility per cluster (:mod:`provdir.build.merge`);
+3. stable ids, statuses and the change list (:mod:`provdir.build.history`); facilities of the
+   previous build that this build's runs did not show are carried with their status updated,
+   never deleted;
+4. a mass-failure gate: a build with far fewer active facilities than the previous one is
+   refused unless forced;
+5. tables written into ``output/builds/<build_id>/``, then ``output/latest`` (a symbolic link)
+   moved onto it with ``os.replace``, atomic on POSIX: readers see the old directory or the
+   new one, never half of each, and a crash leaves the last good directory in place.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import os
+import shutil
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from provdir import __version__, vocabulary
+from provdir.build import history
+from provdir.build.locations import Location, record_location, site_locations
+from provdir.build.merge import merge
+from provdir.build.resolve import resolve
+from provdir.build.tables import (
+    CHANGES_COLUMNS,
+    EVIDENCE_COLUMNS,
+    FACILITY_COLUMNS,
+    write_dictionary,
+    write_table,
+)
+from provdir.runs import Run, latest_good_runs, list_runs, read_observations, write_json_atomic
+
+log = logging.getLogger(__name__)
+KEEP_BUILDS = 5
+MASS_FAILURE_RATIO = 0.5
+"""A build whose active facilities fall below this share of the previous build's is refused."""
+CHANGES_HISTORY = "changes_history.csv"
+
+
+@dataclass
+class PublishResult:
+    build_id: str
+    path: Path
+    facilities: int
+    runs: list[str]
+    by_state: dict[str, int] = field(default_factory=dict)
+    fields_filled: dict[str, int] = field(default_factory=dict)
+    by_status: dict[str, int] = field(default_factory=dict)
+    changes: dict[str, int] = field(default_factory=dict)
+    resolution: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["path"] = str(self.path)
+        return d
+
+
+class NothingToPublish(RuntimeError):
+    pass
+
+
+class PublishRefused(RuntimeError):
+    """The new build looks like a mass failure; the last good directory is kept."""
+
+
+def collect(output: Path) -> tuple[dict[str, Run], list[tuple[str, Location]]]:
+    """Locations of the latest good run of each source, with the run id they come from."""
+    runs = latest_good_runs(output)
+    located: list[tuple[str, Location]] = []
+    for run in runs.values():
+        by_site: dict[str, list[dict[str, Any]]] = {}
+        for obs in read_observations(run):
+            if obs.get("kind") == "record":
+                located.append((run.run_id, record_location(obs)))
+            else:
+                by_site.setdefault(obs["site"], []).append(obs)
+        for observations in by_site.values():
+            located.extend((run.run_id, loc) for loc in site_locations(observations))
+    return runs, located
+
+
+def publish(output: Path | str, *, force: bool = False) -> PublishResult:
+    """Rebuild the published directory from stored runs."""
+    output = Path(output)
+    runs, located = collect(output)
+    if not runs:
+        raise NothingToPublish(f"no finished run under {output / 'runs'} to publish")
+    now = datetime.now(UTC)
+    today = now.date().isoformat()
+    build_id = f"{now:%Y%m%dT%H%M%S%fZ}"
+
+    resolution = resolve([loc for _, loc in located])
+    facilities = [merge([located[i] for i in cluster]) for cluster in resolution.clusters]
+    registry = history.Registry.load(output)
+    ids, events = history.assign_ids([f.source_keys for f in facilities], registry)
+
+    rows: dict[str, dict[str, Any]] = {}
+    evidence: list[dict[str, Any]] = []
+    for fid, facility in zip(ids, facilities, strict=True):
+        for key in facility.source_keys:
+            entry = registry.rows.setdefault(
+                key, {"source_key": key, "first_seen": today, "first_seen_run": facility.row["run_id"]}
+            )
+            entry.update(facility_id=fid, last_seen=today, last_seen_run=facility.row["run_id"])
+        row = {"facility_id": fid, **facility.row, "status": "active", "missed_runs": 0,
+               "first_seen": registry.first_seen(fid) or today, "last_seen": today}  # fmt: skip
+        rows[fid] = row
+        for run_id, source_key, ev in facility.evidence:
+            evidence.append({"facility_id": fid, "field": ev.field, "value": ev.value, "url": ev.url,
+                             "snippet": ev.snippet, "region": ev.region, "basis": ev.basis,
+                             "source_key": source_key, "run_id": run_id})  # fmt: skip
+
+    previous = _previous_rows(output)
+    previous_evidence: dict[str, list[dict[str, Any]]] | None = None
+    covering = history.runs_covering(list_runs(output))
+    for fid, old in previous.items():
+        if fid in rows or fid in {e.old_value for e in events if e.change == "merged"}:
+            continue
+        keys = list(old.get("source_keys") or [old.get("source_key", "")])
+        last_run = max((registry.rows.get(k, {}).get("last_seen_run", "") for k in keys), default="")
+        missed = history.missed_runs(keys, old.get("state", ""), last_run, covering)
+        carried = dict(old)
+        if missed:
+            carried["status"], carried["missed_runs"] = history.status_for(missed), missed
+        rows[fid] = carried
+        if previous_evidence is None:
+            previous_evidence = _previous_evidence(output)
+        evidence.extend(previous_evidence.get(fid, []))
+
+    active = sum(1 for r in rows.values() if r["status"] == "active")
+    before = sum(1 for r in previous.values() if r.get("status") == "active")
+    if not force and before and active < MASS_FAILURE_RATIO * before:
+        raise PublishRefused(
+            f"only {active} active facilities against {before} in the last published build "
+            f"(below {MASS_FAILURE_RATIO:.0%}): looks like a mass failure, not published. "
+            "Re-run with --force to publish it anyway."
+        )
+    absorbed = {e.old_value for e in events if e.change == "merged"}
+    events += history.diff({k: v for k, v in previous.items() if k not in absorbed}, rows)
+    table = [rows[fid] for fid in sorted(rows)]
+    change_rows = [e.as_row(build_id) for e in events]
+
+    builds = output / "builds"
+    staging = builds / f".staging-{build_id}"
+    staging.mkdir(parents=True)
+    try:
+        write_table(table, FACILITY_COLUMNS, staging, "facilities")
+        write_table(evidence, EVIDENCE_COLUMNS, staging, "evidence")
+        write_table(change_rows, CHANGES_COLUMNS, staging, "changes")
+        write_dictionary(staging)
+        _write_vocabulary(staging)
+        result = PublishResult(
+            build_id=build_id, path=output / "latest", facilities=len(table), runs=sorted(r.run_id for r in runs.values()),
+            by_state=dict(sorted(Counter(r["state"] or "??" for r in table).items())),
+            fields_filled={name: sum(1 for r in table if r.get(name) not in (None, "", [])) for name, _, _ in FACILITY_COLUMNS},
+            by_status=dict(Counter(r["status"] for r in table)), changes=history.counts(events),
+            resolution={"records": len(located), "facilities": len(facilities), "comparisons": resolution.comparisons,
+                        "pairs_matched": resolution.pairs_matched, "blocks": resolution.blocks},
+        )  # fmt: skip
+        write_json_atomic(staging / "build.json", {**result.summary(), "software_version": __version__})
+        final = builds / build_id
+        os.rename(staging, final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    registry.save(output)
+    _append_history(output, change_rows)
+    _swap_latest(output, final)
+    _prune(builds)
+    log.info("published %d facilities to %s", len(table), output / "latest")
+    return result
+
+
+def _previous_rows(output: Path) -> dict[str, dict[str, Any]]:
+    path = output / "latest" / "facilities.parquet"
+    if not path.exists():
+        return {}
+    try:
+        records = pq.read_table(path).to_pylist()
+    except Exception as exc:  # a damaged previous build must not block a new one
+        log.warning("previous build unreadable (%s); publishing without history", exc)
+        return {}
+    return {r["facility_id"]: r for r in records}
+
+
+def _previous_evidence(output: Path) -> dict[str, list[dict[str, Any]]]:
+    """Evidence rows of the previous build by facility (carried facilities keep theirs)."""
+    path = output / "latest" / "evidence.parquet"
+    by_id: dict[str, list[dict[str, Any]]] = {}
+    if path.exists():
+        for r in pq.read_table(path).to_pylist():
+            by_id.setdefault(r["facility_id"], []).append(r)
+    return by_id
+
+
+def _append_history(output: Path, change_rows: list[dict[str, Any]]) -> None:
+    """Every publish's changes, appended: the long view of what changed when."""
+    if not change_rows:
+        return
+    path = output / CHANGES_HISTORY
+    names = [name for name, _, _ in CHANGES_COLUMNS]
+    new = not path.exists()
+    with path.open("a", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=names, extrasaction="ignore")
+        if new:
+            writer.writeheader()
+        writer.writerows(change_rows)
+
+
+def _write_vocabulary(directory: Path) -> None:
+    with (directory / "vocabulary.csv").open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["field", "value", "label", "category", "samhsa_code"])
+        for term in vocabulary.services().terms.values():
+            writer.writerow(["service", term.value, term.label, term.category, term.samhsa_code])
+        for term in vocabulary.accreditations().terms.values():
+            writer.writerow(["accreditation", term.value, term.label, term.kind, term.samhsa_code])
+
+
+def _swap_latest(output: Path, final: Path) -> None:
+    latest = output / "latest"
+    if latest.exists() and not latest.is_symlink():
+        # An old real directory (never written by this code, but possible by hand): keep it.
+        latest.rename(output / "builds" / f"legacy-{datetime.now(UTC):%Y%m%dT%H%M%S}")
+    tmp = output / f".latest.tmp-{os.getpid()}"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    os.symlink(Path("builds") / final.name, tmp)
+    os.replace(tmp, latest)
+
+
+def _prune(builds: Path) -> None:
+    done = sorted(p for p in builds.iterdir() if p.is_dir() and not p.name.startswith("."))
+    for old in done[:-KEEP_BUILDS]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def read_build(output: Path | str) -> dict[str, Any]:
+    path = Path(output) / "latest" / "build.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
