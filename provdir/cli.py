@@ -1,4 +1,4 @@
-"""Command line: ``provdir crawl | demo | build``.
+"""Command line: ``provdir crawl | crawl-samhsa | demo | build``.
 
 Exit codes (for schedulers): 0 published and every site answered; 3 published, but some sites
 failed (see the run manifest); 1 nothing published (the crawl failed or found nothing);
@@ -44,6 +44,20 @@ def _parser() -> argparse.ArgumentParser:
     _crawl_options(crawl)
     crawl.set_defaults(func=cmd_crawl)
 
+    samhsa = sub.add_parser("crawl-samhsa", help="crawl SAMHSA's treatment locator for some states and publish")
+    samhsa.add_argument("--states", default="",
+                        help="comma-separated two-letter codes, e.g. VA,MO (default: every state and territory)")  # fmt: skip
+    samhsa.add_argument("--api-url", default=None,
+                        help="listing API base URL (default: setting SAMHSA_API_URL, the real locator)")  # fmt: skip
+    samhsa.add_argument("--page-size", type=_positive_int, default=None, help="rows per API page (default 100)")
+    samhsa.add_argument("--out", default="output", help="output directory (default: output/)")
+    samhsa.add_argument("--allow-private-networks", action="store_true",
+                        help="allow a loopback/private --api-url (the tests serve the API on 127.0.0.x)")  # fmt: skip
+    samhsa.add_argument("--log-level", default="WARNING", help="Scrapy log level (default WARNING)")
+    samhsa.add_argument("--setting", "-s", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a Scrapy setting (repeatable)")  # fmt: skip
+    samhsa.set_defaults(func=cmd_crawl_samhsa)
+
     demo = sub.add_parser("demo", help="serve the bundled sample web on loopback, crawl it, publish")
     demo.add_argument("--out", default="output", help="output directory (default: output/)")
     demo.add_argument("--port", type=int, default=8061, help="port for the sample sites (default 8061)")
@@ -59,6 +73,7 @@ def _parser() -> argparse.ArgumentParser:
 
     build = sub.add_parser("build", help="re-publish from stored runs without crawling")
     build.add_argument("--out", default="output")
+    build.add_argument("--force", action="store_true", help="publish even if the build looks like a mass failure")
     build.set_defaults(func=cmd_build)
     return p
 
@@ -116,15 +131,18 @@ def _parse_setting(text: str) -> tuple[str, str]:
     return name.strip(), value
 
 
-def run_crawl(*, seeds_file: str, seeds: list[Seed], out: Path, allow_private: bool, max_pages: int | None,
-              log_level: str, overrides: dict[str, Any] | None = None) -> int:  # fmt: skip
-    """Run provider_sites in this process, then print the run's summary. Returns an exit code."""
+def run_crawl(*, seeds_file: str = "", seeds: list[Seed] | None = None, out: Path, allow_private: bool,
+              max_pages: int | None = None, log_level: str, overrides: dict[str, Any] | None = None,
+              spider: str = "provider_sites", spider_kwargs: dict[str, Any] | None = None, source: str = "site",
+              what: str | None = None, run_id: str | None = None) -> int:  # fmt: skip
+    """Run a spider (provider_sites on ``seeds_file`` by default) in this process, then print the
+    run's summary. Returns an exit code."""
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "provdir.settings")
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
 
     settings = get_project_settings()
-    run_id = new_run_id("site")
+    run_id = run_id or new_run_id(source)
     settings.setdict({
         "PROVDIR_OUTPUT_DIR": str(out), "PROVDIR_RUN_ID": run_id,
         "PROVDIR_ALLOW_PRIVATE_NETWORKS": allow_private, "LOG_LEVEL": log_level,
@@ -132,11 +150,62 @@ def run_crawl(*, seeds_file: str, seeds: list[Seed], out: Path, allow_private: b
         **(overrides or {}),
     }, priority="cmdline")  # fmt: skip
     out.mkdir(parents=True, exist_ok=True)
-    print(f"provdir: crawling {len(seeds)} site(s) from {seeds_file} (run {run_id})", file=sys.stderr)
+    what = what or f"{len(seeds or [])} site(s) from {seeds_file}"
+    print(f"provdir: crawling {what} (run {run_id})", file=sys.stderr)
     process = CrawlerProcess(settings, install_root_handler=True)
-    process.crawl("provider_sites", seeds=seeds_file)
+    process.crawl(spider, **(spider_kwargs if spider_kwargs is not None else {"seeds": seeds_file}))
     process.start()
     return report_run(Run(run_id, runs_dir(out) / run_id), out)
+
+
+# -- crawl-samhsa --------------------------------------------------------------------------
+def cmd_crawl_samhsa(args: argparse.Namespace) -> int:
+    from provdir.samhsa import parse_states
+
+    try:
+        states = parse_states(args.states)
+    except ValueError as exc:
+        print(f"provdir: bad --states {args.states!r}: {exc}", file=sys.stderr)
+        print("provdir: nothing was crawled and nothing was published.", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        overrides: dict[str, Any] = dict(_parse_setting(s) for s in args.setting)
+    except ValueError as exc:
+        print(f"provdir: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.api_url is not None:
+        parts = urlsplit(args.api_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            print(
+                f"provdir: --api-url must be an http(s) URL, got {args.api_url!r}. Nothing was crawled.",
+                file=sys.stderr,
+            )
+            return EXIT_BAD_INPUT
+        why = "" if args.allow_private_networks else netguard.refusal(parts.hostname)
+        if why:
+            print(f"provdir: --api-url {args.api_url}: {why}", file=sys.stderr)
+            print("provdir: private-network addresses are refused; pass --allow-private-networks to crawl them. "
+                  "Nothing was crawled.", file=sys.stderr)  # fmt: skip
+            return EXIT_BAD_INPUT
+        overrides["SAMHSA_API_URL"] = args.api_url
+    spider_kwargs: dict[str, Any] = {"states": ",".join(states)}
+    if args.page_size:
+        spider_kwargs["page_size"] = args.page_size
+    out = Path(args.out)
+    what = f"SAMHSA's locator for {len(states)} state(s): {', '.join(states[:10])}{' ...' if len(states) > 10 else ''}"
+    run_id = new_run_id("samhsa")
+    code = run_crawl(out=out, allow_private=args.allow_private_networks, log_level=args.log_level,
+                     overrides=overrides, spider="samhsa_locator", spider_kwargs=spider_kwargs, source="samhsa",
+                     what=what, run_id=run_id)  # fmt: skip
+    if code == EXIT_OK:
+        # Published, but a state that lost pages is missing facilities: say so, exit 3.
+        sites = Run(run_id, runs_dir(out) / run_id).manifest().get("sites", {})
+        partial = {k: v for k, v in sites.items() if v.get("pages_failed")}
+        for key, info in sorted(partial.items()):
+            print(f"  INCOMPLETE {key}: {info['pages_failed']} page(s) could not be read: {info['errors'][0]}")
+        if partial:
+            return EXIT_WARNINGS
+    return code
 
 
 def report_run(run: Run, out: Path) -> int:
@@ -153,6 +222,8 @@ def report_run(run: Run, out: Path) -> int:
         print(f"  FAILED {site}: {why}")
     published = manifest.get("published")
     if not published:
+        if manifest.get("publish_refused"):
+            print(f"Not published: {manifest['publish_refused']}")
         print(f"Nothing published; the last good directory (if any) is unchanged: {out / 'latest'}")
         return EXIT_NOT_PUBLISHED
     print_summary(published, out)
@@ -219,12 +290,12 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 # -- build ---------------------------------------------------------------------------------
 def cmd_build(args: argparse.Namespace) -> int:
-    from provdir.build import NothingToPublish, publish
+    from provdir.build import NothingToPublish, PublishRefused, publish
 
     out = Path(args.out)
     try:
-        result = publish(out)
-    except NothingToPublish as exc:
+        result = publish(out, force=args.force)
+    except (NothingToPublish, PublishRefused) as exc:
         print(f"provdir: {exc}", file=sys.stderr)
         return EXIT_NOT_PUBLISHED
     print_summary(json.loads(json.dumps(result.summary(), default=str)), out)

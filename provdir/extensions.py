@@ -28,6 +28,7 @@ class RunRecorder:
         settings = crawler.settings
         self.output = Path(settings.get("PROVDIR_OUTPUT_DIR"))
         self.publish = settings.getbool("PROVDIR_PUBLISH")
+        self.force = settings.getbool("PROVDIR_FORCE_PUBLISH")
         self.source = "site"
         self.run: Run | None = None
         self.run_id = settings.get("PROVDIR_RUN_ID")
@@ -60,10 +61,16 @@ class RunRecorder:
             log.error("run %s not published: finish reason %r, sites answered: %s", self.run.run_id, reason, answered)
             return
         if self.publish:
-            from provdir.build import publish  # imported late: the build is not needed to crawl
+            # Imported late: the build is not needed to crawl.
+            from provdir.build import NothingToPublish, PublishRefused, publish
 
-            result = publish(self.output)
-            manifest["published"] = result.summary()
+            try:
+                result = publish(self.output, force=self.force)
+            except (PublishRefused, NothingToPublish) as exc:
+                log.error("run %s not published: %s", self.run.run_id, exc)
+                manifest["publish_refused"] = str(exc)
+            else:
+                manifest["published"] = result.summary()
             self.run.write_manifest(manifest)
 
     def _manifest(self, spider: Spider, *, status: str, reason: str | None, sites: dict | None = None,
