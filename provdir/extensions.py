@@ -8,6 +8,7 @@ Only a run that finished cleanly with at least one site answering is marked ``ok
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
-from provdir import __version__
+from provdir import __version__, health
 from provdir.runs import STATS, Run, create_run, write_json_atomic
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,8 @@ class RunRecorder:
         self.run.write_manifest(manifest)
         if status != "ok":
             log.error("run %s not published: finish reason %r, sites answered: %s", self.run.run_id, reason, answered)
+            manifest["health"] = self._health(manifest, stats)
+            self.run.write_manifest(manifest)
             return
         if self.publish:
             # Imported late: the build is not needed to crawl.
@@ -71,7 +74,27 @@ class RunRecorder:
                 manifest["publish_refused"] = str(exc)
             else:
                 manifest["published"] = result.summary()
-            self.run.write_manifest(manifest)
+        manifest["health"] = self._health(manifest, stats)
+        for warning in manifest["health"].get("warnings", []):
+            log.warning("run %s health: %s", self.run.run_id, warning)
+        self.run.write_manifest(manifest)
+
+    def _health(self, manifest: dict[str, Any], stats: dict[str, Any]) -> dict[str, Any]:
+        """This run's figures against the previous good run of the same source."""
+        assert self.run is not None
+        current = health.figures(manifest, stats)
+        previous_run = health.previous_good(self.run, self.source)
+        previous = None
+        if previous_run is not None:
+            try:
+                prev_stats = json.loads((previous_run.dir / STATS).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                prev_stats = {}
+            previous = health.figures(previous_run.manifest(), prev_stats)
+        result = health.compare(current, previous)
+        result["previous_run"] = previous_run.run_id if previous_run else None
+        result["figures"] = {k: v for k, v in current.items() if not isinstance(v, dict)}
+        return result
 
     def _manifest(self, spider: Spider, *, status: str, reason: str | None, sites: dict | None = None,
                   stats: dict | None = None) -> dict[str, Any]:  # fmt: skip
