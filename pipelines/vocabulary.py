@@ -23,5 +23,6 @@ class CheckVocabulary(Pipeline):
         self.count("field/service/unknown", before[0] - len(item.services))
         self.count("field/accreditation/unknown", before[1] - len(item.accreditations))
         self.count("field/service/claims", len(item.services))
-        self.count("field/service/rejected_mentions", len(item.rejected))
+        # Directory records (FacilityRecord) have no rejected mentions.
+        self.count("field/service/rejected_mentions", len(getattr(item, "rejected", ())))
         return item

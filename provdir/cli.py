@@ -160,13 +160,16 @@ def run_crawl(*, seeds_file: str = "", seeds: list[Seed] | None = None, out: Pat
 
 # -- crawl-samhsa --------------------------------------------------------------------------
 def cmd_crawl_samhsa(args: argparse.Namespace) -> int:
-    from provdir.samhsa import parse_states
+    from provdir.samhsa import MAX_PAGE_SIZE, parse_states
 
     try:
         states = parse_states(args.states)
     except ValueError as exc:
         print(f"provdir: bad --states {args.states!r}: {exc}", file=sys.stderr)
         print("provdir: nothing was crawled and nothing was published.", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.page_size and args.page_size > MAX_PAGE_SIZE:
+        print(f"provdir: --page-size must be at most {MAX_PAGE_SIZE}. Nothing was crawled.", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
         overrides: dict[str, Any] = dict(_parse_setting(s) for s in args.setting)
@@ -197,10 +200,10 @@ def cmd_crawl_samhsa(args: argparse.Namespace) -> int:
     code = run_crawl(out=out, allow_private=args.allow_private_networks, log_level=args.log_level,
                      overrides=overrides, spider="samhsa_locator", spider_kwargs=spider_kwargs, source="samhsa",
                      what=what, run_id=run_id)  # fmt: skip
-    if code == EXIT_OK:
+    if code in (EXIT_OK, EXIT_WARNINGS):
         # Published, but a state that lost pages is missing facilities: say so, exit 3.
         sites = Run(run_id, runs_dir(out) / run_id).manifest().get("sites", {})
-        partial = {k: v for k, v in sites.items() if v.get("pages_failed")}
+        partial = {k: v for k, v in sites.items() if v.get("status") == "ok" and v.get("pages_failed")}
         for key, info in sorted(partial.items()):
             print(f"  INCOMPLETE {key}: {info['pages_failed']} page(s) could not be read: {info['errors'][0]}")
         if partial:

@@ -17,6 +17,9 @@ PROVDIR_ALLOW_PRIVATE_NETWORKS = False  # loopback/RFC 1918/link-local refused u
 PROVDIR_PUBLISH = True  # publish output/latest/ when the run finishes cleanly
 PROVDIR_CONTACT_URL = "https://github.com/provider-directory/provider-directory"
 PROVDIR_RUN_ID = None  # set by the CLI; generated when None
+PROVDIR_FORCE_PUBLISH = False  # publish even when the build looks like a mass failure
+# SAMHSA treatment locator listing API (spiders/samhsa_locator.py; `provdir crawl-samhsa --api-url`).
+SAMHSA_API_URL = "https://findtreatment.gov/locator/exportsAsJson/v2"
 
 # --- Identity and politeness ----------------------------------------------------------------
 # Default "Scrapy/VERSION (+https://scrapy.org)": site owners should see who we are and how to
@@ -44,6 +47,7 @@ DNS_TIMEOUT = 10  # default 60
 
 # --- Plumbing -------------------------------------------------------------------------------
 TELNETCONSOLE_ENABLED = False  # default True: nothing should listen on the crawl machine
+REMOTE_CONTROL_ENABLED = False  # default True (Scrapy 2.19): same reason
 LOG_LEVEL = "INFO"  # default DEBUG
 FEED_EXPORT_ENCODING = "utf-8"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
