@@ -192,3 +192,19 @@ def test_build_is_rerunnable_without_new_runs(tmp_path):
     assert set(changes(tmp_path)["change"]) <= {"changed"}
     history = pd.read_csv(tmp_path / "changes_history.csv")
     assert (history["change"] == "added").sum() == 2
+
+
+def test_state_read_with_pages_missing_does_not_count_against_absent_records(tmp_path):
+    samhsa_run(tmp_path, [record("sa1", "Redbud Hollow", "1840 E Sunshine St Ste 200", "65804", "+14175550123"),
+                          record("sa2", "Ozark Counseling", "1105 Kingshighway", "65401", "+15735550152")])  # fmt: skip
+    publish(tmp_path)
+    for _ in range(3):
+        run = samhsa_run(
+            tmp_path, [record("sa1", "Redbud Hollow", "1840 E Sunshine St Ste 200", "65804", "+14175550123")]
+        )
+        manifest = run.manifest()
+        manifest["sites"]["samhsa:MO"]["complete"] = False  # some pages of the state could not be read
+        run.write_manifest(manifest)
+        publish(tmp_path, force=True)
+    t = table(tmp_path)
+    assert set(t["status"]) == {"active"}

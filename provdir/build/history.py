@@ -147,7 +147,8 @@ def runs_covering(runs: list[Run]) -> list[tuple[str, set[str]]]:
         source = m.get("source", "site")
         answered = set()
         for key, info in (m.get("sites") or {}).items():
-            if info.get("status") != "ok":
+            # A state read with pages missing ("complete": false) cannot say a record is gone.
+            if info.get("status") != "ok" or info.get("complete") is False:
                 continue
             # Site runs report host[:port]; directory runs report "<source>:<state>" already.
             answered.add(key if source != "site" and key.startswith(f"{source}:") else f"{source}:{key}")
