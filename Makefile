@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint bench accuracy clean
+.PHONY: install demo test lint bench accuracy browser clean
 
 # Re-install only when the package definition changes.
 $(STAMP): pyproject.toml
@@ -32,6 +32,14 @@ bench: $(STAMP)
 
 accuracy: $(STAMP)
 	$(BIN)/python benchmarks/accuracy.py
+
+# Headless Chromium for the dataset report's browser test (skipped when absent).
+browser:
+	@if command -v chromium >/dev/null 2>&1; then echo "chromium is installed: $$(command -v chromium)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	else echo "Install Chromium for the browser test: sudo apt-get install -y chromium (Debian/Ubuntu)," \
+		"or put a chromium binary on PATH (or set PROVDIR_CHROMIUM=/path/to/chromium)."; fi
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -40,7 +40,11 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command")
 
     crawl = sub.add_parser("crawl", help="crawl the websites in SEEDS and publish the directory")
-    crawl.add_argument("seeds", help="text file of URLs (one per line, # comments) or CSV with a url column")
+    crawl.add_argument("seeds", nargs="?", help="text file of URLs (one per line, # comments) or CSV with a url column")
+    crawl.add_argument("--from-directory", action="store_true",
+                       help="crawl the websites of the facilities the directory source (SAMHSA) published, "
+                            "one per registered domain, and verify the listings against them")  # fmt: skip
+    crawl.add_argument("--states", default="", help="with --from-directory: only listings in these states (VA,MO)")
     _crawl_options(crawl)
     crawl.set_defaults(func=cmd_crawl)
 
@@ -75,6 +79,14 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--out", default="output")
     build.add_argument("--force", action="store_true", help="publish even if the build looks like a mass failure")
     build.set_defaults(func=cmd_build)
+
+    export = sub.add_parser("export", help="write the published directory as a spreadsheet (xlsx) or GeoJSON")
+    export.add_argument("--format", required=True, choices=["xlsx", "geojson"], dest="export_format",
+                        help="xlsx: one sheet per table, spreadsheet-safe; geojson: facilities as points")  # fmt: skip
+    export.add_argument("--out", default="output", help="output directory holding latest/ (default: output/)")
+    export.add_argument("--to", type=Path, default=None,
+                        help="file to write (default: OUT/exports/provider-directory-<build id>.<format>)")  # fmt: skip
+    export.set_defaults(func=cmd_export)
     return p
 
 
@@ -100,6 +112,25 @@ def _positive_int(text: str) -> int:
 
 # -- crawl ---------------------------------------------------------------------------------
 def cmd_crawl(args: argparse.Namespace) -> int:
+    if args.from_directory == bool(args.seeds):
+        print("provdir: give a SEEDS file or --from-directory (one of the two)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.from_directory:
+        from provdir.directory_seeds import NoDirectory, directory_websites, write_seeds
+
+        states = {s.strip().upper() for s in args.states.split(",") if s.strip()} or None
+        try:
+            websites = directory_websites(Path(args.out), states)
+        except NoDirectory as exc:
+            print(f"provdir: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        if not websites:
+            print("provdir: the published directory lists no websites" + (f" in {args.states}" if states else ""),
+                  file=sys.stderr)  # fmt: skip
+            return EXIT_BAD_INPUT
+        Path(args.out).mkdir(parents=True, exist_ok=True)
+        args.seeds = str(write_seeds(websites, Path(args.out) / "directory-seeds.csv"))
+        print(f"provdir: {len(websites)} directory-listed website(s), one per domain -> {args.seeds}", file=sys.stderr)
     try:
         seeds = load_seeds(args.seeds)
     except SeedsError as exc:
@@ -302,6 +333,19 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"provdir: {exc}", file=sys.stderr)
         return EXIT_NOT_PUBLISHED
     print_summary(json.loads(json.dumps(result.summary(), default=str)), out)
+    return EXIT_OK
+
+
+# -- export --------------------------------------------------------------------------------
+def cmd_export(args: argparse.Namespace) -> int:
+    from provdir.build.export import ExportError, export
+
+    try:
+        path = export(Path(args.out) / "latest", args.export_format, to=args.to)
+    except ExportError as exc:
+        print(f"provdir: {exc}", file=sys.stderr)
+        return EXIT_NOT_PUBLISHED
+    print(f"Wrote {path}")
     return EXIT_OK
 
 

@@ -50,6 +50,7 @@ class Location:
     phone: str = ""
     phones: list[str] = field(default_factory=list)
     phone_roles: dict[str, str] = field(default_factory=dict)
+    phone_extensions: dict[str, str] = field(default_factory=dict)  # e164 -> extension, when shown
     website: str = ""
     accreditations: list[str] = field(default_factory=list)
     licenses: list[dict[str, str]] = field(default_factory=list)
@@ -77,6 +78,7 @@ def site_locations(observations: list[dict[str, Any]]) -> list[Location]:
     org, org_ev = _organization(observations)
     website = _website(observations, seed_url)
     phones, roles, main, phone_ev = _phones(observations)
+    extensions = _extensions(observations)
     accreditations, acc_ev = _vocab_facts(observations, "accreditations", "accreditation")
     services, svc_ev = _vocab_facts(observations, "services", "service")
     licenses, lic_ev = _licenses(observations)
@@ -92,7 +94,9 @@ def site_locations(observations: list[dict[str, Any]]) -> list[Location]:
     if not places:
         ev = [*common_ev, *(e for e in phone_ev if e.value in phones)]
         locations.append(Location(location_key="org", name=org, phone=main, phones=phones,
-                                  phone_roles={p: roles[p] for p in phones}, evidence=ev, **shared))  # fmt: skip
+                                  phone_roles={p: roles[p] for p in phones},
+                                  phone_extensions={p: extensions[p] for p in phones if p in extensions},
+                                  evidence=ev, **shared))  # fmt: skip
         return locations
     for key, place in places.items():
         own = [p for p in place["phones"] if p in roles]
@@ -109,6 +113,7 @@ def site_locations(observations: list[dict[str, Any]]) -> list[Location]:
                 phone=own[0] if own else main,
                 phones=loc_phones,
                 phone_roles={p: roles[p] for p in loc_phones},
+                phone_extensions={p: extensions[p] for p in loc_phones if p in extensions},
                 latitude=place["latitude"],
                 longitude=place["longitude"],
                 evidence=ev,
@@ -190,6 +195,16 @@ def _phones(observations: list[dict[str, Any]]) -> tuple[list[str], dict[str, st
     main = max(mains, key=lambda n: (prominent[n], seen_count[n])) if mains else (contact[0] if contact else "")
     ev = [evidence[n] for n in contact]
     return contact, {n: roles[n] for n in contact}, main, ev
+
+
+def _extensions(observations: list[dict[str, Any]]) -> dict[str, str]:
+    """The extension shown with each number (the first one seen)."""
+    out: dict[str, str] = {}
+    for o in observations:
+        for p in o.get("phones", []):
+            if p["e164"] and p.get("extension"):
+                out.setdefault(p["e164"], p["extension"])
+    return out
 
 
 # -- vocabulary facts ----------------------------------------------------------------------
@@ -309,6 +324,7 @@ def record_location(record: dict[str, Any]) -> Location:
         street=record.get("street", ""), city=record.get("city", ""), state=record.get("state", ""),
         postal_code=record.get("postal_code", ""), phone=main, phones=phones,
         phone_roles={p["e164"]: p["role"] for p in contact}, website=record.get("website", ""),
+        phone_extensions={p["e164"]: p["extension"] for p in contact if p.get("extension")},
         accreditations=sorted({f["value"] for f in record.get("accreditations", [])}), licenses=licenses,
         services=sorted({f["value"] for f in record.get("services", [])}), source_urls=[url],
         latitude=record.get("latitude"), longitude=record.get("longitude"), evidence=evidence,

@@ -27,6 +27,9 @@ class Facility:
     members: list[tuple[str, Location]]  # (run_id, location), preferred first
     row: dict[str, Any] = field(default_factory=dict)
     evidence: list[tuple[str, str, Evidence]] = field(default_factory=list)  # (run_id, source_key, ev)
+    # Every contact phone of every member, with the role and extension that member gives it
+    # (for the facility_phones table): {"phone", "role", "extension", "source_key"}.
+    phone_details: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def source_keys(self) -> list[str]:
@@ -81,6 +84,11 @@ def merge(members: list[tuple[str, Location]]) -> Facility:
     }
     for rid, loc in members:
         facility.evidence.extend((rid, loc.source_key, ev) for ev in loc.evidence)
+        facility.phone_details.extend(
+            {"phone": p, "role": loc.phone_roles.get(p, ""), "extension": loc.phone_extensions.get(p, ""),
+             "source_key": loc.source_key}
+            for p in loc.phones
+        )  # fmt: skip
     return facility
 
 

@@ -12,9 +12,18 @@ re-runs them without crawling):
    never deleted;
 4. a mass-failure gate: a build with far fewer active facilities than the previous one is
    refused unless forced;
-5. tables written into ``output/builds/<build_id>/``, then ``output/latest`` (a symbolic link)
-   moved onto it with ``os.replace``, atomic on POSIX: readers see the old directory or the
-   new one, never half of each, and a crash leaves the last good directory in place.
+5. tables written into a staging folder under ``output/builds/``: the wide facilities table
+   (with ZIP-centroid coordinates where the source gives none, :mod:`provdir.build.geo`), the
+   evidence, the changes, the long tables (:mod:`provdir.build.longtables`), the vocabulary, the
+   data dictionary and ``datapackage.json`` (:mod:`provdir.build.datapackage`);
+6. every written file checked against its data dictionary (:mod:`provdir.build.checks`); a
+   violation refuses the publish (:class:`SchemaViolation`), whatever ``force`` says;
+7. derived artefacts: ``directory.duckdb`` and ``views.sql`` (:mod:`provdir.build.duckdb_views`),
+   ``report.html`` (:mod:`provdir.build.report`), ``build.json``;
+8. the staging folder renamed to ``output/builds/<build_id>/``, then ``output/latest`` (a
+   symbolic link) moved onto it with ``os.replace``, atomic on POSIX: readers see the old
+   directory or the new one, never half of each, and a crash leaves the last good directory
+   in place.
 """
 
 from __future__ import annotations
@@ -33,7 +42,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from provdir import __version__, vocabulary
-from provdir.build import history
+from provdir.build import checks, datapackage, duckdb_views, geo, history, longtables, report
 from provdir.build.locations import Location, record_location, site_locations
 from provdir.build.merge import merge
 from provdir.build.resolve import resolve
@@ -41,6 +50,8 @@ from provdir.build.tables import (
     CHANGES_COLUMNS,
     EVIDENCE_COLUMNS,
     FACILITY_COLUMNS,
+    TABLES_BY_NAME,
+    VOCABULARY_COLUMNS,
     write_dictionary,
     write_table,
 )
@@ -64,6 +75,8 @@ class PublishResult:
     by_status: dict[str, int] = field(default_factory=dict)
     changes: dict[str, int] = field(default_factory=dict)
     resolution: dict[str, int] = field(default_factory=dict)
+    coordinates: dict[str, int] = field(default_factory=dict)
+    tables: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         d = asdict(self)
@@ -77,6 +90,11 @@ class NothingToPublish(RuntimeError):
 
 class PublishRefused(RuntimeError):
     """The new build looks like a mass failure; the last good directory is kept."""
+
+
+class SchemaViolation(PublishRefused):
+    """The new build's files break their data dictionary; nothing is published, the last good
+    directory is kept. ``force`` does not override it: a published file never violates it."""
 
 
 def collect(output: Path) -> tuple[dict[str, Run], list[tuple[str, Location]]]:
@@ -112,7 +130,9 @@ def publish(output: Path | str, *, force: bool = False) -> PublishResult:
 
     rows: dict[str, dict[str, Any]] = {}
     evidence: list[dict[str, Any]] = []
+    phone_details: dict[str, list[dict[str, str]]] = {}
     for fid, facility in zip(ids, facilities, strict=True):
+        phone_details[fid] = facility.phone_details
         for key in facility.source_keys:
             entry = registry.rows.setdefault(
                 key, {"source_key": key, "first_seen": today, "first_seen_run": facility.row["run_id"]}
@@ -155,6 +175,9 @@ def publish(output: Path | str, *, force: bool = False) -> PublishResult:
     events += history.diff({k: v for k, v in previous.items() if k not in absorbed}, rows)
     table = [rows[fid] for fid in sorted(rows)]
     change_rows = [e.as_row(build_id) for e in events]
+    coordinates = geo.fill_coordinates(table)
+    carried_phones = _previous_by_facility(output, "facility_phones") if len(phone_details) < len(table) else {}
+    long_tables = longtables.build(table, evidence, phone_details, carried_phones)
 
     builds = output / "builds"
     staging = builds / f".staging-{build_id}"
@@ -163,8 +186,21 @@ def publish(output: Path | str, *, force: bool = False) -> PublishResult:
         write_table(table, FACILITY_COLUMNS, staging, "facilities")
         write_table(evidence, EVIDENCE_COLUMNS, staging, "evidence")
         write_table(change_rows, CHANGES_COLUMNS, staging, "changes")
-        write_dictionary(staging)
+        for name, long_rows in long_tables.items():
+            write_table(long_rows, TABLES_BY_NAME[name].columns, staging, name)
         _write_vocabulary(staging)
+        write_dictionary(staging)
+        datapackage.write_datapackage(staging, build_id, now.isoformat(timespec="seconds"))
+        problems = checks.check_directory(staging)
+        if problems:
+            shown = problems[: checks.MAX_PROBLEMS_SHOWN]
+            more = len(problems) - len(shown)
+            raise SchemaViolation(
+                f"build {build_id} breaks its data dictionary, not published:\n  - "
+                + "\n  - ".join(shown)
+                + (f"\n  ... and {more} more" if more else "")
+            )
+        duckdb_views.write_database(staging)
         result = PublishResult(
             build_id=build_id, path=output / "latest", facilities=len(table), runs=sorted(r.run_id for r in runs.values()),
             by_state=dict(sorted(Counter(r["state"] or "??" for r in table).items())),
@@ -172,8 +208,12 @@ def publish(output: Path | str, *, force: bool = False) -> PublishResult:
             by_status=dict(Counter(r["status"] for r in table)), changes=history.counts(events),
             resolution={"records": len(located), "facilities": len(facilities), "comparisons": resolution.comparisons,
                         "pairs_matched": resolution.pairs_matched, "blocks": resolution.blocks},
+            coordinates=dict(coordinates),
+            tables={"facilities": len(table), "evidence": len(evidence), "changes": len(change_rows),
+                    **{name: len(long_rows) for name, long_rows in long_tables.items()}},
         )  # fmt: skip
         write_json_atomic(staging / "build.json", {**result.summary(), "software_version": __version__})
+        report.write_report(staging, table, long_tables, result.summary())
         final = builds / build_id
         os.rename(staging, final)
     except BaseException:
@@ -201,7 +241,12 @@ def _previous_rows(output: Path) -> dict[str, dict[str, Any]]:
 
 def _previous_evidence(output: Path) -> dict[str, list[dict[str, Any]]]:
     """Evidence rows of the previous build by facility (carried facilities keep theirs)."""
-    path = output / "latest" / "evidence.parquet"
+    return _previous_by_facility(output, "evidence")
+
+
+def _previous_by_facility(output: Path, stem: str) -> dict[str, list[dict[str, Any]]]:
+    """Rows of a table of the previous build, by facility (empty if it has no such table)."""
+    path = output / "latest" / f"{stem}.parquet"
     by_id: dict[str, list[dict[str, Any]]] = {}
     if path.exists():
         for r in pq.read_table(path).to_pylist():
@@ -224,13 +269,11 @@ def _append_history(output: Path, change_rows: list[dict[str, Any]]) -> None:
 
 
 def _write_vocabulary(directory: Path) -> None:
-    with (directory / "vocabulary.csv").open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["field", "value", "label", "category", "samhsa_code"])
-        for term in vocabulary.services().terms.values():
-            writer.writerow(["service", term.value, term.label, term.category, term.samhsa_code])
-        for term in vocabulary.accreditations().terms.values():
-            writer.writerow(["accreditation", term.value, term.label, term.kind, term.samhsa_code])
+    rows = [{"field": "service", "value": t.value, "label": t.label, "category": t.category,
+             "samhsa_code": t.samhsa_code} for t in vocabulary.services().terms.values()]  # fmt: skip
+    rows += [{"field": "accreditation", "value": t.value, "label": t.label, "category": t.kind,
+              "samhsa_code": t.samhsa_code} for t in vocabulary.accreditations().terms.values()]  # fmt: skip
+    write_table(rows, VOCABULARY_COLUMNS, directory, "vocabulary")
 
 
 def _swap_latest(output: Path, final: Path) -> None:

@@ -2,12 +2,23 @@
 
 Column order is a contract (README, ``output/README.md``): analysts select by name, but
 spreadsheets and diff tools see order. New columns go at the end.
+
+This module is the one place a table is described: its columns (name, type, description), the
+rules its values obey (:class:`Rule`: required, enumeration, pattern, range), its primary and
+foreign keys (:class:`TableSpec`). ``data_dictionary.csv``, ``datapackage.json``, the DuckDB
+database and the checks run before every publish (:mod:`provdir.build.checks`) are all
+generated from :data:`TABLES`.
 """
 
 from __future__ import annotations
 
 import csv
+import math
 import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +54,12 @@ FACILITY_COLUMNS: list[tuple[str, pa.DataType, str]] = [
     ("first_seen", pa.string(), "Date (UTC, YYYY-MM-DD) of the first published run that saw this facility."),
     ("last_seen", pa.string(), "Date (UTC) of the latest published run that saw this facility."),
     ("mailing_address", pa.string(), "Mailing address (PO box) when the source shows one; not a place to visit."),
-    ("latitude", pa.float64(), "Latitude when the source gives it (schema.org geo), else empty."),
-    ("longitude", pa.float64(), "Longitude when the source gives it, else empty."),
+    (
+        "latitude",
+        pa.float64(),
+        "Latitude (WGS 84). Approximate when coordinates_source is 'zip_centroid'; empty when unknown.",
+    ),
+    ("longitude", pa.float64(), "Longitude (WGS 84); see coordinates_source."),
     ("source", pa.string(), "Source of the displayed values: 'site' (provider website) or 'samhsa' (SAMHSA locator)."),
     (
         "source_key",
@@ -64,6 +79,13 @@ FACILITY_COLUMNS: list[tuple[str, pa.DataType, str]] = [
         "conflicts",
         pa.list_(pa.string()),
         "Values the sources disagree on that are not displayed: 'field: value [source key]'.",
+    ),
+    (
+        "coordinates_source",
+        pa.string(),
+        "Where latitude/longitude come from: 'source' (given by the source, e.g. schema.org geo or SAMHSA), "
+        "'zip_centroid' (approximate: the centre of the ZIP code, from the zipcodes package's bundled table), "
+        "or empty when there are none.",
     ),
 ]
 
@@ -95,6 +117,277 @@ CHANGES_COLUMNS: list[tuple[str, pa.DataType, str]] = [
 ]
 
 
+FACILITY_SERVICES_COLUMNS: list[tuple[str, pa.DataType, str]] = [
+    ("facility_id", pa.string(), "Facility (facilities.facility_id)."),
+    ("service", pa.string(), "Service vocabulary value (vocabulary.csv), e.g. detox, iop, medicaid."),
+    ("label", pa.string(), "Readable label of the service."),
+    (
+        "category",
+        pa.string(),
+        "Kind of service: type_of_care, setting, pharmacotherapy, program, population, payment.",
+    ),
+    ("samhsa_code", pa.string(), "SAMHSA locator service code, for joins with SAMHSA data (empty if none)."),
+    ("source", pa.string(), "Source that shows the service: 'site' or 'samhsa'."),
+    ("source_key", pa.string(), "Source record that shows it (one row per facility, service and source record)."),
+    ("evidence", pa.string(), "Text the service was read from."),
+    ("url", pa.string(), "Page the text is on."),
+    ("basis", pa.string(), "Why it counts: menu, label, statement, structured, implied:<value>, samhsa:<category>."),
+]
+
+FACILITY_ACCREDITATIONS_COLUMNS: list[tuple[str, pa.DataType, str]] = [
+    ("facility_id", pa.string(), "Facility (facilities.facility_id)."),
+    ("accreditation", pa.string(), "Accreditation vocabulary value: CARF, JC, COA, NCQA, HFAP, LEGITSCRIPT, NAATP."),
+    ("label", pa.string(), "Name of the accrediting body."),
+    ("samhsa_code", pa.string(), "SAMHSA locator code of the accreditation (empty if none)."),
+    ("source", pa.string(), "Source that shows it: 'site' or 'samhsa'."),
+    ("source_key", pa.string(), "Source record that shows it (one row per facility, accreditation and source record)."),
+    ("evidence", pa.string(), "Text (or logo alt text/file name) it was read from."),
+    ("url", pa.string(), "Page it is on."),
+    ("basis", pa.string(), "Why it counts: statement, label, logo, structured, samhsa:<category>."),
+]
+
+FACILITY_LICENSES_COLUMNS: list[tuple[str, pa.DataType, str]] = [
+    ("facility_id", pa.string(), "Facility (facilities.facility_id)."),
+    ("license", pa.string(), "License as in facilities.licenses: 'Agency (ST) #number'."),
+    ("agency", pa.string(), "Licensing or certifying government body."),
+    ("state", pa.string(), "Two-letter state of the agency (empty if unknown)."),
+    ("number", pa.string(), "License or certificate number (empty when the source shows none)."),
+    ("source", pa.string(), "Source that shows it: 'site' or 'samhsa'."),
+    ("source_key", pa.string(), "Source record that shows it (one row per facility, license and source record)."),
+    ("evidence", pa.string(), "Text it was read from."),
+    ("url", pa.string(), "Page it is on."),
+]
+
+FACILITY_PHONES_COLUMNS: list[tuple[str, pa.DataType, str]] = [
+    ("facility_id", pa.string(), "Facility (facilities.facility_id)."),
+    ("phone", pa.string(), "Contact phone, E.164 (+1XXXXXXXXXX). Never a fax or a crisis line."),
+    ("extension", pa.string(), "Extension to dial after the number (empty when none)."),
+    (
+        "role",
+        pa.string(),
+        "What the source labels it: main, admissions (intake), toll_free, text (SMS); empty when unknown.",
+    ),
+    ("is_main", pa.bool_(), "True for the facility's displayed main phone (facilities.phone)."),
+    ("source", pa.string(), "Source that shows it: 'site' or 'samhsa'."),
+    ("source_key", pa.string(), "Source record that shows it (one row per facility, phone and source record)."),
+    ("evidence", pa.string(), "Text the number was read from."),
+    ("url", pa.string(), "Page it is on."),
+]
+
+VOCABULARY_COLUMNS: list[tuple[str, pa.DataType, str]] = [
+    ("field", pa.string(), "'service' or 'accreditation'."),
+    ("value", pa.string(), "Vocabulary value as it appears in the tables."),
+    ("label", pa.string(), "Readable label."),
+    ("category", pa.string(), "Service category, or the accreditation's kind."),
+    ("samhsa_code", pa.string(), "SAMHSA locator code (empty if none)."),
+]
+
+
+# -- rules ---------------------------------------------------------------------------------
+# Values the rules accept. ``state``: every USPS state, DC, territory and military code (the
+# vocabulary's us_states.csv lists the ones the crawlers name; SAMHSA may list the others).
+_USPS_EXTRA = ("AS", "MP", "FM", "MH", "PW", "AA", "AE", "AP")
+E164_PATTERN = r"\+[1-9][0-9]{6,14}"
+FACILITY_ID_PATTERN = r"F[0-9A-F]{12}"
+DATE_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+SOURCES = ("site", "samhsa")
+PHONE_ROLES = ("main", "admissions", "toll_free", "text")
+STATUSES = ("active", "missing", "closed?")
+CHANGE_KINDS = ("added", "removed", "changed", "merged", "split")
+EVIDENCE_FIELDS = ("organization", "phone", "address", "accreditation", "license", "service")
+COORDINATE_SOURCES = ("source", "zip_centroid")
+
+
+@cache
+def states() -> tuple[str, ...]:
+    with resources.files("provdir.vocab").joinpath("us_states.csv").open(encoding="utf-8") as fh:
+        listed = [row["abbr"] for row in csv.DictReader(fh)]
+    return tuple(dict.fromkeys([*listed, *_USPS_EXTRA]))
+
+
+@cache
+def service_values() -> tuple[str, ...]:
+    from provdir import vocabulary
+
+    return tuple(vocabulary.services().terms)
+
+
+@cache
+def service_categories() -> tuple[str, ...]:
+    from provdir import vocabulary
+
+    return tuple(dict.fromkeys(t.category for t in vocabulary.services().terms.values()))
+
+
+@cache
+def accreditation_values() -> tuple[str, ...]:
+    from provdir import vocabulary
+
+    return tuple(vocabulary.accreditations().terms)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What a column's values obey. An empty string or null is "no value": ``required`` refuses
+    it, the other rules apply to values only. For list columns the rules apply to every item."""
+
+    required: bool = False
+    enum: tuple[str, ...] | Callable[[], tuple[str, ...]] | None = None
+    pattern: str | None = None  # full match
+    minimum: float | None = None
+    maximum: float | None = None
+    date: bool = False  # an ISO date (YYYY-MM-DD) kept as a string in Parquet
+
+    def values(self) -> tuple[str, ...] | None:
+        return self.enum() if callable(self.enum) else self.enum
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    columns: list[tuple[str, pa.DataType, str]]
+    description: str
+    primary_key: tuple[str, ...] = ()
+    foreign_keys: tuple[tuple[tuple[str, ...], str, tuple[str, ...]], ...] = ()  # (fields, table, fields)
+    rules: dict[str, Rule] = field(default_factory=dict)
+
+    @property
+    def names(self) -> list[str]:
+        return [name for name, _, _ in self.columns]
+
+    def rule(self, column: str) -> Rule:
+        return self.rules.get(column, Rule())
+
+
+_ID = Rule(required=True, pattern=FACILITY_ID_PATTERN)
+_FK = (("facility_id",), "facilities", ("facility_id",))
+_SOURCE = Rule(required=True, enum=SOURCES)
+_REQUIRED = Rule(required=True)
+
+TABLES: list[TableSpec] = [
+    TableSpec(
+        "facilities",
+        FACILITY_COLUMNS,
+        "One row per facility location (a place where a program is delivered), merged across sources.",
+        primary_key=("facility_id",),
+        rules={
+            "facility_id": Rule(required=True, pattern=FACILITY_ID_PATTERN),
+            "name": _REQUIRED,
+            "state": Rule(enum=states),
+            "postal_code": Rule(pattern=r"[0-9]{5}"),
+            "phone": Rule(pattern=E164_PATTERN),
+            "phones": Rule(pattern=E164_PATTERN),
+            "accreditations": Rule(enum=accreditation_values),
+            "services": Rule(enum=service_values),
+            "first_seen": Rule(required=True, pattern=DATE_PATTERN, date=True),
+            "last_seen": Rule(required=True, pattern=DATE_PATTERN, date=True),
+            "latitude": Rule(minimum=-90, maximum=90),
+            "longitude": Rule(minimum=-180, maximum=180),
+            "source": _SOURCE,
+            "source_key": _REQUIRED,
+            "run_id": _REQUIRED,
+            "status": Rule(required=True, enum=STATUSES),
+            "missed_runs": Rule(required=True, minimum=0),
+            "sources": Rule(required=True, enum=SOURCES),
+            "source_keys": _REQUIRED,
+            "coordinates_source": Rule(enum=COORDINATE_SOURCES),
+        },
+    ),
+    TableSpec(
+        "facility_services",
+        FACILITY_SERVICES_COLUMNS,
+        "Services offered: one row per facility, service and source record that shows it "
+        "(SELECT DISTINCT facility_id, service for the plain list).",
+        primary_key=("facility_id", "service", "source_key"),
+        foreign_keys=(_FK,),
+        rules={
+            "facility_id": _ID,
+            "service": Rule(required=True, enum=service_values),
+            "label": _REQUIRED,
+            "category": Rule(required=True, enum=service_categories),
+            "source": _SOURCE,
+            "source_key": _REQUIRED,
+        },
+    ),
+    TableSpec(
+        "facility_accreditations",
+        FACILITY_ACCREDITATIONS_COLUMNS,
+        "Accreditations: one row per facility, accreditation and source record that shows it.",
+        primary_key=("facility_id", "accreditation", "source_key"),
+        foreign_keys=(_FK,),
+        rules={
+            "facility_id": _ID,
+            "accreditation": Rule(required=True, enum=accreditation_values),
+            "label": _REQUIRED,
+            "source": _SOURCE,
+            "source_key": _REQUIRED,
+        },
+    ),
+    TableSpec(
+        "facility_licenses",
+        FACILITY_LICENSES_COLUMNS,
+        "State licenses and certifications: one row per facility, license and source record that shows it.",
+        primary_key=("facility_id", "license", "source_key"),
+        foreign_keys=(_FK,),
+        rules={
+            "facility_id": _ID,
+            "license": _REQUIRED,
+            "agency": _REQUIRED,
+            "state": Rule(enum=states),
+            "source": _SOURCE,
+            "source_key": _REQUIRED,
+        },
+    ),
+    TableSpec(
+        "facility_phones",
+        FACILITY_PHONES_COLUMNS,
+        "Contact phones: one row per facility, phone and source record that shows it, with the role "
+        "that source gives the number and its extension.",
+        primary_key=("facility_id", "phone", "source_key"),
+        foreign_keys=(_FK,),
+        rules={
+            "facility_id": _ID,
+            "phone": Rule(required=True, pattern=E164_PATTERN),
+            "extension": Rule(pattern=r"[0-9]+"),
+            "role": Rule(enum=PHONE_ROLES),
+            "is_main": _REQUIRED,
+            "source": _SOURCE,
+            "source_key": _REQUIRED,
+        },
+    ),
+    TableSpec(
+        "evidence",
+        EVIDENCE_COLUMNS,
+        "Why each value is there: one row per facility, field, value and source record, with the page and text.",
+        foreign_keys=(_FK,),
+        rules={
+            "facility_id": _ID,
+            "field": Rule(required=True, enum=EVIDENCE_FIELDS),
+            "value": _REQUIRED,
+            "source_key": _REQUIRED,
+        },
+    ),
+    TableSpec(
+        "changes",
+        CHANGES_COLUMNS,
+        "What this publish changed against the previous one (all publishes: output/changes_history.csv).",
+        rules={
+            "facility_id": _ID,
+            "change": Rule(required=True, enum=CHANGE_KINDS),
+            "build_id": _REQUIRED,
+        },
+    ),
+    TableSpec(
+        "vocabulary",
+        VOCABULARY_COLUMNS,
+        "Service and accreditation vocabulary: labels, categories and SAMHSA codes.",
+        primary_key=("field", "value"),
+        rules={"field": Rule(required=True, enum=("service", "accreditation")), "value": _REQUIRED},
+    ),
+]
+TABLES_BY_NAME: dict[str, TableSpec] = {t.name: t for t in TABLES}
+
+
 def schema(columns: list[tuple[str, pa.DataType, str]]) -> pa.Schema:
     return pa.schema([pa.field(name, typ, metadata={"description": desc}) for name, typ, desc in columns])
 
@@ -121,28 +414,52 @@ _E164 = re.compile(r"^\+\d{8,15}$")
 def _csv_cell(value: Any) -> str:
     if value is None:
         return ""
-    if isinstance(value, list):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        # Numbers are data, never a formula: a longitude stays -93.3 (not '-93.3).
+        return "" if isinstance(value, float) and math.isnan(value) else repr(value)
+    if isinstance(value, list | tuple):
         return LIST_SEP.join(_safe(str(v)) for v in value)
     return _safe(str(value))
+
+
+def formula_risk(text: str) -> bool:
+    """True when a spreadsheet could read ``text`` as a formula (E.164 phones are not)."""
+    return text.startswith(_FORMULA_START) and not _E164.match(text)
 
 
 def _safe(text: str) -> str:
     """Defuse spreadsheet formulas: a free-text cell starting with = + - @ gets a leading
     apostrophe (OWASP's CSV-injection advice). E.164 phones (``+1...``) are data, left alone;
     Parquet files keep every value as it is."""
-    if text.startswith(_FORMULA_START) and not _E164.match(text):
-        return "'" + text
-    return text
+    return "'" + text if formula_risk(text) else text
 
 
 def write_dictionary(directory: Path) -> None:
     with (directory / "data_dictionary.csv").open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
-        writer.writerow(["table", "column", "type", "description"])
-        for table, cols in (
-            ("facilities", FACILITY_COLUMNS),
-            ("evidence", EVIDENCE_COLUMNS),
-            ("changes", CHANGES_COLUMNS),
-        ):
-            for name, typ, desc in cols:
-                writer.writerow([table, name, str(typ), desc])
+        writer.writerow(["table", "column", "type", "description", "required", "allowed", "key"])
+        for spec in TABLES:
+            for name, typ, desc in spec.columns:
+                writer.writerow([spec.name, name, str(typ), desc, *_rule_cells(spec, name)])
+
+
+def _rule_cells(spec: TableSpec, column: str) -> list[str]:
+    rule = spec.rule(column)
+    allowed = ""
+    if rule.values() is not None:
+        allowed = "one of: " + ", ".join(rule.values() or ())
+    elif rule.pattern:
+        allowed = f"matches {rule.pattern}"
+    elif rule.minimum is not None or rule.maximum is not None:
+        low = "" if rule.minimum is None else f"{rule.minimum:g} <= "
+        high = "" if rule.maximum is None else f" <= {rule.maximum:g}"
+        allowed = f"{low}value{high}"
+    key = []
+    if column in spec.primary_key:
+        key.append("primary key" if len(spec.primary_key) == 1 else "part of primary key")
+    for fields, table, ref in spec.foreign_keys:
+        if column in fields:
+            key.append(f"references {table}.{ref[fields.index(column)]}")
+    return ["yes" if rule.required else "", allowed, "; ".join(key)]

@@ -1,0 +1,71 @@
+"""Coordinates for every facility that has a ZIP code: the source's own, else the centre of its
+ZIP code, flagged as approximate in ``coordinates_source``.
+
+The ZIP centroids come from the ``zipcodes`` package, whose wheel embeds its dataset (no
+download at run time, no network). A ZIP code the table does not know, or one that the table
+places in another state than the facility's (a typo in the source), gives no coordinates: a
+wrong point on a map is worse than none.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from functools import lru_cache
+from typing import Any
+
+import zipcodes
+
+SOURCE = "source"
+ZIP_CENTROID = "zip_centroid"
+
+
+@lru_cache(maxsize=65536)
+def zip_centroid(zip5: str, state: str = "") -> tuple[float, float] | None:
+    """(latitude, longitude) of a five-digit ZIP code's centre, or None when unknown."""
+    if len(zip5) != 5 or not zip5.isdigit():
+        return None
+    try:
+        matches = zipcodes.matching(zip5)
+    except (ValueError, TypeError):
+        return None
+    for match in matches:
+        if state and match.get("state") and match["state"] != state:
+            continue
+        try:
+            lat, lon = float(match["lat"]), float(match["long"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        if _valid(lat, lon):
+            return lat, lon
+    return None
+
+
+def _valid(lat: Any, lon: Any) -> bool:
+    if not isinstance(lat, int | float) or not isinstance(lon, int | float):
+        return False
+    if math.isnan(lat) or math.isnan(lon) or (lat == 0 and lon == 0):
+        return False
+    return -90 <= lat <= 90 and -180 <= lon <= 180
+
+
+def fill_coordinates(rows: list[dict[str, Any]]) -> Counter[str]:
+    """Set ``latitude``, ``longitude`` and ``coordinates_source`` on facility rows in place.
+    Returns how many rows got each kind ('' for none)."""
+    counts: Counter[str] = Counter()
+    for row in rows:
+        lat, lon = row.get("latitude"), row.get("longitude")
+        if _valid(lat, lon):
+            # A carried row keeps its flag; fresh coordinates are the source's.
+            if row.get("coordinates_source") != ZIP_CENTROID:
+                row["coordinates_source"] = SOURCE
+        else:
+            point = zip_centroid(row.get("postal_code") or "", row.get("state") or "")
+            if point:
+                row["latitude"], row["longitude"] = point
+                row["coordinates_source"] = ZIP_CENTROID
+            else:
+                row["latitude"] = row["longitude"] = None
+                row["coordinates_source"] = ""
+        counts[row["coordinates_source"]] += 1
+    return counts
