@@ -78,9 +78,14 @@ class Registry:
     def ids_of(self, keys: list[str]) -> list[str]:
         return [self.rows[k]["facility_id"] for k in keys if k in self.rows]
 
-    def first_seen(self, facility_id: str) -> str:
-        dates = [r["first_seen"] for r in self.rows.values() if r["facility_id"] == facility_id and r["first_seen"]]
-        return min(dates) if dates else ""
+    def first_seen_index(self) -> dict[str, str]:
+        """facility_id -> earliest first_seen of its records (one pass; look-ups are then O(1))."""
+        index: dict[str, str] = {}
+        for r in self.rows.values():
+            fid, seen = r.get("facility_id", ""), r.get("first_seen", "")
+            if fid and seen and (fid not in index or seen < index[fid]):
+                index[fid] = seen
+        return index
 
 
 def assign_ids(clusters: list[list[str]], registry: Registry) -> tuple[list[str], list[Event]]:

@@ -42,15 +42,16 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from provdir import __version__, vocabulary
-from provdir.build import checks, datapackage, duckdb_views, geo, history, longtables, report
+from provdir.build import checks, datapackage, duckdb_views, geo, history, longtables, report, verify
 from provdir.build.locations import Location, record_location, site_locations
 from provdir.build.merge import merge
-from provdir.build.resolve import resolve
+from provdir.build.resolve import registered_domain, resolve
 from provdir.build.tables import (
     CHANGES_COLUMNS,
     EVIDENCE_COLUMNS,
     FACILITY_COLUMNS,
     TABLES_BY_NAME,
+    VERIFICATION_COLUMNS,
     VOCABULARY_COLUMNS,
     write_dictionary,
     write_table,
@@ -77,6 +78,7 @@ class PublishResult:
     resolution: dict[str, int] = field(default_factory=dict)
     coordinates: dict[str, int] = field(default_factory=dict)
     tables: dict[str, int] = field(default_factory=dict)
+    verification: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         d = asdict(self)
@@ -127,6 +129,7 @@ def publish(output: Path | str, *, force: bool = False) -> PublishResult:
     facilities = [merge([located[i] for i in cluster]) for cluster in resolution.clusters]
     registry = history.Registry.load(output)
     ids, events = history.assign_ids([f.source_keys for f in facilities], registry)
+    first_seen = registry.first_seen_index()
 
     rows: dict[str, dict[str, Any]] = {}
     evidence: list[dict[str, Any]] = []
@@ -139,18 +142,28 @@ def publish(output: Path | str, *, force: bool = False) -> PublishResult:
             )
             entry.update(facility_id=fid, last_seen=today, last_seen_run=facility.row["run_id"])
         row = {"facility_id": fid, **facility.row, "status": "active", "missed_runs": 0,
-               "first_seen": registry.first_seen(fid) or today, "last_seen": today}  # fmt: skip
+               "first_seen": first_seen.get(fid) or today, "last_seen": today, "verified_at": ""}  # fmt: skip
         rows[fid] = row
         for run_id, source_key, ev in facility.evidence:
             evidence.append({"facility_id": fid, "field": ev.field, "value": ev.value, "url": ev.url,
                              "snippet": ev.snippet, "region": ev.region, "basis": ev.basis,
                              "source_key": source_key, "run_id": run_id})  # fmt: skip
 
+    verification, verified = verify.verify(
+        list(zip(ids, facilities, strict=True)),
+        [loc for _, loc in located if loc.source == "site"],
+        _site_status(runs.get("site")),
+        today,
+    )
+    for fid, date in verified.items():
+        rows[fid]["verified_at"] = date
+
     previous = _previous_rows(output)
     previous_evidence: dict[str, list[dict[str, Any]]] | None = None
     covering = history.runs_covering(list_runs(output))
+    absorbed = {e.old_value for e in events if e.change == "merged"}
     for fid, old in previous.items():
-        if fid in rows or fid in {e.old_value for e in events if e.change == "merged"}:
+        if fid in rows or fid in absorbed:
             continue
         keys = list(old.get("source_keys") or [old.get("source_key", "")])
         last_run = max((registry.rows.get(k, {}).get("last_seen_run", "") for k in keys), default="")
@@ -171,7 +184,6 @@ def publish(output: Path | str, *, force: bool = False) -> PublishResult:
             f"(below {MASS_FAILURE_RATIO:.0%}): looks like a mass failure, not published. "
             "Re-run with --force to publish it anyway."
         )
-    absorbed = {e.old_value for e in events if e.change == "merged"}
     events += history.diff({k: v for k, v in previous.items() if k not in absorbed}, rows)
     table = [rows[fid] for fid in sorted(rows)]
     change_rows = [e.as_row(build_id) for e in events]
@@ -186,6 +198,7 @@ def publish(output: Path | str, *, force: bool = False) -> PublishResult:
         write_table(table, FACILITY_COLUMNS, staging, "facilities")
         write_table(evidence, EVIDENCE_COLUMNS, staging, "evidence")
         write_table(change_rows, CHANGES_COLUMNS, staging, "changes")
+        write_table(verification, VERIFICATION_COLUMNS, staging, "verification")
         for name, long_rows in long_tables.items():
             write_table(long_rows, TABLES_BY_NAME[name].columns, staging, name)
         _write_vocabulary(staging)
@@ -210,7 +223,9 @@ def publish(output: Path | str, *, force: bool = False) -> PublishResult:
                         "pairs_matched": resolution.pairs_matched, "blocks": resolution.blocks},
             coordinates=dict(coordinates),
             tables={"facilities": len(table), "evidence": len(evidence), "changes": len(change_rows),
+                    "verification": len(verification),
                     **{name: len(long_rows) for name, long_rows in long_tables.items()}},
+            verification=verify.summary(verification),
         )  # fmt: skip
         write_json_atomic(staging / "build.json", {**result.summary(), "software_version": __version__})
         report.write_report(staging, table, long_tables, result.summary())
@@ -225,6 +240,17 @@ def publish(output: Path | str, *, force: bool = False) -> PublishResult:
     _prune(builds)
     log.info("published %d facilities to %s", len(table), output / "latest")
     return result
+
+
+def _site_status(site_run: Run | None) -> dict[str, str]:
+    """Registered domain of each website in the latest site crawl -> 'ok' or 'failed'."""
+    if site_run is None:
+        return {}
+    out: dict[str, str] = {}
+    for info in (site_run.manifest().get("sites") or {}).values():
+        if info.get("seed"):
+            out[registered_domain(info["seed"])] = info.get("status", "failed")
+    return out
 
 
 def _previous_rows(output: Path) -> dict[str, dict[str, Any]]:

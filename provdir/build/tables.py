@@ -87,6 +87,12 @@ FACILITY_COLUMNS: list[tuple[str, pa.DataType, str]] = [
         "'zip_centroid' (approximate: the centre of the ZIP code, from the zipcodes package's bundled table), "
         "or empty when there are none.",
     ),
+    (
+        "verified_at",
+        pa.string(),
+        "Date (UTC) the directory listing was last checked against the provider's website "
+        "(see verification.csv); empty when never checked.",
+    ),
 ]
 
 EVIDENCE_COLUMNS: list[tuple[str, pa.DataType, str]] = [
@@ -103,6 +109,20 @@ EVIDENCE_COLUMNS: list[tuple[str, pa.DataType, str]] = [
     ),
     ("source_key", pa.string(), "Source record the value came from."),
     ("run_id", pa.string(), "Run the evidence comes from."),
+]
+
+VERIFICATION_COLUMNS: list[tuple[str, pa.DataType, str]] = [
+    ("facility_id", pa.string(), "Facility whose directory listing was checked against its website."),
+    ("field", pa.string(), "phone, address, service, accreditation or license."),
+    ("value", pa.string(), "The value checked (a service, a phone, an address; empty when the site was unreachable)."),
+    ("directory_value", pa.string(), "What the directory listing says (empty: the listing does not say it)."),
+    ("website_value", pa.string(), "What the provider's website says (empty: the website does not say it)."),
+    ("status", pa.string(), "confirmed, conflict, only_directory, only_website or website_unreachable."),
+    ("evidence_url", pa.string(), "Website page the website value was read from."),
+    ("evidence_snippet", pa.string(), "Text on that page."),
+    ("directory_source_key", pa.string(), "The directory record checked (samhsa:<frid>)."),
+    ("website_source_key", pa.string(), "The website record it was checked against."),
+    ("verified_at", pa.string(), "Date (UTC) of the website crawl that checked it."),
 ]
 
 CHANGES_COLUMNS: list[tuple[str, pa.DataType, str]] = [
@@ -196,6 +216,7 @@ STATUSES = ("active", "missing", "closed?")
 CHANGE_KINDS = ("added", "removed", "changed", "merged", "split")
 EVIDENCE_FIELDS = ("organization", "phone", "address", "accreditation", "license", "service")
 COORDINATE_SOURCES = ("source", "zip_centroid")
+VERIFICATION_STATUSES = ("confirmed", "conflict", "only_directory", "only_website", "website_unreachable")
 
 
 @cache
@@ -291,6 +312,7 @@ TABLES: list[TableSpec] = [
             "sources": Rule(required=True, enum=SOURCES),
             "source_keys": _REQUIRED,
             "coordinates_source": Rule(enum=COORDINATE_SOURCES),
+            "verified_at": Rule(pattern=DATE_PATTERN, date=True),
         },
     ),
     TableSpec(
@@ -385,6 +407,21 @@ TABLES: list[TableSpec] = [
         rules={"field": Rule(required=True, enum=("service", "accreditation")), "value": _REQUIRED},
     ),
 ]
+TABLES.append(
+    TableSpec(
+        "verification",
+        VERIFICATION_COLUMNS,
+        "Directory listings checked against the providers' own websites, field by field.",
+        foreign_keys=(_FK,),
+        rules={
+            "facility_id": _ID,
+            "field": Rule(required=True, enum=("phone", "address", "service", "accreditation", "license")),
+            "status": Rule(required=True, enum=VERIFICATION_STATUSES),
+            "directory_source_key": _REQUIRED,
+            "verified_at": Rule(required=True, pattern=DATE_PATTERN, date=True),
+        },
+    )
+)
 TABLES_BY_NAME: dict[str, TableSpec] = {t.name: t for t in TABLES}
 
 
