@@ -1,8 +1,9 @@
-"""Command line: ``provdir crawl | crawl-samhsa | demo | build``.
+"""Command line: ``provdir crawl | crawl-samhsa | demo | build | status | report | evaluate | export``.
 
 Exit codes (for schedulers): 0 published and every site answered; 3 published, but some sites
 failed (see the run manifest); 1 nothing published (the crawl failed or found nothing);
-2 bad input (seeds file, arguments) — nothing was crawled.
+2 bad input (seeds file, arguments) — nothing was crawled; 4 another provdir run holds the
+output directory — nothing was done.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from provdir import __version__, netguard
-from provdir.runs import Run, new_run_id, runs_dir
+from provdir.lock import Locked, output_lock
+from provdir.runs import Run, list_runs, new_run_id, runs_dir
 from provdir.seeds import Seed, SeedsError, load_seeds
 
-EXIT_OK, EXIT_NOT_PUBLISHED, EXIT_BAD_INPUT, EXIT_WARNINGS = 0, 1, 2, 3
+EXIT_OK, EXIT_NOT_PUBLISHED, EXIT_BAD_INPUT, EXIT_WARNINGS, EXIT_LOCKED = 0, 1, 2, 3, 4
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -74,6 +76,16 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--verbose", "-v", action="store_true", help="print what was extra or missing per site")
     evaluate.add_argument("--keep", type=Path, help="keep the crawl's output in this folder")
     evaluate.set_defaults(func=cmd_evaluate)
+
+    status = sub.add_parser("status", help="the last runs as a table, with health warnings")
+    status.add_argument("--out", default="output")
+    status.add_argument("--limit", type=_positive_int, default=10)
+    status.set_defaults(func=cmd_status)
+
+    runs_report = sub.add_parser("report", help="write a self-contained HTML page about run health")
+    runs_report.add_argument("--out", default="output")
+    runs_report.add_argument("--to", type=Path, default=None, help="file to write (default: OUT/report-runs.html)")
+    runs_report.set_defaults(func=cmd_report)
 
     build = sub.add_parser("build", help="re-publish from stored runs without crawling")
     build.add_argument("--out", default="output")
@@ -176,17 +188,24 @@ def run_crawl(*, seeds_file: str = "", seeds: list[Seed] | None = None, out: Pat
     run_id = run_id or new_run_id(source)
     settings.setdict({
         "PROVDIR_OUTPUT_DIR": str(out), "PROVDIR_RUN_ID": run_id,
+        # Conditional re-crawls: the HTTP cache lives beside the runs it serves.
+        "HTTPCACHE_DIR": str((out / "httpcache").resolve()),
         "PROVDIR_ALLOW_PRIVATE_NETWORKS": allow_private, "LOG_LEVEL": log_level,
         **({"PROVDIR_MAX_PAGES_PER_SITE": max_pages} if max_pages else {}),
         **(overrides or {}),
     }, priority="cmdline")  # fmt: skip
     out.mkdir(parents=True, exist_ok=True)
     what = what or f"{len(seeds or [])} site(s) from {seeds_file}"
-    print(f"provdir: crawling {what} (run {run_id})", file=sys.stderr)
-    process = CrawlerProcess(settings, install_root_handler=True)
-    process.crawl(spider, **(spider_kwargs if spider_kwargs is not None else {"seeds": seeds_file}))
-    process.start()
-    return report_run(Run(run_id, runs_dir(out) / run_id), out)
+    try:
+        with output_lock(out):
+            print(f"provdir: crawling {what} (run {run_id})", file=sys.stderr)
+            process = CrawlerProcess(settings, install_root_handler=True)
+            process.crawl(spider, **(spider_kwargs if spider_kwargs is not None else {"seeds": seeds_file}))
+            process.start()
+            return report_run(Run(run_id, runs_dir(out) / run_id), out)
+    except Locked as exc:
+        print(f"provdir: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
 
 
 # -- crawl-samhsa --------------------------------------------------------------------------
@@ -322,13 +341,40 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# -- status and report ---------------------------------------------------------------------
+def cmd_status(args: argparse.Namespace) -> int:
+    from provdir.health import format_table, status_rows
+
+    runs = list_runs(Path(args.out))
+    print(format_table(status_rows(runs, args.limit)))
+    for run in runs[-args.limit :]:
+        for warning in (run.manifest().get("health") or {}).get("warnings", []):
+            print(f"  {run.run_id}: {warning}")
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from provdir.runreport import write_report
+
+    out = Path(args.out)
+    if not list_runs(out):
+        print(f"provdir: no runs under {out / 'runs'}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"Wrote {write_report(out, args.to)}")
+    return EXIT_OK
+
+
 # -- build ---------------------------------------------------------------------------------
 def cmd_build(args: argparse.Namespace) -> int:
     from provdir.build import NothingToPublish, PublishRefused, publish
 
     out = Path(args.out)
     try:
-        result = publish(out, force=args.force)
+        with output_lock(out):
+            result = publish(out, force=args.force)
+    except Locked as exc:
+        print(f"provdir: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
     except (NothingToPublish, PublishRefused) as exc:
         print(f"provdir: {exc}", file=sys.stderr)
         return EXIT_NOT_PUBLISHED

@@ -21,6 +21,7 @@ from provdir.build import publish
 from provdir.build.checks import check_directory
 from provdir.build.report import TILES
 from provdir.build.tables import FACILITY_COLUMNS, TABLES
+from tests.browser import browse
 from tests.conftest import ROOT
 from tests.test_build_locations import fact, phone
 from tests.test_publish import stored_run
@@ -163,23 +164,6 @@ def test_every_sample_facility_is_on_the_map(sample_crawl):
 
 
 # -- the dataset report in a real browser ----------------------------------------------------
-def chromium() -> str | None:
-    candidates = [os.environ.get("PROVDIR_CHROMIUM", ""), "chromium", "chromium-browser", "google-chrome"]
-    return next((shutil.which(c) for c in candidates if c and shutil.which(c)), None)
-
-
-def browse(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
-    binary = chromium()
-    if binary is None:
-        pytest.skip("chromium is not installed: `make browser` installs it (Debian: apt-get install -y chromium)")
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", "--disable-extensions", "--hide-scrollbars",
-             f"--user-data-dir={tmp_path / 'chromium-profile'}"]  # fmt: skip
-    proc = subprocess.run([binary, *flags, *args], capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    return proc
-
-
 def test_report_renders_in_headless_chromium(sample_crawl, tmp_path):
     url = (sample_crawl.latest.resolve() / "report.html").as_uri()
     dom = lxml.html.fromstring(browse(tmp_path, "--dump-dom", url).stdout)
