@@ -65,7 +65,7 @@ function bars(id, items, color) {
   const host = document.getElementById(id);
   if (!items.length) { host.textContent = 'no data yet'; return; }
   const max = Math.max(...items.map(d => d[1]), 1), h = 22 * items.length + 10;
-  const svg = el('svg', {width: 640, height: h, 'class': 'chart', 'data-chart': id}, host);
+  const svg = el('svg', {width: 700, height: h, 'class': 'chart', 'data-chart': id}, host);
   items.forEach(([label, value], i) => {
     const w = Math.round(420 * value / max);
     el('text', {x: 0, y: 22 * i + 16, 'font-size': 12}, svg, label);
