@@ -3,11 +3,19 @@
 Facts about a treatment center sit on a handful of pages (contact, locations, about, programs,
 admissions, insurance, accreditation). With a per-site page cap, those pages are fetched first;
 assets, feeds, blog archives, calendars and query-string permutations are never fetched.
+
+Also the bounds on the work one page may cost: :func:`time_limit` stops an extraction that runs
+too long (a hostile page crafted to be slow would otherwise stall every site, since callbacks
+run in the reactor thread).
 """
 
 from __future__ import annotations
 
 import re
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
@@ -120,11 +128,17 @@ PRIORITY_BLOG = 0
 MAX_QUERY_PARAMS = 2
 
 
+# Session ids carried in the path: ";jsessionid=...", ";sid=..." and ASP.NET's "/(S(...))/".
+_PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sessionid|sid)=[^/?#]*|/\((?:[A-Z]\([^()/]*\))+\)(?=/|$)", re.I)
+
+
 def canonical(url: str) -> str:
-    """Canonical form used for de-duplication: sorted query, no fragment, no tracking keys."""
+    """Canonical form used for de-duplication: sorted query, no fragment, no tracking keys or
+    session ids (in the query or the path)."""
     parts = urlsplit(url)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() not in _SKIP_QUERY_KEYS]
-    cleaned = urlunsplit((parts.scheme, parts.netloc, parts.path or "/", urlencode(query), ""))
+    path = _PATH_SESSION.sub("", parts.path) or "/"
+    cleaned = urlunsplit((parts.scheme, parts.netloc, path, urlencode(query), ""))
     return canonicalize_url(cleaned)
 
 
@@ -157,3 +171,30 @@ def is_html_response(content_type: str, body_start: bytes) -> bool:
     if head.startswith((b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8", b"PK\x03\x04", b"\x1f\x8b")):
         return False
     return b"\x00" not in head[:512]
+
+
+class TimeLimitExceeded(Exception):
+    """The work on one page took longer than its time limit."""
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise :class:`TimeLimitExceeded` in the block after ``seconds`` of wall time.
+
+    Uses ``SIGALRM``, so it works in the main thread on POSIX (where Scrapy's reactor runs);
+    elsewhere, or with ``seconds <= 0``, the block runs unbounded.
+    """
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expired(signum: int, frame: object) -> None:
+        raise TimeLimitExceeded(f"took longer than {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

@@ -68,7 +68,8 @@ def normalize_seed_url(text: str) -> str | None:
         return None
     if any(not (c.isalnum() or c in "-.:[]") for c in host):
         return None
-    netloc = host if port is None else f"{host}:{port}"
+    literal = f"[{host}]" if ":" in host else host  # an IPv6 address keeps its brackets
+    netloc = literal if port is None else f"{literal}:{port}"
     return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", parts.query, ""))
 
 

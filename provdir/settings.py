@@ -4,7 +4,7 @@ Every setting that differs from Scrapy's default says what the default was and w
 it. Settings named ``PROVDIR_*`` are the project's own.
 """
 
-from provdir import __version__
+from provdir import __version__, netguard
 
 BOT_NAME = "provdir"
 SPIDER_MODULES = ["spiders"]
@@ -15,17 +15,28 @@ PROVDIR_OUTPUT_DIR = "output"
 PROVDIR_MAX_PAGES_PER_SITE = 40
 PROVDIR_ALLOW_PRIVATE_NETWORKS = False  # loopback/RFC 1918/link-local refused unless allowed
 PROVDIR_PUBLISH = True  # publish output/latest/ when the run finishes cleanly
+PROVDIR_FORCE_PUBLISH = False  # publish even when the build looks like a mass failure
 PROVDIR_CONTACT_URL = "https://github.com/provider-directory/provider-directory"
 PROVDIR_RUN_ID = None  # set by the CLI; generated when None
-PROVDIR_FORCE_PUBLISH = False  # publish even when the build looks like a mass failure
+# Networks treated as public despite being private (an internal mirror), and host -> address
+# overrides like /etc/hosts (tests). Also read from the environment (JSON) so that the CLI's seed
+# check applies them too. See provdir/netguard.py.
+PROVDIR_ALLOWED_NETWORKS = netguard.env_allowed_networks()
+PROVDIR_RESOLVER_OVERRIDES = netguard.env_overrides()
+PROVDIR_RETRY_BACKOFF_BASE = 1.0  # seconds before the 1st retry of a host; doubles each retry
+PROVDIR_RETRY_BACKOFF_MAX = 30.0
+PROVDIR_RETRY_AFTER_MAX = 30.0  # a 429/503 Retry-After pauses the host this long at most
+PROVDIR_CRAWL_DELAY_MAX = 10.0  # robots.txt Crawl-delay honored up to this many seconds
+PROVDIR_EXTRACT_TIME_LIMIT = 5.0  # seconds of extraction per page; a page that takes longer is skipped
 # SAMHSA treatment locator listing API (spiders/samhsa_locator.py; `provdir crawl-samhsa --api-url`).
 SAMHSA_API_URL = "https://findtreatment.gov/locator/exportsAsJson/v2"
 
 # --- Identity and politeness ----------------------------------------------------------------
 # Default "Scrapy/VERSION (+https://scrapy.org)": site owners should see who we are and how to
-# reach us.
+# reach us. IdentifyingUserAgent rebuilds it from PROVDIR_CONTACT_URL at crawl time.
 USER_AGENT = f"provider-directory/{__version__} (+{PROVDIR_CONTACT_URL})"
 ROBOTSTXT_OBEY = True  # default False (Scrapy's template sets True)
+ROBOTSTXT_USER_AGENT = "provider-directory"  # default None (the full User-Agent): the robots.txt token
 COOKIES_ENABLED = False  # default True: we never log in, and cookies make sessions traps
 CONCURRENT_REQUESTS = 16  # default 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2  # default 8: small-business sites on shared hosting
@@ -40,10 +51,15 @@ DOWNLOAD_TIMEOUT = 20  # default 180: a page that takes longer is not worth hold
 DOWNLOAD_MAXSIZE = 8 * 1024 * 1024  # default 1 GiB: a treatment-center page is < 1 MiB
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024  # default 32 MiB
 DEPTH_LIMIT = 5  # default 0 (unlimited): facts sit within a few clicks of the home page
-RETRY_TIMES = 2  # default 2
+RETRY_TIMES = 2  # default 2 (BackoffRetryMiddleware waits between them)
 REDIRECT_MAX_TIMES = 5  # default 20
 METAREFRESH_MAXDELAY = 5  # default 100
 DNS_TIMEOUT = 10  # default 60
+# Default "scrapy.resolver.CachingThreadedResolver": ours refuses private addresses after DNS
+# and pins each host's checked addresses for the run (provdir/netguard.py).
+TWISTED_DNS_RESOLVER = "provdir.netguard.GuardedResolver"
+# Defaults handle file:, data:, ftp: and s3: URLs too; a crawl of the web needs none of them.
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
 
 # --- Plumbing -------------------------------------------------------------------------------
 TELNETCONSOLE_ENABLED = False  # default True: nothing should listen on the crawl machine
@@ -55,6 +71,17 @@ REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 DOWNLOADER_MIDDLEWARES = {
     # Runs before robots.txt (100) so a private robots.txt is never fetched either.
     "provdir.middlewares.PrivateNetworkGuard": 50,
+    # Scrapy's own, replaced by subclasses at the same place (see provdir/middlewares.py).
+    "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
+    "provdir.middlewares.IdentifyingUserAgent": 500,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "provdir.middlewares.BackoffRetryMiddleware": 550,
+    "provdir.middlewares.RobotsCrawlDelay": 560,
+    "provdir.middlewares.PerHostConcurrency": 570,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "provdir.middlewares.ScopedMetaRefreshMiddleware": 580,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "provdir.middlewares.ScopedRedirectMiddleware": 600,
 }
 
 # One concern per pipeline, numbered with gaps; the table in README.md describes each.

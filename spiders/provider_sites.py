@@ -3,27 +3,41 @@
 The spider decides only *where* to look: it starts at each seed, reads the site's sitemaps,
 follows in-scope links in priority order up to a per-site page cap, and hands every HTML page
 to :func:`provdir.extract.extract_page`. Each site's scope is the host (and port) of its seed
-URL, so sites served on one machine at different 127.0.0.x addresses never mix.
+URL (``www.`` or not), so sites served on one machine at different 127.0.0.x addresses never
+mix; a seed that redirects elsewhere (``https://www.``, a new domain) adds the new host. The
+redirect middlewares ask :meth:`ProviderSitesSpider.redirect_allowed` before following.
+
+Failures are counted per site and per kind (``pages/failed/<kind>``: timeout, dns, tls, ...) and
+reported in the run manifest. With ``-s JOBDIR=DIR`` the per-site state and the ids of earlier
+runs of the job are kept in Scrapy's spider state; a resumed crawl carries the observations its
+interrupted runs wrote over into the new run, so the published run is complete.
 
     scrapy crawl provider_sites -a seeds=seeds.txt [-a max_pages_per_site=40]
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+from twisted.internet import error as neterror
 from twisted.python.failure import Failure
 
 from provdir import crawl_policy
 from provdir.extract import extract_page
+from provdir.items import PageObservation
+from provdir.middlewares import seconds_setting
+from provdir.runs import Run, read_observations, runs_dir, valid_run_id
 from provdir.seeds import Seed, SeedsError, load_seeds, site_key
 
 
@@ -38,6 +52,7 @@ class SiteState:
     pages_failed: int = 0
     skipped_non_html: int = 0
     errors: list[str] = field(default_factory=list)
+    failures: Counter[str] = field(default_factory=Counter)
 
     def report(self) -> dict[str, Any]:
         return {
@@ -48,8 +63,18 @@ class SiteState:
             "pages_failed": self.pages_failed,
             "skipped_non_html": self.skipped_non_html,
             "status": "ok" if self.pages_ok else "failed",
+            "failures": dict(self.failures),
             "errors": self.errors[:10],
         }
+
+    # Pickled into JOBDIR as plain data, so that a resumed job survives small code changes.
+    def __getstate__(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        fresh = SiteState(seed=state["seed"])
+        for f in fields(self):
+            setattr(self, f.name, state.get(f.name, getattr(fresh, f.name)))
 
 
 class ProviderSitesSpider(scrapy.Spider):
@@ -77,12 +102,44 @@ class ProviderSitesSpider(scrapy.Spider):
             raise ValueError(f"max_pages_per_site must be a whole number, got {arg!r}") from exc
         if spider.max_pages < 1:
             raise ValueError("max_pages_per_site must be at least 1")
+        spider.extract_time_limit = seconds_setting(crawler.settings, "PROVDIR_EXTRACT_TIME_LIMIT")
+        crawler.signals.connect(spider.request_dropped, signal=scrapy.signals.request_dropped)
         return spider
 
     # -- where to start --------------------------------------------------------------------
-    async def start(self) -> AsyncIterator[scrapy.Request]:
+    async def start(self) -> AsyncIterator[Any]:
+        for item_or_request in self._resume():
+            yield item_or_request
         for req in self.start_requests():
             yield req
+
+    def _resume(self) -> Iterator[PageObservation]:
+        """With JOBDIR: restore the sites' state and carry over earlier runs' observations."""
+        saved = getattr(self, "state", None)  # set by Scrapy's SpiderState extension with JOBDIR
+        if saved is None:
+            return
+        job = saved.setdefault("provider_sites", {"runs": [], "sites": {}})
+        for site, state in job["sites"].items():
+            if site in self.sites:
+                self.sites[site] = state
+        job["sites"] = self.sites
+        current = getattr(getattr(self.crawler, "provdir_run", None), "run_id", None)
+        yield from self._carry_over([r for r in job["runs"] if r != current])
+        if current and current not in job["runs"]:
+            job["runs"].append(current)
+
+    def _carry_over(self, run_ids: list[str]) -> Iterator[PageObservation]:
+        output = Path(self.settings.get("PROVDIR_OUTPUT_DIR"))
+        for run_id in run_ids:
+            run = Run(run_id, runs_dir(output) / run_id)
+            if not valid_run_id(run_id) or not run.dir.is_dir():
+                self.crawler.stats.inc_value("resume/run_missing")
+                self.logger.warning("earlier run %s of this job is missing: its pages are not carried over", run_id)
+                continue
+            for obs in read_observations(run):
+                if obs.get("kind", "page") == "page" and obs.get("site") in self.sites:
+                    self.crawler.stats.inc_value("resume/observations_carried_over")
+                    yield PageObservation.from_dict(obs)
 
     def start_requests(self) -> Iterator[scrapy.Request]:
         for seed in self.seeds:
@@ -150,10 +207,18 @@ class ProviderSitesSpider(scrapy.Spider):
             return
         state.pages_ok += 1
         html = response.text
-        obs = extract_page(html, response.url, site=site, seed_url=state.seed.url, seed_name=state.seed.name)
-        obs.status = response.status
-        obs.fetched_at = _now()
-        yield obs
+        try:
+            with crawl_policy.time_limit(self.extract_time_limit):
+                obs = extract_page(html, response.url, site=site, seed_url=state.seed.url, seed_name=state.seed.name)
+        except crawl_policy.TimeLimitExceeded as exc:
+            # A page crafted to be slow must not stall every other site (callbacks run in the
+            # reactor thread): its facts are skipped, its links still followed.
+            self._failed(state, "extract_timeout", f"{response.url}: extraction {exc}; page skipped")
+            obs = None
+        if obs is not None:
+            obs.status = response.status
+            obs.fetched_at = _now()
+            yield obs
         for url, text in _links(response):
             yield from self._follow(url, text, site)
 
@@ -175,17 +240,45 @@ class ProviderSitesSpider(scrapy.Spider):
 
     def _in_scope(self, url: str, site: str) -> bool:
         parts = urlsplit(url)
-        return parts.scheme in ("http", "https") and site_key(url) in self.sites[site].netlocs
+        if parts.scheme not in ("http", "https"):
+            return False
+        return _scope_key(site_key(url)) in {_scope_key(n) for n in self.sites[site].netlocs}
+
+    def redirect_allowed(self, request: scrapy.Request) -> bool:
+        """May a redirect to ``request.url`` be followed? Asked by the redirect middlewares.
+
+        A seed's own redirects may move the site (its final host joins the scope, see
+        :meth:`parse`); any other redirect must stay in the site's scope. Requests that are not
+        the spider's (Scrapy's own robots.txt fetch) are not judged here.
+        """
+        site = request.meta.get("site")
+        if site not in self.sites or request.meta.get("is_seed"):
+            return True
+        return self._in_scope(request.url, site)
 
     # -- failures --------------------------------------------------------------------------
     def on_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         state = self.sites[request.meta["site"]]
-        state.pages_failed += 1
-        message = _describe(failure)
-        state.errors.append(f"{request.url}: {message}")
-        self.crawler.stats.inc_value("pages/failed")
+        kind, message = _describe(failure)
+        self._failed(state, kind, f"{request.url}: {message}")
         self.logger.warning("page failed: %s (%s)", request.url, message)
+
+    def request_dropped(self, request: scrapy.Request) -> None:
+        """A seed whose redirect leads to a page already fetched (another seed's) says so."""
+        site = request.meta.get("site")
+        if request.meta.get("is_seed") and request.meta.get("redirect_urls") and site in self.sites:
+            first = request.meta["redirect_urls"][0]
+            self._failed(self.sites[site], "duplicate", f"{first}: redirects to {request.url}, already fetched "
+                                                         "(another seed of this run leads there)")  # fmt: skip
+
+    def _failed(self, state: SiteState, kind: str, message: str) -> None:
+        state.pages_failed += 1
+        state.failures[kind] += 1
+        if len(state.errors) < 20:
+            state.errors.append(message[:500])
+        self.crawler.stats.inc_value("pages/failed")
+        self.crawler.stats.inc_value(f"pages/failed/{kind}")
 
     def on_aux_error(self, failure: Failure) -> None:
         # A missing robots.txt or sitemap is normal; nothing to report.
@@ -204,10 +297,51 @@ def _links(response: TextResponse) -> Iterator[tuple[str, str]]:
         yield response.urljoin(href), text[:100]
 
 
-def _describe(failure: Failure) -> str:
+def _scope_key(netloc: str) -> str:
+    """``www.example.org`` and ``example.org`` are one site."""
+    return netloc[4:] if netloc.startswith("www.") else netloc
+
+
+# Failure kinds by exception class name (Scrapy wraps Twisted's errors in its own classes).
+_KINDS = {
+    "DownloadTimeoutError": "timeout", "TimeoutError": "timeout", "TCPTimedOutError": "timeout",
+    "DNSLookupError": "dns", "CannotResolveHostError": "dns",
+    "ConnectionRefusedError": "connection_refused", "DownloadConnectionRefusedError": "connection_refused",
+    "ResponseDataLossError": "connection_lost", "ConnectionLost": "connection_lost", "ConnectionDone": "connection_lost",
+    "ResponseFailed": "connection_lost", "ResponseNeverReceived": "connection_lost", "_DataLoss": "connection_lost",
+}  # fmt: skip
+
+
+def _describe(failure: Failure) -> tuple[str, str]:
+    """(kind, message) of a failed request, for the site's report and the stats."""
+    exc = failure.value
     if failure.check(HttpError):
-        return f"HTTP {failure.value.response.status}"
-    return f"{failure.type.__name__}: {failure.getErrorMessage()}"[:300]
+        status = exc.response.status
+        return f"http_{status}", f"HTTP {status}"
+    message = f"{failure.type.__name__}: {failure.getErrorMessage()}"[:300]
+    if isinstance(exc, IgnoreRequest):
+        text = str(exc)
+        kind = getattr(exc, "kind", None) or (
+            "robots" if "robots.txt" in text else "too_large" if "DOWNLOAD_MAXSIZE" in text else "ignored"
+        )
+        return kind, message
+    if "download max size" in message or "maxsize" in message.lower():
+        return "too_large", message
+    if failure.type.__name__ == "DownloadCancelledError" and not failure.getErrorMessage().strip():
+        # Scrapy's HTTP handler cancels, without a message, a body that grows past
+        # DOWNLOAD_MAXSIZE while it arrives (no Content-Length announced it).
+        return "too_large", message + "download cancelled: the body grew past DOWNLOAD_MAXSIZE"
+    if "SSL" in message or "TLS" in message or "handshake" in message.lower():
+        return "tls", message
+    for cls in type(exc).__mro__:
+        if cls.__name__ in _KINDS:
+            kind = _KINDS[cls.__name__]
+            if not failure.getErrorMessage().strip() and kind == "connection_lost":
+                message += "the connection closed before the whole response arrived"
+            return kind, message
+    if isinstance(exc, neterror.ConnectError):
+        return "connection_error", message
+    return "other", message
 
 
 def _now() -> str:

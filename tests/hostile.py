@@ -1,0 +1,402 @@
+"""A loopback web server that misbehaves on purpose, for the hostile-web tests and benchmark.
+
+Each :class:`HostileServer` binds one 127.0.0.x address (a free port) and answers from a table of
+routes: a path (``"/"``) or a prefix (``"/chain/*"``) maps to a function that writes the answer,
+however broken. Every request is recorded (time, path, headers) and the number of requests in
+progress at once is tracked, so tests can assert what reached the server, when, and how often.
+
+Only loopback addresses are ever bound or named.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import itertools
+import json
+import os
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import brotli
+
+ROOT = Path(__file__).resolve().parents[1]
+Route = Callable[["Handler"], None]
+
+
+@dataclass
+class Hit:
+    t: float
+    path: str
+    headers: dict[str, str]
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: _Server
+    server_version = "hostile/1"
+    protocol_version = "HTTP/1.0"  # one request per connection: simple to misbehave on
+
+    def do_GET(self) -> None:
+        hostile = self.server.hostile
+        hostile._enter(self)
+        try:
+            route = hostile.route_for(urlsplit(self.path).path)
+            route(self)
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            pass  # the crawler hung up: that is what the tests are about
+        finally:
+            hostile._leave()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    # helpers for routes
+    @property
+    def hostile(self) -> HostileServer:
+        return self.server.hostile
+
+    def send(self, status: int, body: bytes = b"", ctype: str = "text/html; charset=utf-8",
+             headers: dict[str, str] | None = None, length: int | None = None) -> None:  # fmt: skip
+        self.send_response(status)
+        if ctype:
+            self.send_header("Content-Type", ctype)
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body) if length is None else length))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    hostile: HostileServer
+
+
+@dataclass
+class HostileServer:
+    host: str
+    routes: dict[str, Route] = field(default_factory=dict)
+    hits: list[Hit] = field(default_factory=list)
+    active: int = 0
+    max_active: int = 0
+
+    def __post_init__(self) -> None:
+        assert ipaddress.ip_address(self.host).is_loopback, self.host
+        self.stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._server: _Server | None = None
+        self.counters: dict[str, int] = {}
+
+    # lifecycle
+    def __enter__(self) -> HostileServer:
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        _Server.address_family = family
+        self._server = _Server((self.host, 0), Handler)
+        self._server.hostile = self
+        threading.Thread(target=self._server.serve_forever, name=f"hostile-{self.host}", daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stopping.set()
+        assert self._server is not None
+        self._server.shutdown()
+        self._server.server_close()
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None
+        return self._server.server_address[1]
+
+    def url(self, path: str = "/", host: str | None = None) -> str:
+        host = host or self.host
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self.port}{path}"
+
+    @property
+    def netloc(self) -> str:
+        return urlsplit(self.url()).netloc
+
+    # routing and bookkeeping
+    def route_for(self, path: str) -> Route:
+        if path in self.routes:
+            return self.routes[path]
+        prefixes = sorted((p for p in self.routes if p.endswith("*") and path.startswith(p[:-1])), key=len)
+        if prefixes:
+            return self.routes[prefixes[-1]]
+        return not_found
+
+    def _enter(self, handler: Handler) -> None:
+        with self._lock:
+            self.hits.append(Hit(time.monotonic(), handler.path, {k.lower(): v for k, v in handler.headers.items()}))
+            self.active += 1
+            self.max_active = max(self.max_active, self.active)
+
+    def _leave(self) -> None:
+        with self._lock:
+            self.active -= 1
+
+    def next_count(self, key: str) -> int:
+        """1 on the first call for ``key``, 2 on the second, ... (thread-safe)."""
+        with self._lock:
+            self.counters[key] = self.counters.get(key, 0) + 1
+            return self.counters[key]
+
+    def count(self, prefix: str = "", exclude_robots: bool = False) -> int:
+        return len(self.hits_for(prefix, exclude_robots))
+
+    def hits_for(self, prefix: str = "", exclude_robots: bool = False) -> list[Hit]:
+        aux = ("/robots.txt", "/sitemap.xml")
+        return [h for h in self.hits if h.path.startswith(prefix) and not (exclude_robots and h.path.startswith(aux))]
+
+
+# -- routes ----------------------------------------------------------------------------------
+def not_found(h: Handler) -> None:
+    h.send(404, b"<h1>Not found</h1>")
+
+
+def page(body: str | bytes, status: int = 200, ctype: str = "text/html; charset=utf-8",
+         headers: dict[str, str] | None = None, delay: float = 0.0) -> Route:  # fmt: skip
+    data = body.encode() if isinstance(body, str) else body
+
+    def route(h: Handler) -> None:
+        if delay:
+            h.hostile.stopping.wait(delay)
+        h.send(status, data, ctype, headers)
+
+    return route
+
+
+def html(title: str, *, links: list[str] = (), text: str = "", head: str = "") -> str:
+    anchors = "".join(f'<li><a href="{href}">{href.strip("/").split("/")[-1] or "home"}</a></li>' for href in links)
+    return (f"<!DOCTYPE html><html><head><title>{title}</title>{head}</head><body><main><h1>{title}</h1>"
+            f"<p>{text}</p><ul>{anchors}</ul></main></body></html>")  # fmt: skip
+
+
+def robots(text: str) -> Route:
+    return page(text, ctype="text/plain")
+
+
+def never_answer(h: Handler) -> None:
+    """Accept the connection, read the request, never write a byte."""
+    h.hostile.stopping.wait(120)
+
+
+def drip(total: int = 100_000, interval: float = 0.25) -> Route:
+    """Headers at once, then the body one byte at a time, forever (for a test's lifetime)."""
+
+    def route(h: Handler) -> None:
+        h.send_response(200)
+        h.send_header("Content-Type", "text/html")
+        h.send_header("Content-Length", str(total))
+        h.end_headers()
+        h.wfile.write(b"<html>")
+        h.wfile.flush()
+        for _ in range(total):
+            if h.hostile.stopping.wait(interval):
+                return
+            h.wfile.write(b" ")
+            h.wfile.flush()
+
+    return route
+
+
+def reset_mid_body(declared: int = 100_000, sent: int = 5_000) -> Route:
+    """Promise ``declared`` bytes, send ``sent``, then reset the connection (TCP RST)."""
+
+    def route(h: Handler) -> None:
+        h.send_response(200)
+        h.send_header("Content-Type", "text/html")
+        h.send_header("Content-Length", str(declared))
+        h.end_headers()
+        h.wfile.write(b"<html><body>" + b"x" * sent)
+        h.wfile.flush()
+        h.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        h.connection.close()
+        h.close_connection = True
+
+    return route
+
+
+def sequence(*routes: Route, key: str | None = None) -> Route:
+    """The n-th request answered by ``routes[n-1]`` (the last one repeats)."""
+
+    def route(h: Handler) -> None:
+        n = h.hostile.next_count(key or urlsplit(h.path).path)
+        routes[min(n, len(routes)) - 1](h)
+
+    return route
+
+
+def status(code: int, headers: dict[str, str] | None = None) -> Route:
+    return page(f"<h1>{code}</h1>", status=code, headers=headers)
+
+
+def redirect(location: str, code: int = 302) -> Route:
+    return page(b"", status=code, headers={"Location": location})
+
+
+def redirect_chain(prefix: str) -> Route:
+    """``{prefix}N`` redirects to ``{prefix}N+1``, forever."""
+
+    def route(h: Handler) -> None:
+        n = int(urlsplit(h.path).path.rsplit("/", 1)[-1] or 0)
+        h.send(302, b"", headers={"Location": f"{prefix}{n + 1}"})
+
+    return route
+
+
+def meta_refresh_chain(prefix: str) -> Route:
+    """``{prefix}N`` is a page that meta-refreshes to ``{prefix}N+1`` at once, forever."""
+
+    def route(h: Handler) -> None:
+        n = int(urlsplit(h.path).path.rsplit("/", 1)[-1] or 0)
+        h.send(200, f'<html><head><meta http-equiv="refresh" content="0; url={prefix}{n + 1}"></head>'
+                    f"<body>moved</body></html>".encode())  # fmt: skip
+
+    return route
+
+
+def compressed(body: bytes, encoding: str) -> Route:
+    return page(body, headers={"Content-Encoding": encoding})
+
+
+# -- hostile bodies (built once per process) -------------------------------------------------
+@cache
+def gzip_bomb(mib: int) -> bytes:
+    c = zlib.compressobj(9, zlib.DEFLATED, 31)
+    chunk = b"\0" * (1 << 20)
+    return b"".join([*(c.compress(chunk) for _ in range(mib)), c.flush()])
+
+
+@cache
+def deflate_bomb(mib: int) -> bytes:
+    c = zlib.compressobj(9, zlib.DEFLATED, 15)
+    chunk = b"\0" * (1 << 20)
+    return b"".join([*(c.compress(chunk) for _ in range(mib)), c.flush()])
+
+
+@cache
+def brotli_bomb(mib: int) -> bytes:
+    c = brotli.Compressor(quality=5)
+    chunk = b"\0" * (1 << 20)
+    return b"".join([*(c.process(chunk) for _ in range(mib)), c.finish()])
+
+
+def pdf_bytes() -> bytes:
+    return b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n" + bytes(range(256)) * 200
+
+
+def single_line_page(mib: float) -> bytes:
+    """A page that is one line of ``mib`` MiB (no newline anywhere)."""
+    filler = b"Serenity recovery, open daily. " * int(mib * (1 << 20) / 32)
+    return b"<html><body><p>" + filler + b"</p></body></html>"
+
+
+def slow_to_extract_page(mib: float) -> bytes:
+    """One line dense with phone numbers and addresses: costly for the extractors (~10 s/MiB)."""
+    sentence = b"Our detox program in Joplin, MO 64801, call 417-555-0100. "
+    return b"<html><body><p>" + sentence * int(mib * (1 << 20) / len(sentence)) + b"</p></body></html>"
+
+
+def deep_nesting(depth: int = 100_000) -> bytes:
+    return b"<html><body>" + b"<div>" * depth + b"Call (417) 555-0100" + b"</div>" * depth + b"</body></html>"
+
+
+CONTACT_HTML = html("Contact Serenity Ridge", text="Serenity Ridge Recovery, 1200 Main Street, Joplin, MO 64801. "
+                    "Call (417) 555-0142 for admissions.")  # fmt: skip
+
+
+# -- running the CLI and measuring it ---------------------------------------------------------
+@dataclass
+class Crawl:
+    returncode: int
+    stdout: str
+    stderr: str
+    out: Path
+    seconds: float
+    peak_rss_mib: float
+
+    def runs(self) -> list[Path]:
+        return sorted((self.out / "runs").iterdir()) if (self.out / "runs").is_dir() else []
+
+    def manifest(self) -> dict:
+        return json.loads((self.runs()[-1] / "manifest.json").read_text())
+
+    def stats(self) -> dict:
+        return json.loads((self.runs()[-1] / "stats.json").read_text())
+
+    def site(self, url_or_netloc: str) -> dict:
+        key = urlsplit(url_or_netloc).netloc if "://" in url_or_netloc else url_or_netloc
+        return self.manifest()["sites"][key]
+
+
+def finish(proc: subprocess.Popen, out: Path, started: float, timeout: float = 240) -> Crawl:
+    """Wait for ``proc`` and measure its peak resident memory (``wait4``: this child only)."""
+    reader = threading.Thread(target=lambda: setattr(proc, "_outputs", proc.communicate()), daemon=True)
+    reader.start()
+    reader.join(timeout)
+    if reader.is_alive():
+        proc.kill()
+        reader.join()
+        raise TimeoutError(f"crawl did not finish in {timeout} s")
+    rusage = getattr(proc, "_rusage", None)
+    stdout, stderr = proc._outputs  # type: ignore[attr-defined]
+    peak = rusage.ru_maxrss / 1024 if rusage else float("nan")
+    return Crawl(proc.returncode, stdout, stderr, out, time.monotonic() - started, peak)
+
+
+class MeasuredPopen(subprocess.Popen):
+    """Popen that keeps the child's resource usage (``os.wait4``) when it is reaped."""
+
+    def _try_wait(self, wait_flags: int):  # type: ignore[override]
+        try:
+            pid, status, rusage = os.wait4(self.pid, wait_flags)
+        except ChildProcessError:
+            return (self.pid, 0)
+        if pid == self.pid:
+            self._rusage = rusage
+        return (pid, status)
+
+
+def cli_args(*args: str) -> list[str]:
+    return [sys.executable, "-m", "provdir.cli", *args]
+
+
+def crawl(seeds: Path, out: Path, *extra: str, env: dict[str, str] | None = None, private: bool = True,
+          timeout: float = 240) -> Crawl:  # fmt: skip
+    """``provdir crawl SEEDS`` in a subprocess, fast politeness settings, measured."""
+    from tests.conftest import FAST
+
+    args = cli_args("crawl", str(seeds), "--out", str(out), *(["--allow-private-networks"] if private else []),
+                    *FAST, *extra)  # fmt: skip
+    started = time.monotonic()
+    proc = MeasuredPopen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         env={**os.environ, **(env or {})})  # fmt: skip
+    return finish(proc, out, started, timeout)
+
+
+def scrapy_crawl(seeds: Path, out: Path, *settings: str, env: dict[str, str] | None = None,
+                 timeout: float = 240) -> Crawl:  # fmt: skip
+    """``scrapy crawl provider_sites`` directly: no CLI seed check, only the in-crawl guard."""
+    from tests.conftest import FAST
+
+    args = [sys.executable, "-m", "scrapy", "crawl", "provider_sites", "-a", f"seeds={seeds}",
+            "-s", f"PROVDIR_OUTPUT_DIR={out}", "-s", "LOG_LEVEL=INFO", *FAST, *settings]  # fmt: skip
+    started = time.monotonic()
+    proc = MeasuredPopen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         env={**os.environ, **(env or {})})  # fmt: skip
+    return finish(proc, out, started, timeout)
+
+
+def gaps(hits: list[Hit]) -> list[float]:
+    return [b.t - a.t for a, b in itertools.pairwise(hits)]
