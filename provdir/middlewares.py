@@ -213,8 +213,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BackoffRetryMiddleware:
-        # A spider that installs its own retry middleware (spiders/samhsa_locator.py uses
-        # provdir.backoff's) gets that one only: two would each retry the same failures.
+        # A spider that installs another retry middleware gets that one only: two would each
+        # retry the same failures.
         for path, order in crawler.settings.getwithbase("DOWNLOADER_MIDDLEWARES").items():
             other = load_object(path) if isinstance(path, str) else path
             if (

@@ -6,7 +6,7 @@ the listing's ``totalPages``; :mod:`provdir.samhsa` turns each row into a facili
     scrapy crawl samhsa_locator -a states=VA,MO [-a page_size=100] [-s SAMHSA_API_URL=URL]
 
 - Polite: one request at a time, a delay between requests, retries of 408/429/5xx with
-  exponential backoff (:mod:`provdir.backoff`).
+  exponential backoff (the project-wide :class:`provdir.middlewares.BackoffRetryMiddleware`).
 - A page that is not valid JSON or lacks ``rows`` is counted (``samhsa/pages/unreadable``)
   and the crawl goes on with the next page; after three failed pages in a row a state is given
   up. Per-state results are reported in the run manifest (``site_reports``).
@@ -26,7 +26,6 @@ from urllib.parse import urlencode, urlsplit
 
 import scrapy
 from scrapy.http import Response
-from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
@@ -66,17 +65,6 @@ class SamhsaLocatorSpider(scrapy.Spider):
         self.page_size = _page_size(page_size)
         self.progress: dict[str, dict[str, Any]] = {}
         self._unknown_labels: set[tuple[str, str]] = set()
-
-    @classmethod
-    def update_settings(cls, settings: BaseSettings) -> None:
-        super().update_settings(settings)
-        # Scrapy's RetryMiddleware is replaced by its subclass that waits between retries;
-        # the project's own downloader middlewares (the private-network guard) are kept.
-        name = "DOWNLOADER_MIDDLEWARES"
-        middlewares = settings.getdict(name)
-        middlewares.update({"scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-                            "provdir.backoff.BackoffRetryMiddleware": 550})  # fmt: skip
-        settings.set(name, middlewares, priority=settings.getpriority(name) or "spider")
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):

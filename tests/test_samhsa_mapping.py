@@ -11,7 +11,6 @@ from importlib import resources
 import pytest
 
 from provdir import samhsa, vocabulary
-from provdir.backoff import backoff_delay
 from tests.conftest import SHARED
 
 FIXTURE = SHARED / "fixtures/samhsa/locator-listing-page1.json"
@@ -384,8 +383,3 @@ def test_parse_states():
         samhsa.parse_states("VA,XX,Virginia")
 
 
-def test_backoff_delay_doubles_and_is_capped():
-    assert [backoff_delay(n, 2.0, 60.0) for n in (1, 2, 3, 4, 5, 6)] == [2.0, 4.0, 8.0, 16.0, 32.0, 60.0]
-    assert backoff_delay(1, 2.0, 60.0, retry_after=30) == 30.0  # the server asked for longer
-    assert backoff_delay(1, 2.0, 60.0, retry_after=3600) == 60.0  # never beyond the cap
-    assert backoff_delay(3, 0.0, 60.0) == 0.0
