@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
 from provdir import __version__, health
-from provdir.runs import STATS, Run, create_run, write_json_atomic
+from provdir.runs import STATS, Run, create_run, utc_now_iso, write_json_atomic
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +44,7 @@ class RunRecorder:
         self.source = getattr(spider, "source", "site")
         self.run = create_run(self.output, self.source, self.run_id)
         self.crawler.provdir_run = self.run  # type: ignore[attr-defined]
-        self.started = _now()
+        self.started = utc_now_iso()
         self.run.write_manifest(self._manifest(spider, status="running", reason=None))
         log.info("run %s: writing to %s", self.run.run_id, self.run.dir)
 
@@ -108,7 +107,7 @@ class RunRecorder:
             "status": status,
             "finish_reason": reason,
             "started": self.started,
-            "finished": _now() if reason else None,
+            "finished": utc_now_iso() if reason else None,
             "software_version": __version__,
             "seeds_file": getattr(spider, "seeds_file", None),
             "seeds": seeds,
@@ -123,6 +122,3 @@ class RunRecorder:
             },
         }
 
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -20,7 +20,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -37,7 +36,7 @@ from provdir import crawl_policy
 from provdir.extract import extract_page
 from provdir.items import PageObservation
 from provdir.middlewares import seconds_setting
-from provdir.runs import Run, read_observations, runs_dir, valid_run_id
+from provdir.runs import Run, read_observations, runs_dir, utc_now_iso, valid_run_id
 from provdir.seeds import Seed, SeedsError, load_seeds, site_key
 
 
@@ -217,7 +216,7 @@ class ProviderSitesSpider(scrapy.Spider):
             obs = None
         if obs is not None:
             obs.status = response.status
-            obs.fetched_at = _now()
+            obs.fetched_at = utc_now_iso()
             yield obs
         for url, text in _links(response):
             yield from self._follow(url, text, site)
@@ -343,9 +342,6 @@ def _describe(failure: Failure) -> tuple[str, str]:
         return "connection_error", message
     return "other", message
 
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 __all__ = ["ProviderSitesSpider", "SeedsError"]

@@ -19,7 +19,6 @@ the listing's ``totalPages``; :mod:`provdir.samhsa` turns each row into a facili
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlencode, urlsplit
@@ -31,7 +30,7 @@ from twisted.python.failure import Failure
 
 from provdir import samhsa
 from provdir.items import FacilityRecord
-from provdir.runs import Run, read_observations, runs_dir, valid_run_id
+from provdir.runs import Run, read_observations, runs_dir, utc_now_iso, valid_run_id
 
 MAX_CONSECUTIVE_FAILURES = 3
 """A state is given up after this many failed pages in a row (the API is down or refuses us)."""
@@ -148,7 +147,7 @@ class SamhsaLocatorSpider(scrapy.Spider):
         if not listing.rows:
             stats.inc_value("samhsa/pages/empty")
             progress["pages_empty"] += 1
-        fetched_at = _now()
+        fetched_at = utc_now_iso()
         for row in listing.rows:
             stats.inc_value("samhsa/rows/read")
             try:
@@ -244,6 +243,3 @@ def _describe(failure: Failure) -> str:
         return f"HTTP {failure.value.response.status}"
     return f"{failure.type.__name__}: {failure.getErrorMessage()}"[:300]
 
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
