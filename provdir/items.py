@@ -108,6 +108,8 @@ class PageObservation:
     """Mentions that looked like claims but were not taken (value, reason, snippet), kept so a
     reviewer can see what the extractor decided not to publish."""
     content_hash: str = ""
+    body_hash: str = ""
+    """SHA-1 of the response body: an identical body reuses this extraction next run."""
 
     def to_dict(self) -> dict[str, Any]:
         return attrs.asdict(self)

@@ -27,8 +27,9 @@ from datetime import UTC, datetime
 from time import monotonic
 from typing import Any
 
-from scrapy import Request, signals
+from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.httpcache import HttpCacheMiddleware
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.useragent import UserAgentMiddleware
@@ -384,3 +385,15 @@ class IdentifyingUserAgent(UserAgentMiddleware):
         o = cls(settings["USER_AGENT"] if explicit else identifying_user_agent(contact))
         crawler.signals.connect(o.spider_opened, signal=signals.spider_opened)
         return o
+
+
+class RevalidatingHttpCache(HttpCacheMiddleware):
+    """Scrapy's HTTP cache without its "error recovery".
+
+    On a download error Scrapy serves the stale cached copy; for a directory that must notice a
+    site that closed, a dead site has to look dead, so the error goes through as it is.
+    """
+
+    def process_exception(self, request: Request, exception: Exception, spider: Spider | None = None) -> None:
+        request.meta.pop("cached_response", None)
+        return None

@@ -18,6 +18,8 @@ PROVDIR_PUBLISH = True  # publish output/latest/ when the run finishes cleanly
 PROVDIR_FORCE_PUBLISH = False  # publish even when the build looks like a mass failure
 PROVDIR_CONTACT_URL = "https://github.com/provider-directory/provider-directory"
 PROVDIR_RUN_ID = None  # set by the CLI; generated when None
+PROVDIR_REUSE_EXTRACTION = True  # an unchanged page body reuses the previous run's extraction
+PROVDIR_PROGRESS_INTERVAL = 30.0  # seconds between progress log lines when not on a terminal
 # Networks treated as public despite being private (an internal mirror), and host -> address
 # overrides like /etc/hosts (tests). Also read from the environment (JSON) so that the CLI's seed
 # check applies them too. See provdir/netguard.py.
@@ -61,6 +63,22 @@ TWISTED_DNS_RESOLVER = "provdir.netguard.GuardedResolver"
 # Defaults handle file:, data:, ftp: and s3: URLs too; a crawl of the web needs none of them.
 DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
 
+# --- Incremental re-crawls ------------------------------------------------------------------
+# Default off. RFC 2616 policy with every request sent "Cache-Control: max-age=0": each page is
+# re-requested (a closed site is still seen), with If-None-Match / If-Modified-Since, so an
+# unchanged page costs a 304 and its cached body is reused ("no-cache" would skip the validators
+# in Scrapy's policy). `provdir crawl` keeps the cache in OUT/httpcache.
+HTTPCACHE_ENABLED = True
+HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"  # default DummyPolicy (never revalidates)
+HTTPCACHE_DIR = "httpcache"
+HTTPCACHE_GZIP = True  # default False
+HTTPCACHE_IGNORE_HTTP_CODES = [301, 302, 303, 307, 308, 404, 410, 429, 500, 502, 503, 504]  # default []
+DEFAULT_REQUEST_HEADERS = {  # Scrapy's two defaults, plus the forced revalidation
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "en",
+    "Cache-Control": "max-age=0",
+}
+
 # --- Plumbing -------------------------------------------------------------------------------
 TELNETCONSOLE_ENABLED = False  # default True: nothing should listen on the crawl machine
 REMOTE_CONTROL_ENABLED = False  # default True (Scrapy 2.19): same reason
@@ -82,6 +100,11 @@ DOWNLOADER_MIDDLEWARES = {
     "provdir.middlewares.ScopedMetaRefreshMiddleware": 580,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "provdir.middlewares.ScopedRedirectMiddleware": 600,
+    # Scrapy's cache (default 900, above DownloaderStats at 850) is replaced by one that never
+    # serves a stale copy for a dead site, placed below the stats so that
+    # downloader/response_bytes counts what crossed the network (a 304), not the cached body.
+    "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
+    "provdir.middlewares.RevalidatingHttpCache": 840,
 }
 
 # One concern per pipeline, numbered with gaps; the table in README.md describes each.
@@ -97,4 +120,6 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     # Writes the run's stats and manifest when the spider closes, then publishes.
     "provdir.extensions.RunRecorder": 500,
+    # Sites done / total, pages, items, errors, rate: redrawn on a terminal, logged otherwise.
+    "provdir.progress.Progress": 510,
 }

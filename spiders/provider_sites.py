@@ -34,6 +34,7 @@ from twisted.python.failure import Failure
 
 from provdir import crawl_policy
 from provdir.extract import extract_page
+from provdir.extract_cache import ExtractionCache, body_hash
 from provdir.items import PageObservation
 from provdir.middlewares import seconds_setting
 from provdir.runs import Run, read_observations, runs_dir, utc_now_iso, valid_run_id
@@ -52,6 +53,10 @@ class SiteState:
     skipped_non_html: int = 0
     errors: list[str] = field(default_factory=list)
     failures: Counter[str] = field(default_factory=Counter)
+
+    def finished(self) -> bool:
+        """Every page scheduled for this site has been answered (for the progress line)."""
+        return len(self.scheduled) <= self.pages_ok + self.pages_failed + self.skipped_non_html
 
     def report(self) -> dict[str, Any]:
         return {
@@ -102,6 +107,11 @@ class ProviderSitesSpider(scrapy.Spider):
         if spider.max_pages < 1:
             raise ValueError("max_pages_per_site must be at least 1")
         spider.extract_time_limit = seconds_setting(crawler.settings, "PROVDIR_EXTRACT_TIME_LIMIT")
+        spider.extraction_cache = (
+            ExtractionCache.for_output(Path(crawler.settings.get("PROVDIR_OUTPUT_DIR")))
+            if crawler.settings.getbool("PROVDIR_REUSE_EXTRACTION")
+            else ExtractionCache(None)
+        )
         crawler.signals.connect(spider.request_dropped, signal=scrapy.signals.request_dropped)
         return spider
 
@@ -205,10 +215,19 @@ class ProviderSitesSpider(scrapy.Spider):
             self.crawler.stats.inc_value("pages/skipped_non_html")
             return
         state.pages_ok += 1
-        html = response.text
+        digest = body_hash(response.body)
+        obs = self.extraction_cache.get(response.url, digest)
+        if obs is not None:
+            # The same bytes as last run (usually a 304 from the HTTP cache): same facts.
+            self.crawler.stats.inc_value("pages/extraction_reused")
+            obs.site, obs.seed_url, obs.seed_name = site, state.seed.url, state.seed.name
         try:
             with crawl_policy.time_limit(self.extract_time_limit):
-                obs = extract_page(html, response.url, site=site, seed_url=state.seed.url, seed_name=state.seed.name)
+                if obs is None:
+                    obs = extract_page(
+                        response.text, response.url, site=site, seed_url=state.seed.url, seed_name=state.seed.name
+                    )
+                    obs.body_hash = digest
         except crawl_policy.TimeLimitExceeded as exc:
             # A page crafted to be slow must not stall every other site (callbacks run in the
             # reactor thread): its facts are skipped, its links still followed.
@@ -341,7 +360,6 @@ def _describe(failure: Failure) -> tuple[str, str]:
     if isinstance(exc, neterror.ConnectError):
         return "connection_error", message
     return "other", message
-
 
 
 __all__ = ["ProviderSitesSpider", "SeedsError"]

@@ -9,10 +9,12 @@ root URL. Only loopback addresses are ever bound.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import ipaddress
 import mimetypes
 import threading
 from collections.abc import Callable, Iterator
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
@@ -57,12 +59,22 @@ def make_handler(root: Path, behaviour: Behaviour | None = None) -> type[BaseHTT
             if path.name in ("robots.txt", "sitemap.xml") or path.suffix == ".xml":
                 host, port = self.server.server_address[:2]
                 body = body.replace(PLACEHOLDER, f"http://{host}:{port}".encode())
+            # Validators, as real servers send them, so re-crawls can revalidate (304).
+            etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+            modified = formatdate(path.stat().st_mtime, usegmt=True)
+            if self.headers.get("If-None-Match") == etag:
+                self.send_response(304)
+                self.send_header("ETag", etag)
+                self.end_headers()
+                return
             ctype = (
                 "text/html; charset=utf-8"
                 if path.suffix in (".html", ".htm", ".php")
                 else (mimetypes.guess_type(path.name)[0] or "application/octet-stream")
             )
             self.send_response(200)
+            self.send_header("ETag", etag)
+            self.send_header("Last-Modified", modified)
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
