@@ -1,4 +1,4 @@
-"""Command line: ``provdir crawl | crawl-samhsa | demo | build | status | report | evaluate | export``.
+"""Command line: ``provdir crawl | crawl-samhsa | enqueue | worker | demo | build | status | report | evaluate | export``.
 
 Exit codes (for schedulers): 0 published and every site answered; 3 published, but some sites
 failed (see the run manifest); 1 nothing published (the crawl failed or found nothing);
@@ -63,6 +63,29 @@ def _parser() -> argparse.ArgumentParser:
     samhsa.add_argument("--setting", "-s", action="append", default=[], metavar="NAME=VALUE",
                         help="override a Scrapy setting (repeatable)")  # fmt: skip
     samhsa.set_defaults(func=cmd_crawl_samhsa)
+
+    enqueue = sub.add_parser("enqueue", help="load SEEDS into Redis as a new distributed crawl; prints its crawl id")
+    enqueue.add_argument("seeds", help="seeds file, as for crawl")
+    enqueue.add_argument("--redis", required=True, metavar="URL", help="Redis URL, e.g. redis://127.0.0.1:6379/0")
+    enqueue.add_argument("--crawl-id", default=None, help="id for the crawl (default: generated from the time)")
+    enqueue.add_argument("--allow-private-networks", action="store_true",
+                         help="accept loopback/private seeds (the workers need it too)")  # fmt: skip
+    enqueue.add_argument("--max-pages-per-site", type=_positive_int, default=None,
+                         help="page cap per site, for the whole crawl (default: the workers' setting, 40)")  # fmt: skip
+    enqueue.set_defaults(func=cmd_enqueue)
+
+    worker = sub.add_parser("worker", help="join a distributed crawl on Redis until no work is left in it")
+    worker.add_argument("--redis", required=True, metavar="URL", help="Redis URL, e.g. redis://127.0.0.1:6379/0")
+    worker.add_argument("--crawl-id", default=None, help="crawl to join (default: the last one enqueued)")
+    worker.add_argument("--out", default="output", help="output directory for this worker's run (default: output/)")
+    worker.add_argument("--allow-private-networks", action="store_true",
+                        help="allow loopback/private addresses (the tests serve sites on 127.0.0.x)")  # fmt: skip
+    worker.add_argument("--idle-timeout", type=float, default=None,
+                        help="exit after this many seconds with no work left in the crawl (default 10)")  # fmt: skip
+    worker.add_argument("--log-level", default="WARNING", help="Scrapy log level (default WARNING)")
+    worker.add_argument("--setting", "-s", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a Scrapy setting (repeatable)")  # fmt: skip
+    worker.set_defaults(func=cmd_worker)
 
     demo = sub.add_parser("demo", help="serve the bundled sample web on loopback, crawl it, publish")
     demo.add_argument("--out", default="output", help="output directory (default: output/)")
@@ -199,10 +222,18 @@ def run_crawl(*, seeds_file: str = "", seeds: list[Seed] | None = None, out: Pat
     try:
         with output_lock(out):
             print(f"provdir: crawling {what} (run {run_id})", file=sys.stderr)
-            process = CrawlerProcess(settings, install_root_handler=True)
-            process.crawl(spider, **(spider_kwargs if spider_kwargs is not None else {"seeds": seeds_file}))
+            process = CrawlerProcess(settings)
+            started = process.crawl(spider, **(spider_kwargs if spider_kwargs is not None else {"seeds": seeds_file}))
+            # A bad setting or spider argument fails while the crawler is built, before any request.
+            failures: list[str] = []
+            started.addErrback(lambda failure: failures.append(f"{failure.type.__name__}: {failure.getErrorMessage()}"))
             process.start()
-            return report_run(Run(run_id, runs_dir(out) / run_id), out)
+            run = Run(run_id, runs_dir(out) / run_id)
+            if failures and not run.manifest():
+                print(f"provdir: the crawl could not start: {failures[0]}", file=sys.stderr)
+                print("provdir: nothing was crawled and nothing was published.", file=sys.stderr)
+                return EXIT_BAD_INPUT
+            return report_run(run, out)
     except Locked as exc:
         print(f"provdir: {exc}", file=sys.stderr)
         return EXIT_LOCKED
@@ -303,6 +334,82 @@ def print_summary(published: dict[str, Any], out: Path) -> None:
     print("Fields filled: " + ", ".join(f"{k} {filled.get(k, 0)}/{total}" for k in shown))
     latest = out / "latest"
     print(f"Files: {latest}/facilities.csv, facilities.parquet, evidence.csv/.parquet, data_dictionary.csv")
+
+
+# -- distributed crawl on Redis: enqueue, worker --------------------------------------------
+def cmd_enqueue(args: argparse.Namespace) -> int:
+    from provdir import distributed
+
+    try:
+        seeds = load_seeds(args.seeds)
+    except SeedsError as exc:
+        print(f"provdir: bad seeds file: {exc}", file=sys.stderr)
+        print("provdir: nothing was enqueued.", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if not args.allow_private_networks:
+        refused = [(s, netguard.refusal(urlsplit(s.url).hostname or "")) for s in seeds]
+        refused = [(s, why) for s, why in refused if why]
+        if refused:
+            for s, why in refused[:10]:
+                print(f"provdir: {args.seeds}:{s.line}: {s.url}: {why}", file=sys.stderr)
+            print("provdir: private-network seeds are refused; pass --allow-private-networks to crawl them. "
+                  "Nothing was enqueued.", file=sys.stderr)  # fmt: skip
+            return EXIT_BAD_INPUT
+    if args.crawl_id is not None and not distributed.valid_crawl_id(args.crawl_id):
+        print(f"provdir: bad --crawl-id {args.crawl_id!r} (1-64 letters, digits, _ . -)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        client = distributed.connect(args.redis)
+        crawl_id = distributed.enqueue(client, seeds, crawl_id=args.crawl_id, seeds_file=str(Path(args.seeds).resolve()),
+                                       max_pages=args.max_pages_per_site)  # fmt: skip
+    except distributed.DistributedError as exc:
+        print(f"provdir: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"provdir: enqueued {len(seeds)} site(s) from {args.seeds} as crawl {crawl_id} on "
+          f"{distributed.redacted(args.redis)}; start workers with: provdir worker --redis URL --crawl-id {crawl_id}",
+          file=sys.stderr)  # fmt: skip
+    print(crawl_id)
+    return EXIT_OK
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Exit codes: 0 the worker finished cleanly (its run is ok), 1 it did not, 2 bad input."""
+    from provdir import distributed
+
+    try:
+        overrides: dict[str, Any] = dict(_parse_setting(s) for s in args.setting)
+    except ValueError as exc:
+        print(f"provdir: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.idle_timeout is not None:
+        if not args.idle_timeout >= 0:
+            print("provdir: --idle-timeout must be 0 or more seconds", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        overrides["PROVDIR_WORKER_IDLE_TIMEOUT"] = args.idle_timeout
+    try:
+        client = distributed.connect(args.redis)
+        crawl_id = distributed.resolve_crawl_id(client, args.crawl_id)
+    except distributed.DistributedError as exc:
+        print(f"provdir: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    out = Path(args.out)
+    run_id = new_run_id("site")
+    print(f"provdir: worker joining crawl {crawl_id} on {distributed.redacted(args.redis)} (run {run_id})",
+          file=sys.stderr)  # fmt: skip
+    distributed.run_worker(redis_url=args.redis, crawl_id=crawl_id, out=out, allow_private=args.allow_private_networks,
+                           log_level=args.log_level, run_id=run_id, overrides=overrides)  # fmt: skip
+    manifest = Run(run_id, runs_dir(out) / run_id).manifest()
+    if not manifest:
+        print(f"provdir: worker run {run_id} left no manifest", file=sys.stderr)
+        return EXIT_NOT_PUBLISHED
+    sites = manifest.get("sites", {})
+    read = sum(1 for info in sites.values() if info.get("status") == "ok")
+    print(f"Worker run {run_id} (crawl {crawl_id}): {manifest.get('status')} ({manifest.get('finish_reason')}); "
+          f"{manifest['counts']['pages_fetched']} pages fetched, pages read on {read} site(s)")  # fmt: skip
+    if manifest.get("status") != "ok":
+        return EXIT_NOT_PUBLISHED
+    print(f"When every worker has finished: provdir build --out {out} (with every worker's runs under {out / 'runs'})")
+    return EXIT_OK
 
 
 # -- demo ----------------------------------------------------------------------------------

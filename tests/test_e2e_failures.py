@@ -156,3 +156,13 @@ def test_scrapy_list_and_crawl_from_repository_root(mixed_web, tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     facilities = pd.read_parquet(out / "latest" / "facilities.parquet")
     assert set(facilities["organization"]) == {"Harris House"}
+
+
+def test_bad_setting_value_exits_2_before_any_request(tmp_path):
+    seeds = write_seeds(tmp_path / "seeds.txt", ["http://127.0.0.1:9/"])
+    proc = run_cli("crawl", str(seeds), "--out", str(tmp_path / "out"), "--allow-private-networks",
+                   "-s", "DOWNLOAD_TIMEOUT=soon")  # fmt: skip
+    assert proc.returncode == 2
+    assert "could not start" in proc.stderr and "'soon'" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not list((tmp_path / "out" / "runs").glob("*")) if (tmp_path / "out" / "runs").exists() else True
