@@ -333,7 +333,8 @@ def print_summary(published: dict[str, Any], out: Path) -> None:
     ]
     print("Fields filled: " + ", ".join(f"{k} {filled.get(k, 0)}/{total}" for k in shown))
     latest = out / "latest"
-    print(f"Files: {latest}/facilities.csv, facilities.parquet, evidence.csv/.parquet, data_dictionary.csv")
+    print(f"Files in {latest}/: facilities.csv/.parquet, evidence, facility_services/_accreditations/_licenses/_phones,")
+    print("  changes, verification, data_dictionary.csv, datapackage.json, directory.duckdb (views.sql), report.html")
 
 
 # -- distributed crawl on Redis: enqueue, worker --------------------------------------------

@@ -171,7 +171,7 @@ class ProviderSitesSpider(scrapy.Spider):
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
         site = response.meta["site"]
         urls = (
-            list(sitemap_urls_from_robots(response.text, base_url=response.url))
+            list(sitemap_urls_from_robots(response.body, base_url=response.url))
             if response.status == 200 and isinstance(response, TextResponse)
             else []
         )
