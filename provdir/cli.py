@@ -166,21 +166,9 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         Path(args.out).mkdir(parents=True, exist_ok=True)
         args.seeds = str(write_seeds(websites, Path(args.out) / "directory-seeds.csv"))
         print(f"provdir: {len(websites)} directory-listed website(s), one per domain -> {args.seeds}", file=sys.stderr)
-    try:
-        seeds = load_seeds(args.seeds)
-    except SeedsError as exc:
-        print(f"provdir: bad seeds file: {exc}", file=sys.stderr)
-        print("provdir: nothing was crawled and nothing was published.", file=sys.stderr)
+    seeds = checked_seeds(args.seeds, args.allow_private_networks, "nothing was crawled and nothing was published")
+    if seeds is None:
         return EXIT_BAD_INPUT
-    if not args.allow_private_networks:
-        refused = [(s, netguard.refusal(urlsplit(s.url).hostname or "")) for s in seeds]
-        refused = [(s, why) for s, why in refused if why]
-        if refused:
-            for s, why in refused[:10]:
-                print(f"provdir: {args.seeds}:{s.line}: {s.url}: {why}", file=sys.stderr)
-            print("provdir: private-network seeds are refused; pass --allow-private-networks to crawl them. "
-                  "Nothing was crawled.", file=sys.stderr)  # fmt: skip
-            return EXIT_BAD_INPUT
     try:
         overrides = dict(_parse_setting(s) for s in args.setting)
     except ValueError as exc:
@@ -188,6 +176,27 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     return run_crawl(seeds_file=args.seeds, seeds=seeds, out=Path(args.out), allow_private=args.allow_private_networks,
                      max_pages=args.max_pages_per_site, log_level=args.log_level, overrides=overrides)  # fmt: skip
+
+
+def checked_seeds(path: str, allow_private: bool, nothing_done: str) -> list[Seed] | None:
+    """The seeds of ``path``, or None after saying why they cannot be used (file and line named):
+    a bad file, or private-network seeds without --allow-private-networks."""
+    try:
+        seeds = load_seeds(path)
+    except SeedsError as exc:
+        print(f"provdir: bad seeds file: {exc}", file=sys.stderr)
+        print(f"provdir: {nothing_done}.", file=sys.stderr)
+        return None
+    if not allow_private:
+        refused = [(s, netguard.refusal(urlsplit(s.url).hostname or "")) for s in seeds]
+        refused = [(s, why) for s, why in refused if why]
+        if refused:
+            for s, why in refused[:10]:
+                print(f"provdir: {path}:{s.line}: {s.url}: {why}", file=sys.stderr)
+            print("provdir: private-network seeds are refused; pass --allow-private-networks to crawl them. "
+                  f"{nothing_done[0].upper()}{nothing_done[1:]}.", file=sys.stderr)  # fmt: skip
+            return None
+    return seeds
 
 
 def _parse_setting(text: str) -> tuple[str, str]:
@@ -333,7 +342,9 @@ def print_summary(published: dict[str, Any], out: Path) -> None:
     ]
     print("Fields filled: " + ", ".join(f"{k} {filled.get(k, 0)}/{total}" for k in shown))
     latest = out / "latest"
-    print(f"Files in {latest}/: facilities.csv/.parquet, evidence, facility_services/_accreditations/_licenses/_phones,")
+    print(
+        f"Files in {latest}/: facilities.csv/.parquet, evidence, facility_services/_accreditations/_licenses/_phones,"
+    )
     print("  changes, verification, data_dictionary.csv, datapackage.json, directory.duckdb (views.sql), report.html")
 
 
@@ -341,21 +352,9 @@ def print_summary(published: dict[str, Any], out: Path) -> None:
 def cmd_enqueue(args: argparse.Namespace) -> int:
     from provdir import distributed
 
-    try:
-        seeds = load_seeds(args.seeds)
-    except SeedsError as exc:
-        print(f"provdir: bad seeds file: {exc}", file=sys.stderr)
-        print("provdir: nothing was enqueued.", file=sys.stderr)
+    seeds = checked_seeds(args.seeds, args.allow_private_networks, "nothing was enqueued")
+    if seeds is None:
         return EXIT_BAD_INPUT
-    if not args.allow_private_networks:
-        refused = [(s, netguard.refusal(urlsplit(s.url).hostname or "")) for s in seeds]
-        refused = [(s, why) for s, why in refused if why]
-        if refused:
-            for s, why in refused[:10]:
-                print(f"provdir: {args.seeds}:{s.line}: {s.url}: {why}", file=sys.stderr)
-            print("provdir: private-network seeds are refused; pass --allow-private-networks to crawl them. "
-                  "Nothing was enqueued.", file=sys.stderr)  # fmt: skip
-            return EXIT_BAD_INPUT
     if args.crawl_id is not None and not distributed.valid_crawl_id(args.crawl_id):
         print(f"provdir: bad --crawl-id {args.crawl_id!r} (1-64 letters, digits, _ . -)", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -56,7 +56,15 @@ from provdir.build.tables import (
     write_dictionary,
     write_table,
 )
-from provdir.runs import Run, latest_good_runs, list_runs, read_observations, write_json_atomic
+from provdir.runs import (
+    Run,
+    crawl_runs,
+    latest_good_runs,
+    list_runs,
+    read_observations,
+    run_members,
+    write_json_atomic,
+)
 
 log = logging.getLogger(__name__)
 KEEP_BUILDS = 5
@@ -100,18 +108,24 @@ class SchemaViolation(PublishRefused):
 
 
 def collect(output: Path) -> tuple[dict[str, Run], list[tuple[str, Location]]]:
-    """Locations of the latest good run of each source, with the run id they come from."""
+    """Locations of the latest good run of each source, with the run id they come from.
+
+    A distributed crawl's worker runs are read together: a site's pages, whichever workers read
+    them, make its locations (credited to the earliest of those runs)."""
     runs = latest_good_runs(output)
     located: list[tuple[str, Location]] = []
     for run in runs.values():
         by_site: dict[str, list[dict[str, Any]]] = {}
-        for obs in read_observations(run):
-            if obs.get("kind") == "record":
-                located.append((run.run_id, record_location(obs)))
-            else:
-                by_site.setdefault(obs["site"], []).append(obs)
-        for observations in by_site.values():
-            located.extend((run.run_id, loc) for loc in site_locations(observations))
+        site_run: dict[str, str] = {}
+        for member in run_members(run):
+            for obs in read_observations(member):
+                if obs.get("kind") == "record":
+                    located.append((member.run_id, record_location(obs)))
+                else:
+                    by_site.setdefault(obs["site"], []).append(obs)
+                    site_run.setdefault(obs["site"], member.run_id)
+        for site, observations in by_site.items():
+            located.extend((site_run[site], loc) for loc in site_locations(observations))
     return runs, located
 
 
@@ -160,7 +174,7 @@ def publish(output: Path | str, *, force: bool = False) -> PublishResult:
 
     previous = _previous_rows(output)
     previous_evidence: dict[str, list[dict[str, Any]]] | None = None
-    covering = history.runs_covering(list_runs(output))
+    covering = history.runs_covering(crawl_runs(list_runs(output)))
     absorbed = {e.old_value for e in events if e.change == "merged"}
     for fid, old in previous.items():
         if fid in rows or fid in absorbed:
@@ -215,7 +229,7 @@ def publish(output: Path | str, *, force: bool = False) -> PublishResult:
             )
         duckdb_views.write_database(staging)
         result = PublishResult(
-            build_id=build_id, path=output / "latest", facilities=len(table), runs=sorted(r.run_id for r in runs.values()),
+            build_id=build_id, path=output / "latest", facilities=len(table), runs=sorted(m.run_id for r in runs.values() for m in run_members(r)),
             by_state=dict(sorted(Counter(r["state"] or "??" for r in table).items())),
             fields_filled={name: sum(1 for r in table if r.get(name) not in (None, "", [])) for name, _, _ in FACILITY_COLUMNS},
             by_status=dict(Counter(r["status"] for r in table)), changes=history.counts(events),
