@@ -83,6 +83,7 @@ IDLE_TIMEOUT = 10.0  # PROVDIR_WORKER_IDLE_TIMEOUT: seconds with nothing to do b
 POLL = 0.5  # PROVDIR_WORKER_POLL: how often an idle worker looks at the frontier
 KEEP_SECONDS = 7 * 24 * 3600  # PROVDIR_REDIS_KEEP: a finished crawl's keys expire after this
 MIN_LEASE = 0.01  # a host delay below 10 ms is no delay: no lease is taken
+REDIS_DOWN_LIMIT = 30.0  # a worker that cannot reach Redis this long (or its idle timeout) stops
 BUSY_TTL_MS = 5000  # a worker that stops refreshing its busy mark (killed) is idle after this
 
 

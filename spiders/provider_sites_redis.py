@@ -33,6 +33,7 @@ import scrapy
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
+from scrapy.utils.defer import deferred_from_coro
 from scrapy_redis.spiders import RedisSpider
 from scrapy_redis.utils import bytes_to_str
 from twisted.internet import task
@@ -66,6 +67,8 @@ class ProviderSitesRedisSpider(RedisSpider, ProviderSitesSpider):
         self._idle_since: float | None = None
         self._ticker: task.LoopingCall | None = None
         self._busy = False
+        self._redis_down_since: float | None = None
+        self._giving_up = False
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ProviderSitesRedisSpider:
@@ -80,6 +83,7 @@ class ProviderSitesRedisSpider(RedisSpider, ProviderSitesSpider):
         spider.idle_timeout = settings.getfloat("PROVDIR_WORKER_IDLE_TIMEOUT", distributed.IDLE_TIMEOUT)
         spider.poll = settings.getfloat("PROVDIR_WORKER_POLL", distributed.POLL)
         spider.keep_seconds = settings.getint("PROVDIR_REDIS_KEEP", distributed.KEEP_SECONDS)
+        spider.redis_down_limit = max(spider.idle_timeout, distributed.REDIS_DOWN_LIMIT)
         crawler.signals.connect(spider._opened, signal=signals.spider_opened)
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)
         return spider
@@ -179,18 +183,38 @@ class ProviderSitesRedisSpider(RedisSpider, ProviderSitesSpider):
             # Pull what other workers added to the frontier; when idle, runs spider_idle() below.
             distributed.wake_engine(engine)
         except redis.RedisError as exc:
-            self.logger.warning("Redis: %s", exc)
+            self._redis_failed(exc)
+            return
         except RuntimeError:  # the engine is closing
             return
+        self._redis_down_since = None
+
+    def _redis_failed(self, exc: Exception) -> None:
+        """Redis did not answer: carry on for a while (a restart), then give the run up."""
+        now = monotonic()
+        self._redis_down_since = self._redis_down_since or now
+        down = now - self._redis_down_since
+        self.logger.warning("crawl %s: Redis: %s (for %.0f s)", self.crawl_id, exc, down)
+        if down >= self.redis_down_limit and not self._giving_up:
+            self._giving_up = True
+            self.logger.error("crawl %s: Redis unavailable for %.0f s: stopping this worker", self.crawl_id, down)
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="redis_unavailable"))
 
     def spider_idle(self) -> None:
         """Keep the worker open while any work is left in the crawl; close it once the frontier
         is empty, no seed is left and no other worker is busy, for ``idle_timeout`` seconds."""
-        self.schedule_next_requests()  # seeds enqueued after start() finished, if any
-        if self.coordinator.work_left():
+        now = monotonic()
+        try:
+            self.schedule_next_requests()  # seeds enqueued after start() finished, if any
+            work_left = self.coordinator.work_left()
+        except redis.RedisError as exc:
+            # Unknown whether work is left: never call it finished (_tick gives up in the end).
+            self._redis_failed(exc)
+            raise DontCloseSpider from exc
+        self._redis_down_since = None
+        if work_left:
             self._idle_since = None
             raise DontCloseSpider
-        now = monotonic()
         if self._idle_since is None:
             self._idle_since = now
         if now - self._idle_since < self.idle_timeout:
