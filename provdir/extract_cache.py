@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from provdir.items import PageObservation
-from provdir.runs import OBSERVATIONS, latest_good_runs
+from provdir.runs import OBSERVATIONS, latest_good_runs, run_members
 
 
 def body_hash(body: bytes) -> str:
@@ -21,32 +21,36 @@ def body_hash(body: bytes) -> str:
 
 
 class ExtractionCache:
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self.index: dict[str, tuple[str, int]] = {}
-        if path is None or not path.exists():
-            return
+    def __init__(self, paths: Path | list[Path] | None) -> None:
+        if isinstance(paths, Path):
+            paths = [paths]
+        self.index: dict[str, tuple[str, Path, int]] = {}
+        for path in paths or []:
+            if path.exists():
+                self._read(path)
+
+    def _read(self, path: Path) -> None:
         with path.open("rb") as fh:
             offset = 0
             for line in fh:
                 try:
                     obs = json.loads(line)
                 except ValueError:
-                    offset += len(line)
-                    continue
+                    obs = {}
                 if obs.get("body_hash") and obs.get("kind", "page") != "record":
-                    self.index[obs["url"]] = (obs["body_hash"], offset)
+                    self.index[obs["url"]] = (obs["body_hash"], path, offset)
                 offset += len(line)
 
     @classmethod
     def for_output(cls, output: Path, source: str = "site") -> ExtractionCache:
+        """The previous good run of ``source`` (every worker run of a distributed crawl)."""
         run = latest_good_runs(output).get(source)
-        return cls(run.dir / OBSERVATIONS if run else None)
+        return cls([member.dir / OBSERVATIONS for member in run_members(run)] if run else None)
 
     def get(self, url: str, digest: str) -> PageObservation | None:
         hit = self.index.get(url)
-        if self.path is None or hit is None or hit[0] != digest:
+        if hit is None or hit[0] != digest:
             return None
-        with self.path.open("rb") as fh:
-            fh.seek(hit[1])
+        with hit[1].open("rb") as fh:
+            fh.seek(hit[2])
             return PageObservation.from_dict(json.loads(fh.readline()))
