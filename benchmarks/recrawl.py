@@ -14,18 +14,17 @@ Both run in the same invocation, on the same machine, so the ratio is meaningful
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks._common import timed_cli  # noqa: E402
 from provdir.sampleweb.server import bundled_sites_dir, serve_sites, site_roots  # noqa: E402
 
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"]
@@ -60,14 +59,7 @@ def scrapy_bench(seconds: int = 10) -> float:
 
 
 def crawl(seeds: Path, out: Path) -> dict:
-    start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "provdir.cli", "crawl", str(seeds), "--out", str(out),
-                           "--allow-private-networks", *FAST], capture_output=True, text=True, cwd=ROOT)  # fmt: skip
-    wall = time.perf_counter() - start
-    if proc.returncode not in (0, 3):
-        raise SystemExit(proc.stderr[-2000:])
-    run = sorted((out / "runs").iterdir())[-1]
-    stats = json.loads((run / "stats.json").read_text())
+    wall, stats, _ = timed_cli("crawl", str(seeds), "--out", str(out), "--allow-private-networks", *FAST, out=out)
     return {"wall": wall, "crawl": stats["elapsed_time_seconds"], "pages": stats["response_received_count"],
             "bytes": stats.get("downloader/response_bytes", 0), "revalidated": stats.get("httpcache/revalidate", 0),
             "reused": stats.get("pages/extraction_reused", 0)}  # fmt: skip

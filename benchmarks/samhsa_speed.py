@@ -13,16 +13,18 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import subprocess
 import sys
 import tempfile
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks._common import timed_cli  # noqa: E402
+
 FIXTURE = ROOT.parent / "shared" / "fixtures" / "samhsa" / "locator-listing-page1.json"
 
 
@@ -61,18 +63,9 @@ def serve(pages: dict[int, bytes]) -> tuple[ThreadingHTTPServer, str]:
 
 def run(label: str, url: str, extra: list[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        start = time.perf_counter()
-        proc = subprocess.run(
-            [sys.executable, "-m", "provdir.cli", "crawl-samhsa", "--states", "VA", "--api-url", url,
-             "--page-size", "30", "--out", f"{tmp}/out", "--allow-private-networks", *extra],
-            cwd=ROOT, capture_output=True, text=True,
-        )  # fmt: skip
-        wall = time.perf_counter() - start
-        if proc.returncode != 0:
-            print(proc.stderr[-2000:])
-            raise SystemExit(f"{label}: crawl failed ({proc.returncode})")
-        (run_dir,) = (Path(tmp) / "out" / "runs").iterdir()
-        stats = json.loads((run_dir / "stats.json").read_text())
+        out = Path(tmp) / "out"
+        wall, stats, run_dir = timed_cli("crawl-samhsa", "--states", "VA", "--api-url", url, "--page-size", "30",
+                                         "--out", str(out), "--allow-private-networks", *extra, out=out, ok=(0,))  # fmt: skip
         published = json.loads((run_dir / "manifest.json").read_text())["published"]["facilities"]
     rows, pages = stats.get("samhsa/rows/read", 0), stats.get("samhsa/pages/ok", 0)
     crawl_s = stats.get("elapsed_time_seconds", wall)
