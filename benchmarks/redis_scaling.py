@@ -49,10 +49,11 @@ _PHONE = re.compile(r"(\(?\d{3}\)?[ .-]?\d{3}[ .-])(\d{4})\b")
 
 def generate(dest: Path, n: int) -> dict[str, Path]:
     """``n`` sites copied from the bundled ones, each renamed and with its own phone numbers."""
+    from provdir.sampleweb import load_facts
     from provdir.sampleweb.server import bundled_sites_dir
 
     bundled = bundled_sites_dir()
-    facts = {s["slug"]: s for s in json.loads((bundled.parent / "facts.json").read_text())["sites"]}
+    facts = load_facts()
     slugs = sorted(facts)
     roots = {}
     for i in range(n):

@@ -62,7 +62,7 @@ def samhsa_set() -> tuple[list[Location], list[int]] | None:
     if not fixture.exists():
         return None
     from provdir.build.locations import record_location
-    from provdir.samhsa import row_to_record
+    from provdir.sources.samhsa import row_to_record
 
     rows = json.loads(fixture.read_text())["rows"]
     locs = [record_location(row_to_record(r, page_url="fixture").to_dict()) for r in rows]

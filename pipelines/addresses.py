@@ -9,7 +9,7 @@ from __future__ import annotations
 from scrapy import Spider
 
 from pipelines.base import Pipeline
-from provdir.items import AddressFact, FacilityRecord, PageObservation
+from provdir.model.items import AddressFact, FacilityRecord, PageObservation
 from provdir.normalize.address import state_abbr, street_key, zip5
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from scrapy import Spider
 
 from pipelines.base import Pipeline
-from provdir import vocabulary
-from provdir.extract.phones import e164, parse_number
-from provdir.items import PageObservation, PhoneFact
+from provdir.model.items import PageObservation, PhoneFact
+from provdir.normalize.phone import e164, parse_number
+from provdir.vocab import vocabulary
 
 
 class NormalizePhones(Pipeline):

@@ -1,6 +1,6 @@
 """900 WriteObservations: append each observation to the run's ``observations.jsonl``.
 
-The run directory is opened by :class:`provdir.extensions.RunRecorder`; this pipeline only
+The run directory is opened by :class:`provdir.crawl.extensions.RunRecorder`; this pipeline only
 writes. Counted as ``observations/written``.
 """
 
@@ -11,8 +11,8 @@ import json
 from scrapy import Spider
 
 from pipelines.base import Pipeline
-from provdir.items import PageObservation
-from provdir.runs import OBSERVATIONS
+from provdir.model.items import PageObservation
+from provdir.runs.store import OBSERVATIONS
 
 
 class WriteObservations(Pipeline):

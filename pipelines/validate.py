@@ -6,7 +6,7 @@ from scrapy import Spider
 from scrapy.exceptions import DropItem
 
 from pipelines.base import Pipeline
-from provdir.items import FacilityRecord, PageObservation
+from provdir.model.items import FacilityRecord, PageObservation
 
 
 class ValidateObservation(Pipeline):

@@ -9,8 +9,8 @@ from __future__ import annotations
 from scrapy import Spider
 
 from pipelines.base import Pipeline
-from provdir import vocabulary
-from provdir.items import PageObservation
+from provdir.model.items import PageObservation
+from provdir.vocab import vocabulary
 
 
 class CheckVocabulary(Pipeline):

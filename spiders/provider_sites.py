@@ -32,13 +32,13 @@ from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.internet import error as neterror
 from twisted.python.failure import Failure
 
-from provdir import crawl_policy
+from provdir.crawl import policy as crawl_policy
+from provdir.crawl.extract_cache import ExtractionCache, body_hash
+from provdir.crawl.middlewares import seconds_setting
 from provdir.extract import extract_page
-from provdir.extract_cache import ExtractionCache, body_hash
-from provdir.items import PageObservation
-from provdir.middlewares import seconds_setting
-from provdir.runs import Run, read_observations, runs_dir, utc_now_iso, valid_run_id
-from provdir.seeds import Seed, SeedsError, load_seeds, site_key
+from provdir.model.items import PageObservation
+from provdir.runs.store import Run, read_observations, runs_dir, utc_now_iso, valid_run_id
+from provdir.sources.seeds import Seed, SeedsError, load_seeds, site_key
 
 
 @dataclass

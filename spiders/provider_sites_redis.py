@@ -38,7 +38,8 @@ from scrapy_redis.spiders import RedisSpider
 from scrapy_redis.utils import bytes_to_str
 from twisted.internet import task
 
-from provdir import crawl_policy, distributed
+from provdir import distributed
+from provdir.crawl import policy as crawl_policy
 from provdir.distributed import CrawlKeys, SiteFrontier
 from spiders.provider_sites import ProviderSitesSpider, SiteState
 

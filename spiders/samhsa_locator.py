@@ -1,12 +1,12 @@
 """samhsa_locator: page through SAMHSA's treatment locator listing, one state at a time.
 
 The spider decides only *which pages* to fetch: page 1 of each state, then the next page until
-the listing's ``totalPages``; :mod:`provdir.samhsa` turns each row into a facility record.
+the listing's ``totalPages``; :mod:`provdir.sources.samhsa` turns each row into a facility record.
 
     scrapy crawl samhsa_locator -a states=VA,MO [-a page_size=100] [-s SAMHSA_API_URL=URL]
 
 - Polite: one request at a time, a delay between requests, retries of 408/429/5xx with
-  exponential backoff (the project-wide :class:`provdir.middlewares.BackoffRetryMiddleware`).
+  exponential backoff (the project-wide :class:`provdir.crawl.middlewares.BackoffRetryMiddleware`).
 - A page that is not valid JSON or lacks ``rows`` is counted (``samhsa/pages/unreadable``)
   and the crawl goes on with the next page; after three failed pages in a row a state is given
   up. Per-state results are reported in the run manifest (``site_reports``).
@@ -28,9 +28,9 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from provdir import samhsa
-from provdir.items import FacilityRecord
-from provdir.runs import Run, read_observations, runs_dir, utc_now_iso, valid_run_id
+from provdir.model.items import FacilityRecord
+from provdir.runs.store import Run, read_observations, runs_dir, utc_now_iso, valid_run_id
+from provdir.sources import samhsa
 
 MAX_CONSECUTIVE_FAILURES = 3
 """A state is given up after this many failed pages in a row (the API is down or refuses us)."""

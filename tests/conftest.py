@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from provdir.sampleweb import load_facts
 from provdir.sampleweb.server import bundled_sites_dir, serve_sites, site_roots
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,8 +53,7 @@ def write_seeds(path: Path, urls: list[str]) -> Path:
 
 @pytest.fixture(scope="session")
 def sample_facts() -> dict:
-    facts = json.loads((bundled_sites_dir().parent / "facts.json").read_text(encoding="utf-8"))
-    return {s["slug"]: s for s in facts["sites"]}
+    return load_facts()
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from provdir.sampleweb.server import bundled_sites_dir, serve_sites
-from provdir.seeds import site_key
+from provdir.sources.seeds import site_key
 from tests.conftest import FAST, ROOT, crawl, run_cli, write_seeds
 
 pytestmark = pytest.mark.e2e

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from provdir.build import PublishRefused, publish
-from provdir.runs import create_run
+from provdir.runs.store import create_run
 from tests.test_build_locations import fact, name, page, phone
 
 SITE = "127.0.0.9:8000"

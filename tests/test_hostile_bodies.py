@@ -10,7 +10,7 @@ import json
 import pytest
 
 from provdir.sampleweb.server import bundled_sites_dir, serve_sites
-from provdir.seeds import site_key
+from provdir.sources.seeds import site_key
 from tests.conftest import write_seeds
 from tests.hostile import (
     CONTACT_HTML,

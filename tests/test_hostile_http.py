@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from provdir.middlewares import parse_retry_after
+from provdir.crawl.middlewares import parse_retry_after
 from tests.conftest import write_seeds
 from tests.hostile import (
     CONTACT_HTML,

@@ -9,7 +9,7 @@ import socket
 import pytest
 
 from provdir.sampleweb.server import bundled_sites_dir, serve_sites
-from provdir.seeds import site_key
+from provdir.sources.seeds import site_key
 from tests.conftest import write_seeds
 from tests.hostile import HostileServer, crawl, drip, gaps, never_answer, page, reset_mid_body, robots
 

@@ -15,8 +15,8 @@ import sys
 
 import pytest
 
-from provdir.netguard import GuardedResolver, NetPolicy, is_private, parse_overrides, refusal
-from provdir.seeds import site_key
+from provdir.crawl.netguard import GuardedResolver, NetPolicy, is_private, parse_overrides, refusal
+from provdir.sources.seeds import site_key
 from tests.conftest import ROOT, run_cli, write_seeds
 from tests.hostile import HostileServer, crawl, html, page, redirect, robots, scrapy_crawl
 
@@ -178,7 +178,7 @@ def test_connections_are_refused_even_without_the_middleware(targets, tmp_path):
 
 _HANDLERS_PROBE = """
 import asyncio, json, os
-os.environ["SCRAPY_SETTINGS_MODULE"] = "provdir.settings"
+os.environ["SCRAPY_SETTINGS_MODULE"] = "provdir.crawl.settings"
 from scrapy.utils.reactor import install_reactor
 install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
 import scrapy

@@ -14,7 +14,7 @@ from tests.hostile import CONTACT_HTML, HostileServer, crawl, html, page, robots
 
 pytestmark = pytest.mark.e2e
 
-DEPTH_LIMIT = 5  # provdir/settings.py
+DEPTH_LIMIT = 5  # provdir/crawl/settings.py
 BIG_CAP = 300  # --max-pages-per-site for the trap site: only the other bounds may stop the traps
 
 

@@ -138,17 +138,17 @@ def test_systemd_example_units_agree_with_the_cli(tmp_path):
 
 
 def test_lock_is_released_when_a_run_is_killed(web, tmp_path):
-    from provdir.lock import output_lock
+    from provdir.runs.lock import output_lock
 
     out = tmp_path / "out"
-    code = "from provdir.lock import output_lock; import pathlib, time\nwith output_lock(pathlib.Path(%r)):\n    time.sleep(30)"
+    code = "from provdir.runs.lock import output_lock; import pathlib, time\nwith output_lock(pathlib.Path(%r)):\n    time.sleep(30)"
     holder = subprocess.Popen([sys.executable, "-c", code % str(out)])
     try:
         for _ in range(50):
             if (out / ".provdir.lock").exists() and (out / ".provdir.lock").read_text().strip():
                 break
             time.sleep(0.1)
-        from provdir.lock import Locked
+        from provdir.runs.lock import Locked
 
         with pytest.raises(Locked), output_lock(out):
             pass

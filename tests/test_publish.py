@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from provdir.build import NothingToPublish, publish
-from provdir.runs import create_run, list_runs, read_observations
+from provdir.runs.store import create_run, list_runs, read_observations
 from tests.test_build_locations import FOOTER, fact, name, page, phone
 
 

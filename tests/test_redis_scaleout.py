@@ -26,9 +26,9 @@ import redis
 import scrapy
 
 from provdir import distributed
-from provdir.runs import CrawlRuns, latest_good_runs, run_members
+from provdir.runs.store import CrawlRuns, latest_good_runs, run_members
 from provdir.sampleweb.server import bundled_sites_dir, serve_sites, site_roots
-from provdir.seeds import Seed, site_key
+from provdir.sources.seeds import Seed, site_key
 from tests.conftest import FAST, ROOT, crawl, run_cli, write_seeds
 
 pytestmark = pytest.mark.e2e

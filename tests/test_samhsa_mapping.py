@@ -10,7 +10,8 @@ from importlib import resources
 
 import pytest
 
-from provdir import samhsa, vocabulary
+from provdir.sources import samhsa
+from provdir.vocab import vocabulary
 from tests.conftest import SHARED
 
 FIXTURE = SHARED / "fixtures/samhsa/locator-listing-page1.json"

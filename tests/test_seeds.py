@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from provdir.seeds import SeedsError, load_seeds, normalize_seed_url, site_key
+from provdir.sources.seeds import SeedsError, load_seeds, normalize_seed_url, site_key
 
 
 def write(tmp_path, name: str, content: str):

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from provdir.runs import Run
+from provdir.runs.store import Run
 
 REGISTRY = "registry.csv"
 REGISTRY_FIELDS = ["source_key", "facility_id", "first_seen", "first_seen_run", "last_seen", "last_seen_run"]

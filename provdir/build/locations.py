@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from provdir.extract.phones import CONTACT_ROLES
 from provdir.normalize.address import street_key
+from provdir.normalize.phone import CONTACT_ROLES
 
 _ROLE_RANK = {"fax": 0, "crisis": 0, "admissions": 1, "text": 2, "toll_free": 3, "main": 4}
 
@@ -298,7 +298,7 @@ def _unique(items: list[str]) -> list[str]:
 
 
 def record_location(record: dict[str, Any]) -> Location:
-    """A directory record (:class:`provdir.items.FacilityRecord` as a dict) is one location."""
+    """A directory record (:class:`provdir.model.items.FacilityRecord` as a dict) is one location."""
     url = record["url"]
     contact = [p for p in record.get("phones", []) if p["role"] in CONTACT_ROLES and p["e164"]]
     phones = _unique([p["e164"] for p in contact])

@@ -19,7 +19,7 @@ import re
 from collections import defaultdict
 from typing import Any
 
-from provdir import vocabulary
+from provdir.vocab import vocabulary
 
 _LICENSE = re.compile(r"^(?P<agency>.*?)(?: \((?P<state>[A-Z]{2})\))?(?: #(?P<number>.+))?$")
 _SOURCE_RANK = {"site": 0, "samhsa": 1}

@@ -41,7 +41,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from provdir import __version__, vocabulary
+from provdir import __version__
 from provdir.build import checks, datapackage, duckdb_views, geo, history, longtables, report, verify
 from provdir.build.locations import Location, record_location, site_locations
 from provdir.build.merge import merge
@@ -56,7 +56,7 @@ from provdir.build.tables import (
     write_dictionary,
     write_table,
 )
-from provdir.runs import (
+from provdir.runs.store import (
     Run,
     crawl_runs,
     latest_good_runs,
@@ -65,6 +65,7 @@ from provdir.runs import (
     run_members,
     write_json_atomic,
 )
+from provdir.vocab import vocabulary
 
 log = logging.getLogger(__name__)
 KEEP_BUILDS = 5

@@ -14,8 +14,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from provdir import vocabulary
 from provdir.build.tables import FACILITY_COLUMNS
+from provdir.vocab import vocabulary
 
 # (row, column) of each state on the tile grid (50 states and DC in the usual layout; the
 # territories in the free corners).

@@ -228,21 +228,21 @@ def states() -> tuple[str, ...]:
 
 @cache
 def service_values() -> tuple[str, ...]:
-    from provdir import vocabulary
+    from provdir.vocab import vocabulary
 
     return tuple(vocabulary.services().terms)
 
 
 @cache
 def service_categories() -> tuple[str, ...]:
-    from provdir import vocabulary
+    from provdir.vocab import vocabulary
 
     return tuple(dict.fromkeys(t.category for t in vocabulary.services().terms.values()))
 
 
 @cache
 def accreditation_values() -> tuple[str, ...]:
-    from provdir import vocabulary
+    from provdir.vocab import vocabulary
 
     return tuple(vocabulary.accreditations().terms)
 

@@ -11,7 +11,6 @@ import hashlib
 import re
 from urllib.parse import urlsplit
 
-from provdir import vocabulary
 from provdir.extract import claims
 from provdir.extract.addresses import extract_addresses
 from provdir.extract.credentials import extract_accreditations, extract_licenses
@@ -19,7 +18,8 @@ from provdir.extract.page import Page, parse_page
 from provdir.extract.phones import extract_phones
 from provdir.extract.services import extract_services, implied, page_program_values
 from provdir.extract.structured import facts_from_structured, is_blog, structured_items
-from provdir.items import Fact, PageObservation
+from provdir.model.items import Fact, PageObservation
+from provdir.vocab import vocabulary
 
 __all__ = ["extract_page", "page_kind", "parse_page"]
 

@@ -14,7 +14,7 @@ from functools import cache
 
 from provdir.extract.page import Block, Page
 from provdir.extract.phones import contact_numbers_in
-from provdir.items import AddressFact
+from provdir.model.items import AddressFact
 from provdir.normalize.address import parse_address, state_names
 
 LOOKBACK = 140

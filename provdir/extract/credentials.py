@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import re
 
-from provdir import vocabulary
 from provdir.extract import claims
 from provdir.extract.page import Page
-from provdir.items import Fact, LicenseFact
+from provdir.model.items import Fact, LicenseFact
 from provdir.normalize.address import state_abbr, state_names
+from provdir.vocab import vocabulary
 
 SNIPPET = 200
 

@@ -14,12 +14,13 @@ from urllib.parse import unquote
 
 import phonenumbers
 
-from provdir import vocabulary
 from provdir.extract.page import Page
-from provdir.items import PhoneFact
+from provdir.model.items import PhoneFact
+from provdir.normalize.phone import CONTACT_ROLES, REGION, e164, parse_number
+from provdir.vocab import vocabulary
 
-REGION = "US"
-CONTACT_ROLES = frozenset({"main", "admissions", "toll_free", "text"})
+__all__ = ["CONTACT_ROLES", "REGION", "e164", "extract_phones", "parse_number"]
+
 
 _ROLE_CUES: list[tuple[str, re.Pattern[str]]] = [
     ("fax", re.compile(r"\bfax\b|\bf\s*[:.]\s*$|facsimile", re.I)),
@@ -37,17 +38,6 @@ _AFTER_LABEL = re.compile(
 _TOLL_FREE_AREA = frozenset({"800", "833", "844", "855", "866", "877", "888"})
 _CONTEXT_CHARS = 40
 
-
-def parse_number(raw: str) -> phonenumbers.PhoneNumber | None:
-    try:
-        num = phonenumbers.parse(raw, REGION)
-    except phonenumbers.NumberParseException:
-        return None
-    return num if phonenumbers.is_valid_number(num) else None
-
-
-def e164(num: phonenumbers.PhoneNumber) -> str:
-    return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
 
 
 def role_from_context(before: str, after: str, num: phonenumbers.PhoneNumber | None) -> str:

@@ -17,10 +17,10 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from provdir import vocabulary
 from provdir.extract import claims
 from provdir.extract.page import Block, Page
-from provdir.items import Fact
+from provdir.model.items import Fact
+from provdir.vocab import vocabulary
 
 MAX_LABEL_WORDS = 8
 MIN_LABEL_COVERAGE = 0.3

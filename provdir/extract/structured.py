@@ -11,7 +11,7 @@ from typing import Any
 import extruct
 
 from provdir.extract.phones import e164, parse_number
-from provdir.items import AddressFact, Fact, PhoneFact
+from provdir.model.items import AddressFact, Fact, PhoneFact
 from provdir.normalize.address import parse_address, state_abbr, zip5
 
 log = logging.getLogger(__name__)

@@ -1,10 +1,10 @@
-"""provdir.crawl_policy: which links to follow, in what order, and which responses are HTML."""
+"""provdir.crawl.policy: which links to follow, in what order, and which responses are HTML."""
 
 from __future__ import annotations
 
 import pytest
 
-from provdir.crawl_policy import (
+from provdir.crawl.policy import (
     PRIORITY_BLOG,
     PRIORITY_HIGH,
     PRIORITY_NORMAL,

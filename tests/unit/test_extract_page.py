@@ -8,7 +8,7 @@ import pytest
 
 from provdir.extract import extract_page, org_name_candidates, org_terms, page_kind
 from provdir.extract.page import parse_page
-from provdir.items import PageObservation
+from provdir.model.items import PageObservation
 
 SITE = "https://www.cedarbluffrecovery.example"
 

@@ -427,7 +427,7 @@ def test_page_program_values_ignores_site_name_after_separator():
 
 
 def test_implied_adds_substance_use_once():
-    from provdir.items import Fact
+    from provdir.model.items import Fact
 
     facts = [Fact("detox", "Medical Detox", "nav", "menu"), Fact("methadone", "Methadone", "nav", "menu")]
     extra = implied(facts)
@@ -435,7 +435,7 @@ def test_implied_adds_substance_use_once():
 
 
 def test_implied_adds_nothing_when_already_claimed():
-    from provdir.items import Fact
+    from provdir.model.items import Fact
 
     facts = [Fact("substance_use", "Addiction Treatment", "nav", "menu"), Fact("detox", "Detox", "nav", "menu")]
     assert implied(facts) == []

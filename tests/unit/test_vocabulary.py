@@ -1,4 +1,4 @@
-"""provdir.vocabulary and the data files in provdir/vocab/."""
+"""provdir.vocab.vocabulary and the data files in provdir/vocab/."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import csv
 
 import pytest
 
-from provdir import vocabulary
-from provdir.vocabulary import ACCREDITATION_VALUES, SERVICE_VALUES, Matcher, Term
+from provdir.vocab import vocabulary
+from provdir.vocab.vocabulary import ACCREDITATION_VALUES, SERVICE_VALUES, Matcher, Term
 
 
 def values(text: str) -> list[str]:

@@ -1,6 +1,6 @@
 """Downloader middlewares: what Scrapy leaves open when crawling a hostile web.
 
-Each class is small and does one thing; ``provdir/settings.py`` wires them in (priorities in
+Each class is small and does one thing; ``provdir/crawl/settings.py`` wires them in (priorities in
 brackets):
 
 - :class:`PrivateNetworkGuard` (50): non-web schemes and private, loopback and link-local
@@ -43,8 +43,9 @@ from scrapy.utils.python import global_object_name
 from twisted.internet import task
 from twisted.internet.error import DNSLookupError
 
-from provdir import __version__, netguard
-from provdir.crawl_policy import canonical
+from provdir import __version__
+from provdir.crawl import netguard
+from provdir.crawl.policy import canonical
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ class PrivateNetworkGuard:
 
     Applies to every request: seeds, links, redirects (which re-enter the middleware chain)
     and robots.txt fetches (this runs before RobotsTxtMiddleware). The host is resolved through
-    :class:`provdir.netguard.GuardedResolver`, the same resolver the connection uses, so the
+    :class:`provdir.crawl.netguard.GuardedResolver`, the same resolver the connection uses, so the
     addresses checked here are the addresses connected to. Counted in stats as
     ``netguard/refused`` (and ``netguard/refused/<kind>``).
     """
@@ -98,7 +99,7 @@ class PrivateNetworkGuard:
         if self._fallback is None:
             from twisted.internet import reactor
 
-            log.warning("TWISTED_DNS_RESOLVER is not provdir.netguard.GuardedResolver: private addresses are "
+            log.warning("TWISTED_DNS_RESOLVER is not provdir.crawl.netguard.GuardedResolver: private addresses are "
                         "checked before each request but connections are not pinned to the checked address")  # fmt: skip
             self._fallback = netguard.GuardedResolver(reactor, self.policy, self.timeout)
         return self._fallback

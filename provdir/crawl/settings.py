@@ -4,7 +4,8 @@ Every setting that differs from Scrapy's default says what the default was and w
 it. Settings named ``PROVDIR_*`` are the project's own.
 """
 
-from provdir import __version__, netguard
+from provdir import __version__
+from provdir.crawl import netguard
 
 BOT_NAME = "provdir"
 SPIDER_MODULES = ["spiders"]
@@ -22,7 +23,7 @@ PROVDIR_REUSE_EXTRACTION = True  # an unchanged page body reuses the previous ru
 PROVDIR_PROGRESS_INTERVAL = 30.0  # seconds between progress log lines when not on a terminal
 # Networks treated as public despite being private (an internal mirror), and host -> address
 # overrides like /etc/hosts (tests). Also read from the environment (JSON) so that the CLI's seed
-# check applies them too. See provdir/netguard.py.
+# check applies them too. See provdir/crawl/netguard.py.
 PROVDIR_ALLOWED_NETWORKS = netguard.env_allowed_networks()
 PROVDIR_RESOLVER_OVERRIDES = netguard.env_overrides()
 PROVDIR_RETRY_BACKOFF_BASE = 1.0  # seconds before the 1st retry of a host; doubles each retry
@@ -58,8 +59,8 @@ REDIRECT_MAX_TIMES = 5  # default 20
 METAREFRESH_MAXDELAY = 5  # default 100
 DNS_TIMEOUT = 10  # default 60
 # Default "scrapy.resolver.CachingThreadedResolver": ours refuses private addresses after DNS
-# and pins each host's checked addresses for the run (provdir/netguard.py).
-TWISTED_DNS_RESOLVER = "provdir.netguard.GuardedResolver"
+# and pins each host's checked addresses for the run (provdir/crawl/netguard.py).
+TWISTED_DNS_RESOLVER = "provdir.crawl.netguard.GuardedResolver"
 # Defaults handle file:, data:, ftp: and s3: URLs too; a crawl of the web needs none of them.
 DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
 
@@ -88,23 +89,23 @@ REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 
 DOWNLOADER_MIDDLEWARES = {
     # Runs before robots.txt (100) so a private robots.txt is never fetched either.
-    "provdir.middlewares.PrivateNetworkGuard": 50,
-    # Scrapy's own, replaced by subclasses at the same place (see provdir/middlewares.py).
+    "provdir.crawl.middlewares.PrivateNetworkGuard": 50,
+    # Scrapy's own, replaced by subclasses at the same place (see provdir/crawl/middlewares.py).
     "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
-    "provdir.middlewares.IdentifyingUserAgent": 500,
+    "provdir.crawl.middlewares.IdentifyingUserAgent": 500,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "provdir.middlewares.BackoffRetryMiddleware": 550,
-    "provdir.middlewares.RobotsCrawlDelay": 560,
-    "provdir.middlewares.PerHostConcurrency": 570,
+    "provdir.crawl.middlewares.BackoffRetryMiddleware": 550,
+    "provdir.crawl.middlewares.RobotsCrawlDelay": 560,
+    "provdir.crawl.middlewares.PerHostConcurrency": 570,
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
-    "provdir.middlewares.ScopedMetaRefreshMiddleware": 580,
+    "provdir.crawl.middlewares.ScopedMetaRefreshMiddleware": 580,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
-    "provdir.middlewares.ScopedRedirectMiddleware": 600,
+    "provdir.crawl.middlewares.ScopedRedirectMiddleware": 600,
     # Scrapy's cache (default 900, above DownloaderStats at 850) is replaced by one that never
     # serves a stale copy for a dead site, placed below the stats so that
     # downloader/response_bytes counts what crossed the network (a 304), not the cached body.
     "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
-    "provdir.middlewares.RevalidatingHttpCache": 840,
+    "provdir.crawl.middlewares.RevalidatingHttpCache": 840,
 }
 
 # One concern per pipeline, numbered with gaps; the table in README.md describes each.
@@ -119,7 +120,7 @@ ITEM_PIPELINES = {
 
 EXTENSIONS = {
     # Writes the run's stats and manifest when the spider closes, then publishes.
-    "provdir.extensions.RunRecorder": 500,
+    "provdir.crawl.extensions.RunRecorder": 500,
     # Sites done / total, pages, items, errors, rate: redrawn on a terminal, logged otherwise.
-    "provdir.progress.Progress": 510,
+    "provdir.crawl.progress.Progress": 510,
 }

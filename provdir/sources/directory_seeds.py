@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pyarrow.parquet as pq
 
 from provdir.build.resolve import registered_domain
-from provdir.seeds import normalize_seed_url
+from provdir.sources.seeds import normalize_seed_url
 
 DIRECTORY_SOURCES = ("samhsa",)
 

@@ -13,7 +13,7 @@ Two places enforce it:
   ``TWISTED_DNS_RESOLVER``). It resolves each host once per run, *pins* the answer (no DNS
   rebinding between check and connect) and hands the connection no address at all when any
   address of the host is private: nothing ever connects to a refused address.
-- :class:`provdir.middlewares.PrivateNetworkGuard` asks the same resolver before each request,
+- :class:`provdir.crawl.middlewares.PrivateNetworkGuard` asks the same resolver before each request,
   so a refusal is reported as such (site error, stats ``netguard/refused``) instead of as a DNS
   failure, and is not retried.
 
@@ -242,7 +242,7 @@ class _Resolution:
 class GuardedResolver:
     """Twisted name resolver that refuses private addresses after resolution and pins answers.
 
-    Installed with ``TWISTED_DNS_RESOLVER = "provdir.netguard.GuardedResolver"``. Each host is
+    Installed with ``TWISTED_DNS_RESOLVER = "provdir.crawl.netguard.GuardedResolver"``. Each host is
     resolved once per run (``getaddrinfo`` in the reactor's thread pool, bounded by
     ``DNS_TIMEOUT``); the connection is handed exactly the addresses that were checked. A host
     with any refused address gets no address at all, so the connection fails without a packet

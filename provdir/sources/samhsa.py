@@ -1,7 +1,7 @@
 """SAMHSA's treatment locator (FindTreatment.gov): from the listing API's JSON to facility records.
 
 Pure functions, tested without a network; ``spiders/samhsa_locator.py`` only decides which pages
-to fetch. One API row becomes one :class:`provdir.items.FacilityRecord`:
+to fetch. One API row becomes one :class:`provdir.model.items.FacilityRecord`:
 
 - ``name1`` is the organization, ``name2`` (else ``name1``) the location's name;
 - ``street1`` + ``street2`` become one USPS-style street with the suite kept
@@ -36,10 +36,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import attrs
 
-from provdir import vocabulary
-from provdir.extract.phones import e164, parse_number
-from provdir.items import FacilityRecord, Fact, LicenseFact, PhoneFact
+from provdir.model.items import FacilityRecord, Fact, LicenseFact, PhoneFact
 from provdir.normalize.address import parse_address, state_abbr, zip5
+from provdir.normalize.phone import e164, parse_number
+from provdir.vocab import vocabulary
 
 SOURCE = "samhsa"
 MAPPING_FILE = "samhsa_labels.csv"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from provdir.runs import Run, list_runs
+from provdir.runs.store import Run, list_runs
 
 DROP_WARNING = 0.2
 """Flag a figure that fell by more than this share since the previous good run."""

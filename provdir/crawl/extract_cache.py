@@ -12,8 +12,8 @@ import hashlib
 import json
 from pathlib import Path
 
-from provdir.items import PageObservation
-from provdir.runs import OBSERVATIONS, latest_good_runs, run_members
+from provdir.model.items import PageObservation
+from provdir.runs.store import OBSERVATIONS, latest_good_runs, run_members
 
 
 def body_hash(body: bytes) -> str:

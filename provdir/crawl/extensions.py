@@ -16,8 +16,9 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
-from provdir import __version__, health
-from provdir.runs import STATS, Run, create_run, utc_now_iso, write_json_atomic
+from provdir import __version__
+from provdir.runs import health
+from provdir.runs.store import STATS, Run, create_run, utc_now_iso, write_json_atomic
 
 log = logging.getLogger(__name__)
 

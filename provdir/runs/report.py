@@ -15,8 +15,8 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from provdir.health import status_rows
-from provdir.runs import list_runs
+from provdir.runs.health import status_rows
+from provdir.runs.store import list_runs
 
 
 def report_data(output: Path) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from provdir.seeds import site_key
+from provdir.sources.seeds import site_key
 
 log = logging.getLogger(__name__)
 

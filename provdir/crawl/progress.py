@@ -14,7 +14,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from twisted.internet import task
 
-log = logging.getLogger("provdir.progress")
+log = logging.getLogger("provdir.crawl.progress")
 
 
 class Progress:

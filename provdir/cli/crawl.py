@@ -1,0 +1,206 @@
+"""``provdir crawl``, ``crawl-samhsa`` and ``demo``: run a spider in this process, then report."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from provdir.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_LOCKED,
+    EXIT_OK,
+    EXIT_WARNINGS,
+    checked_seeds,
+    crawl_options,
+    parse_setting,
+    positive_int,
+    report_run,
+)
+from provdir.crawl import netguard
+from provdir.runs.lock import Locked, output_lock
+from provdir.runs.store import Run, new_run_id, runs_dir
+from provdir.sources.seeds import Seed, load_seeds
+
+
+def register(sub: Any) -> None:
+    """Add this group's subcommands to the ``provdir`` parser."""
+    crawl = sub.add_parser("crawl", help="crawl the websites in SEEDS and publish the directory")
+    crawl.add_argument("seeds", nargs="?", help="text file of URLs (one per line, # comments) or CSV with a url column")
+    crawl.add_argument("--from-directory", action="store_true",
+                       help="crawl the websites of the facilities the directory source (SAMHSA) published, "
+                            "one per registered domain, and verify the listings against them")  # fmt: skip
+    crawl.add_argument("--states", default="", help="with --from-directory: only listings in these states (VA,MO)")
+    crawl_options(crawl)
+    crawl.set_defaults(func=cmd_crawl)
+
+    samhsa = sub.add_parser("crawl-samhsa", help="crawl SAMHSA's treatment locator for some states and publish")
+    samhsa.add_argument("--states", default="",
+                        help="comma-separated two-letter codes, e.g. VA,MO (default: every state and territory)")  # fmt: skip
+    samhsa.add_argument("--api-url", default=None,
+                        help="listing API base URL (default: setting SAMHSA_API_URL, the real locator)")  # fmt: skip
+    samhsa.add_argument("--page-size", type=positive_int, default=None, help="rows per API page (default 100)")
+    samhsa.add_argument("--out", default="output", help="output directory (default: output/)")
+    samhsa.add_argument("--allow-private-networks", action="store_true",
+                        help="allow a loopback/private --api-url (the tests serve the API on 127.0.0.x)")  # fmt: skip
+    samhsa.add_argument("--log-level", default="WARNING", help="Scrapy log level (default WARNING)")
+    samhsa.add_argument("--setting", "-s", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a Scrapy setting (repeatable)")  # fmt: skip
+    samhsa.set_defaults(func=cmd_crawl_samhsa)
+
+    demo = sub.add_parser("demo", help="serve the bundled sample web on loopback, crawl it, publish")
+    demo.add_argument("--out", default="output", help="output directory (default: output/)")
+    demo.add_argument("--port", type=int, default=8061, help="port for the sample sites (default 8061)")
+    demo.add_argument("--log-level", default="WARNING")
+    demo.set_defaults(func=cmd_demo)
+
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    if args.from_directory == bool(args.seeds):
+        print("provdir: give a SEEDS file or --from-directory (one of the two)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.from_directory:
+        from provdir.sources.directory_seeds import NoDirectory, directory_websites, write_seeds
+
+        states = {s.strip().upper() for s in args.states.split(",") if s.strip()} or None
+        try:
+            websites = directory_websites(Path(args.out), states)
+        except NoDirectory as exc:
+            print(f"provdir: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        if not websites:
+            print("provdir: the published directory lists no websites" + (f" in {args.states}" if states else ""),
+                  file=sys.stderr)  # fmt: skip
+            return EXIT_BAD_INPUT
+        Path(args.out).mkdir(parents=True, exist_ok=True)
+        args.seeds = str(write_seeds(websites, Path(args.out) / "directory-seeds.csv"))
+        print(f"provdir: {len(websites)} directory-listed website(s), one per domain -> {args.seeds}", file=sys.stderr)
+    seeds = checked_seeds(args.seeds, args.allow_private_networks, "nothing was crawled and nothing was published")
+    if seeds is None:
+        return EXIT_BAD_INPUT
+    try:
+        overrides = dict(parse_setting(s) for s in args.setting)
+    except ValueError as exc:
+        print(f"provdir: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return run_crawl(seeds_file=args.seeds, seeds=seeds, out=Path(args.out), allow_private=args.allow_private_networks,
+                     max_pages=args.max_pages_per_site, log_level=args.log_level, overrides=overrides)  # fmt: skip
+
+
+def run_crawl(*, seeds_file: str = "", seeds: list[Seed] | None = None, out: Path, allow_private: bool,
+              max_pages: int | None = None, log_level: str, overrides: dict[str, Any] | None = None,
+              spider: str = "provider_sites", spider_kwargs: dict[str, Any] | None = None, source: str = "site",
+              what: str | None = None, run_id: str | None = None) -> int:  # fmt: skip
+    """Run a spider (provider_sites on ``seeds_file`` by default) in this process, then print the
+    run's summary. Returns an exit code."""
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "provdir.crawl.settings")
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.utils.project import get_project_settings
+
+    settings = get_project_settings()
+    run_id = run_id or new_run_id(source)
+    settings.setdict({
+        "PROVDIR_OUTPUT_DIR": str(out), "PROVDIR_RUN_ID": run_id,
+        # Conditional re-crawls: the HTTP cache lives beside the runs it serves.
+        "HTTPCACHE_DIR": str((out / "httpcache").resolve()),
+        "PROVDIR_ALLOW_PRIVATE_NETWORKS": allow_private, "LOG_LEVEL": log_level,
+        **({"PROVDIR_MAX_PAGES_PER_SITE": max_pages} if max_pages else {}),
+        **(overrides or {}),
+    }, priority="cmdline")  # fmt: skip
+    out.mkdir(parents=True, exist_ok=True)
+    what = what or f"{len(seeds or [])} site(s) from {seeds_file}"
+    try:
+        with output_lock(out):
+            print(f"provdir: crawling {what} (run {run_id})", file=sys.stderr)
+            process = CrawlerProcess(settings)
+            started = process.crawl(spider, **(spider_kwargs if spider_kwargs is not None else {"seeds": seeds_file}))
+            # A bad setting or spider argument fails while the crawler is built, before any request.
+            failures: list[str] = []
+            started.addErrback(lambda failure: failures.append(f"{failure.type.__name__}: {failure.getErrorMessage()}"))
+            process.start()
+            run = Run(run_id, runs_dir(out) / run_id)
+            if failures and not run.manifest():
+                print(f"provdir: the crawl could not start: {failures[0]}", file=sys.stderr)
+                print("provdir: nothing was crawled and nothing was published.", file=sys.stderr)
+                return EXIT_BAD_INPUT
+            return report_run(run, out)
+    except Locked as exc:
+        print(f"provdir: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
+
+
+def cmd_crawl_samhsa(args: argparse.Namespace) -> int:
+    from provdir.sources.samhsa import MAX_PAGE_SIZE, parse_states
+
+    try:
+        states = parse_states(args.states)
+    except ValueError as exc:
+        print(f"provdir: bad --states {args.states!r}: {exc}", file=sys.stderr)
+        print("provdir: nothing was crawled and nothing was published.", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.page_size and args.page_size > MAX_PAGE_SIZE:
+        print(f"provdir: --page-size must be at most {MAX_PAGE_SIZE}. Nothing was crawled.", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        overrides: dict[str, Any] = dict(parse_setting(s) for s in args.setting)
+    except ValueError as exc:
+        print(f"provdir: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.api_url is not None:
+        parts = urlsplit(args.api_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            print(
+                f"provdir: --api-url must be an http(s) URL, got {args.api_url!r}. Nothing was crawled.",
+                file=sys.stderr,
+            )
+            return EXIT_BAD_INPUT
+        why = "" if args.allow_private_networks else netguard.refusal(parts.hostname)
+        if why:
+            print(f"provdir: --api-url {args.api_url}: {why}", file=sys.stderr)
+            print("provdir: private-network addresses are refused; pass --allow-private-networks to crawl them. "
+                  "Nothing was crawled.", file=sys.stderr)  # fmt: skip
+            return EXIT_BAD_INPUT
+        overrides["SAMHSA_API_URL"] = args.api_url
+    spider_kwargs: dict[str, Any] = {"states": ",".join(states)}
+    if args.page_size:
+        spider_kwargs["page_size"] = args.page_size
+    out = Path(args.out)
+    what = f"SAMHSA's locator for {len(states)} state(s): {', '.join(states[:10])}{' ...' if len(states) > 10 else ''}"
+    run_id = new_run_id("samhsa")
+    code = run_crawl(out=out, allow_private=args.allow_private_networks, log_level=args.log_level,
+                     overrides=overrides, spider="samhsa_locator", spider_kwargs=spider_kwargs, source="samhsa",
+                     what=what, run_id=run_id)  # fmt: skip
+    if code in (EXIT_OK, EXIT_WARNINGS):
+        # Published, but a state that lost pages is missing facilities: say so, exit 3.
+        sites = Run(run_id, runs_dir(out) / run_id).manifest().get("sites", {})
+        partial = {k: v for k, v in sites.items() if v.get("status") == "ok" and v.get("pages_failed")}
+        for key, info in sorted(partial.items()):
+            print(f"  INCOMPLETE {key}: {info['pages_failed']} page(s) could not be read: {info['errors'][0]}")
+        if partial:
+            return EXIT_WARNINGS
+    return code
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from provdir.sampleweb.server import bundled_sites_dir, serve_sites, site_roots
+
+    out = Path(args.out)
+    roots = site_roots(bundled_sites_dir())
+    with serve_sites(roots, port=args.port) as urls:
+        print(f"provdir demo: serving {len(urls)} sample sites on loopback:", file=sys.stderr)
+        for name, url in urls.items():
+            print(f"  {url}  {name}", file=sys.stderr)
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", suffix=".txt", prefix="demo-seeds-", dir=out, delete=False) as fh:
+            fh.write("# provdir demo: the bundled sample web\n" + "".join(f"{u}\n" for u in urls.values()))
+            seeds_file = fh.name
+        try:
+            seeds = load_seeds(seeds_file)
+            return run_crawl(seeds_file=seeds_file, seeds=seeds, out=out, allow_private=True, max_pages=None,
+                             log_level=args.log_level)  # fmt: skip
+        finally:
+            Path(seeds_file).unlink(missing_ok=True)

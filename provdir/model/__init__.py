@@ -1,0 +1,1 @@
+"""The data model shared by every layer: the typed items a crawl emits and the build reads."""

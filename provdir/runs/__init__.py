@@ -1,0 +1,1 @@
+"""Stored crawl runs (``output/runs/<id>/``), their health, the output lock and the run report."""

@@ -1,0 +1,1 @@
+"""Where the crawl starts: seeds files, directory seeds, and the SAMHSA locator's mapping."""

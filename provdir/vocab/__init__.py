@@ -1,0 +1,1 @@
+"""The controlled vocabularies and word lists (data files here) and their one reader."""
