@@ -16,6 +16,8 @@ from provdir.sampleweb.server import bundled_sites_dir, serve_sites, site_roots
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
+# A real page of SAMHSA's locator API (public federal data), copied into the repo: see its README.
+SAMHSA_FIXTURE = ROOT / "tests" / "fixtures" / "samhsa" / "locator-listing-page1.json"
 # Tests crawl loopback servers: no politeness delay needed, and it keeps the suite fast.
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"]
 

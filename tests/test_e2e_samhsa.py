@@ -1,5 +1,5 @@
 """End to end: ``provdir crawl-samhsa`` through real Scrapy against a scripted locator API on
-loopback that replays the shared fixture (page 1) and pages derived from it: a 500 then success
+loopback that replays the SAMHSA fixture (page 1, tests/fixtures/samhsa) and pages derived from it: a 500 then success
 (retry with backoff), a malformed JSON body, an empty page, a state whose API never answers
 properly. The crawl completes, counts what it could not read, and publishes the rest."""
 
@@ -22,11 +22,11 @@ import pandas as pd
 import pytest
 
 from provdir.sampleweb.server import bundled_sites_dir, serve_sites
-from tests.conftest import FAST, ROOT, SHARED, crawl, run_cli, write_seeds
+from tests.conftest import FAST, ROOT, SAMHSA_FIXTURE, crawl, run_cli, write_seeds
 
 pytestmark = pytest.mark.e2e
 
-FIXTURE = SHARED / "fixtures/samhsa/locator-listing-page1.json"
+FIXTURE = SAMHSA_FIXTURE
 API_PATH = "/locator/exportsAsJson/v2"
 HOTLINE = "434-972-4357"
 # Near-zero politeness: loopback server, fast suite. Backoff stays measurable (0.3 s).
@@ -63,8 +63,6 @@ class LocatorAPI:
 
 @pytest.fixture(scope="module")
 def fixture_listing() -> dict:
-    if not FIXTURE.exists():
-        pytest.skip(f"shared SAMHSA fixture not found at {FIXTURE} (../shared is not checked out next to the repo)")
     return json.loads(FIXTURE.read_text(encoding="utf-8"))
 
 
