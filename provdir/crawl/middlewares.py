@@ -45,6 +45,7 @@ from twisted.internet.error import DNSLookupError
 
 from provdir import __version__
 from provdir.crawl import netguard
+from provdir.crawl.failures import is_dns_failure
 from provdir.crawl.policy import canonical
 
 log = logging.getLogger(__name__)
@@ -276,6 +277,10 @@ class BackoffRetryMiddleware(RetryMiddleware):
         return result
 
     def process_exception(self, request: Request, exception: Exception) -> Request | Response | None:
+        if is_dns_failure(exception):
+            # A name that does not resolve now will not in a few seconds: fail at once.
+            self.crawler.stats.inc_value("retry/dns_not_retried")
+            return None
         result = super().process_exception(request, exception)
         if isinstance(result, Request):
             self._pause(request, self._backoff(result))

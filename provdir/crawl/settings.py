@@ -54,7 +54,9 @@ DOWNLOAD_TIMEOUT = 20  # default 180: a page that takes longer is not worth hold
 DOWNLOAD_MAXSIZE = 8 * 1024 * 1024  # default 1 GiB: a treatment-center page is < 1 MiB
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024  # default 32 MiB
 DEPTH_LIMIT = 5  # default 0 (unlimited): facts sit within a few clicks of the home page
-RETRY_TIMES = 2  # default 2 (BackoffRetryMiddleware waits between them)
+RETRY_TIMES = 2  # default 2 (BackoffRetryMiddleware waits between them; DNS failures are not retried)
+# Default "ERROR": the spiders' errbacks log the one line a failed page gets (provdir/crawl/failures.py).
+RETRY_GIVE_UP_LOG_LEVEL = "INFO"
 REDIRECT_MAX_TIMES = 5  # default 20
 METAREFRESH_MAXDELAY = 5  # default 100
 DNS_TIMEOUT = 10  # default 60
@@ -119,6 +121,8 @@ ITEM_PIPELINES = {
 }
 
 EXTENSIONS = {
+    # One log line per failure: Scrapy's robots.txt download errors (tracebacks) made one line.
+    "provdir.crawl.failures.OneLinePerFailure": 100,
     # Writes the run's stats and manifest when the spider closes, then publishes.
     "provdir.crawl.extensions.RunRecorder": 500,
     # Sites done / total, pages, items, errors, rate: redrawn on a terminal, logged otherwise.
