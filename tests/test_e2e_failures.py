@@ -163,6 +163,6 @@ def test_bad_setting_value_exits_2_before_any_request(tmp_path):
     proc = run_cli("crawl", str(seeds), "--out", str(tmp_path / "out"), "--allow-private-networks",
                    "-s", "DOWNLOAD_TIMEOUT=soon")  # fmt: skip
     assert proc.returncode == 2
-    assert "could not start" in proc.stderr and "'soon'" in proc.stderr
+    assert "DOWNLOAD_TIMEOUT" in proc.stderr and "'soon'" in proc.stderr  # the setting is named
     assert "Traceback" not in proc.stderr
     assert not list((tmp_path / "out").glob("runs/*/manifest.json"))  # no run was started

@@ -53,7 +53,9 @@ def failing_web():
 def failing_crawl(failing_web, tmp_path_factory):
     base = tmp_path_factory.mktemp("failing")
     refused = dead_url("127.0.0.173")
-    seeds = write_seeds(base / "seeds.txt", [failing_web["good"], failing_web["broken"], refused, f"http://{DNS_HOST}/"])
+    seeds = write_seeds(
+        base / "seeds.txt", [failing_web["good"], failing_web["broken"], refused, f"http://{DNS_HOST}/"]
+    )
     result = crawl(seeds, base / "out", "-s", "PROVDIR_RETRY_BACKOFF_BASE=0.05")
     assert result.returncode == 3, result.stderr[-3000:]
     return result, refused

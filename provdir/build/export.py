@@ -55,8 +55,23 @@ def _check_latest(latest: Path) -> None:
 
 
 def _replace(tmp: Path, to: Path) -> Path:
-    os.replace(tmp, to)
+    try:
+        os.replace(tmp, to)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a failed export leaves nothing behind
+        raise
     return to
+
+
+def _write_tmp(to: Path, write) -> Path:
+    """``write(tmp)`` beside ``to``, then moved over it; the temporary file never stays."""
+    tmp = to.with_name(f".{to.name}.tmp-{os.getpid()}")
+    try:
+        write(tmp)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return _replace(tmp, to)
 
 
 # -- xlsx ----------------------------------------------------------------------------------
@@ -104,9 +119,7 @@ def export_xlsx(latest: Path, to: Path) -> Path:
         names = spec.names
         sheet(spec.name, names, [[r.get(n) for n in names] for r in rows], [_width(n) for n in names])
     to.parent.mkdir(parents=True, exist_ok=True)
-    tmp = to.with_name(f".{to.name}.tmp-{os.getpid()}")
-    wb.save(tmp)
-    return _replace(tmp, to)
+    return _write_tmp(to, wb.save)
 
 
 def _width(name: str) -> int:
@@ -162,9 +175,8 @@ def geojson(latest: Path) -> dict[str, Any]:
 def export_geojson(latest: Path, to: Path) -> Path:
     data = geojson(latest)
     to.parent.mkdir(parents=True, exist_ok=True)
-    tmp = to.with_name(f".{to.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(data, ensure_ascii=False) + "\n", encoding="utf-8")
-    return _replace(tmp, to)
+    text = json.dumps(data, ensure_ascii=False) + "\n"
+    return _write_tmp(to, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def export(latest: Path, fmt: str, to: Path | None = None, exports_dir: Path | None = None) -> Path:

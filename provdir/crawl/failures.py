@@ -90,10 +90,8 @@ class _RobotsOneLine(logging.Filter):
         url = match.group("url") if match else "?"
         host = re.sub(r"^[a-z]+://", "", url).split("/", 1)[0]
         reason = text.split(">: ", 1)[-1]
-        record.msg, record.args = "%s: robots.txt unreadable (%s); crawling as if it allowed everything", (
-            host,
-            reason[:200],
-        )
+        record.msg = "%s: robots.txt unreadable (%s); crawling as if it allowed everything"
+        record.args = (host, reason[:200])
         record.levelno, record.levelname = logging.INFO, "INFO"
         record.exc_info, record.exc_text, record.stack_info = None, None, None
         return True

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
@@ -124,7 +125,11 @@ table{{border-collapse:collapse}} td,th{{border:1px solid #ccc;padding:3px 8px;f
 def write_report(output: Path, to: Path | None = None) -> Path:
     target = to or output / "report-runs.html"
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_text(render(report_data(output)), encoding="utf-8")
-    tmp.replace(target)
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    try:
+        tmp.write_text(render(report_data(output)), encoding="utf-8")
+        tmp.replace(target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a failed write leaves nothing behind
+        raise
     return target
