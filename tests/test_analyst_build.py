@@ -57,7 +57,7 @@ def test_long_tables_keep_one_row_per_source_with_roles_and_extensions(tmp_path)
 
     ph = latest(tmp_path, "facility_phones").set_index(["phone", "source"])
     assert ph.loc[("+14175550123", "samhsa"), "extension"] == "110"
-    assert ph.loc[("+14175550123", "site"), "extension"] == ""
+    assert pd.isna(ph.loc[("+14175550123", "site"), "extension"])  # missing: NULL in Parquet
     assert ph.loc[("+14175550123", "site"), "is_main"]
     assert ph.loc[("+14175550199", "samhsa"), "role"] == "admissions"
     assert not ph.loc[("+14175550199", "samhsa"), "is_main"]
@@ -116,7 +116,7 @@ def test_zip_centroid_where_the_source_gives_no_coordinates(tmp_path):
     assert (ozark.coordinates_source, ozark.latitude, ozark.longitude) == ("source", 37.2, -93.3)
     for unplaced in ("Nowhere Clinic", "Wrong State"):  # unknown ZIP; a California ZIP in MO
         row = fac.loc[unplaced]
-        assert row.coordinates_source == "" and pd.isna(row.latitude) and pd.isna(row.longitude)
+        assert pd.isna(row.coordinates_source) and pd.isna(row.latitude) and pd.isna(row.longitude)
     with (tmp_path / "latest" / "facilities.csv").open(encoding="utf-8") as fh:
         cells = {r["name"]: r for r in csv.DictReader(fh)}
     assert cells["Ozark Center"]["longitude"] == "-93.3", "numbers are not formula-escaped in CSV"

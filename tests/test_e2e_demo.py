@@ -6,6 +6,8 @@ longer offers) are found; the up-to-date ones are confirmed."""
 
 from __future__ import annotations
 
+import datetime
+import json
 import os
 import shutil
 import subprocess
@@ -18,6 +20,7 @@ import pytest
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.e2e
+PLACES: dict = {}
 
 
 def fresh_copy(dest: Path) -> Path:
@@ -42,6 +45,7 @@ def demo(tmp_path_factory):
                           capture_output=True, text=True, timeout=300)  # fmt: skip
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
     latest = clone / "output" / "latest"
+    PLACES.update(clone=clone, latest=latest, env=env)
     facilities = pq.read_table(latest / "facilities.parquet").to_pylist()
     verification = pq.read_table(latest / "verification.parquet").to_pylist()
     return proc, facilities, verification
@@ -126,3 +130,75 @@ def test_the_summary_says_what_was_merged_and_found(demo):
     assert "Agarita Recovery Clinic: phone differs: directory '+15125550199', website '+15125550142'" in out
     assert "Fernglass Ketamine & Wellness: address differs" in out
     assert "Quill Creek Recovery Center: the directory lists service 'iop'; the website does not show it" in out
+
+
+
+# -- types: every published file says what datapackage.json says ---------------------------
+ARROW_FOR = {"string": "string", "date": "date32[day]", "integer": "int64", "number": "double", "boolean": "bool",
+             "list": "list<element: string>"}  # fmt: skip
+DUCKDB_FOR = {"string": "VARCHAR", "date": "DATE", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN",
+              "list": "VARCHAR[]"}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def resources(demo) -> dict[str, dict[str, str]]:
+    """table -> column -> the data package's type."""
+    package = json.loads((PLACES["latest"] / "datapackage.json").read_text())
+    return {r["name"]: {f["name"]: f["type"] for f in r["schema"]["fields"]} for r in package["resources"]}
+
+
+def test_the_package_declares_the_dates(resources):
+    assert resources["facilities"]["first_seen"] == resources["facilities"]["verified_at"] == "date"
+    assert resources["verification"]["verified_at"] == "date"
+
+
+def test_parquet_types_are_the_packages_and_missing_is_null(resources):
+    for table, fields in resources.items():
+        parquet = pq.read_table(PLACES["latest"] / f"{table}.parquet")
+        for name, kind in fields.items():
+            assert str(parquet.schema.field(name).type) == ARROW_FOR[kind], (table, name)
+            if kind == "string":
+                assert "" not in parquet.column(name).to_pylist(), f"{table}.{name}: '' where NULL is meant"
+    facilities = pq.read_table(PLACES["latest"] / "facilities.parquet").to_pylist()
+    assert any(f["verified_at"] is None for f in facilities)  # never checked: NULL, not ''
+    assert all(isinstance(f["first_seen"], datetime.date) for f in facilities)
+
+
+def test_duckdb_types_are_the_packages(resources):
+    import duckdb
+
+    con = duckdb.connect(str(PLACES["latest"] / "directory.duckdb"), read_only=True)
+    try:
+        for table, fields in resources.items():
+            got = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                                   "WHERE table_name = ?", [table]).fetchall())  # fmt: skip
+            for name, kind in fields.items():
+                assert got[name] == DUCKDB_FOR[kind], (table, name, got[name])
+        never = con.execute("SELECT count(*) FROM facilities WHERE verified_at IS NULL").fetchone()[0]
+        blank = con.execute("SELECT count(*) FROM facilities WHERE website = ''").fetchone()[0]
+        assert never > 0 and blank == 0
+        assert con.execute("SELECT max(verified_at) - min(first_seen) FROM facilities").fetchone()[0] == 0  # date math
+    finally:
+        con.close()
+
+
+def test_xlsx_cells_have_the_packages_types(resources):
+    import openpyxl
+
+    to = PLACES["latest"].parent / "directory.xlsx"
+    proc = subprocess.run([sys.executable, "-m", "provdir.cli", "export", "--format", "xlsx", "--to", str(to)],
+                          cwd=PLACES["clone"], env=PLACES["env"], capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    wb = openpyxl.load_workbook(to, read_only=True)
+    for table in ("facilities", "verification"):
+        rows = list(wb[table].iter_rows(values_only=True))
+        header, body = rows[0], rows[1:]
+        for name, kind in resources[table].items():
+            i = header.index(name)
+            values = [r[i] for r in body if i < len(r) and r[i] is not None]  # read-only rows drop trailing blanks
+            if kind == "date":
+                assert values and all(isinstance(v, datetime.datetime | datetime.date) for v in values), (table, name)
+            elif kind == "string":
+                assert all(isinstance(v, str) and v for v in values), (table, name)
+            elif kind == "number":
+                assert all(isinstance(v, int | float) for v in values), (table, name)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +134,10 @@ def _xlsx_cell(ws, cell_class, value: Any):
 
     if value is None:
         return None
+    if isinstance(value, date):  # a date cell, shown as the data package's YYYY-MM-DD
+        cell = cell_class(ws, value=value)
+        cell.number_format = "yyyy-mm-dd"
+        return cell
     if isinstance(value, bool | int):
         return value
     if isinstance(value, float):
@@ -161,6 +166,8 @@ def geojson(latest: Path) -> dict[str, Any]:
         props = {}
         for name in GEOJSON_PROPERTIES:
             value = row.get(name)
+            if isinstance(value, date):
+                value = value.isoformat()  # GeoJSON is JSON: dates as YYYY-MM-DD text
             props[name] = LIST_JOIN.join(value) if isinstance(value, list) else ("" if value is None else value)
         props["approximate"] = row.get("coordinates_source") == "zip_centroid"
         features.append({
