@@ -147,6 +147,12 @@ def resources(demo) -> dict[str, dict[str, str]]:
     return {r["name"]: {f["name"]: f["type"] for f in r["schema"]["fields"]} for r in package["resources"]}
 
 
+def test_the_package_has_a_licence(demo):
+    package = json.loads((PLACES["latest"] / "datapackage.json").read_text())
+    assert [lic["name"] for lic in package["licenses"]] == ["CC0-1.0"]
+    assert package["licenses"][0]["path"].startswith("https://creativecommons.org/publicdomain/zero/")
+
+
 def test_the_package_declares_the_dates(resources):
     assert resources["facilities"]["first_seen"] == resources["facilities"]["verified_at"] == "date"
     assert resources["verification"]["verified_at"] == "date"

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import re
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -14,7 +16,7 @@ import pytest
 
 from provdir.sampleweb.locator import sample_rows, serve_locator
 from provdir.sampleweb.server import bundled_sites_dir, serve_sites
-from tests.conftest import FAST, crawl, run_cli, write_seeds
+from tests.conftest import FAST, ROOT, crawl, run_cli, write_seeds
 
 pytestmark = pytest.mark.e2e
 DNS_HOST = "no-such-clinic.invalid"  # .invalid never resolves (RFC 6761)
@@ -121,3 +123,13 @@ def test_directory_progress_shows_states_done_of_total(tmp_path):
     assert counts and all(total == 4 for _, total in counts)
     assert [done for done, _ in counts] == sorted(done for done, _ in counts)  # never goes back
     assert counts[0][0] < 4
+
+
+def test_scrapy_crawl_names_the_real_setting_for_private_networks(tmp_path):
+    seeds = write_seeds(tmp_path / "seeds.txt", [dead_url("127.0.0.176")])
+    proc = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "provider_sites", "-a", f"seeds={seeds}",
+                           "-s", f"PROVDIR_OUTPUT_DIR={tmp_path / 'out'}", *FAST],
+                          cwd=ROOT, capture_output=True, text=True, timeout=240)  # fmt: skip
+    refused = [line for line in proc.stderr.splitlines() if "127.0.0.176" in line and "WARNING" in line]
+    assert len(refused) == 1, proc.stderr[-3000:]
+    assert "-s PROVDIR_ALLOW_PRIVATE_NETWORKS=True" in refused[0]

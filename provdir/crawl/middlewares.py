@@ -123,7 +123,8 @@ class PrivateNetworkGuard:
             return None  # the download fails on its own and is reported as a DNS error
         if verdict.refused:
             raise self._refuse("private_network",
-                               f"refused (private network): {verdict.refused}; pass --allow-private-networks to allow")  # fmt: skip
+                               f"refused (private network): {verdict.refused}; to allow, pass --allow-private-networks to "
+                               "provdir, or -s PROVDIR_ALLOW_PRIVATE_NETWORKS=True to scrapy crawl")  # fmt: skip
         return None
 
 
