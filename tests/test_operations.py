@@ -59,8 +59,8 @@ def test_health_compares_with_the_previous_good_run_and_status_shows_it(web, tmp
     out = tmp_path / "out"
     both = write_seeds(tmp_path / "both.txt", [web["harris"], web["redbud"]])
     assert crawl(both, out).returncode == 0
-    one = write_seeds(tmp_path / "one.txt", [web["harris"]])
-    assert crawl(one, out, "--max-pages-per-site", "3").returncode == 0
+    # The same sites, with fewer pages read: a real drop, flagged.
+    assert crawl(both, out, "--max-pages-per-site", "3").returncode == 0
     runs = sorted((out / "runs").iterdir())
     health = json.loads((runs[-1] / "manifest.json").read_text())["health"]
     assert health["previous_run"] == runs[0].name
@@ -72,6 +72,19 @@ def test_health_compares_with_the_previous_good_run_and_status_shows_it(web, tmp
     assert lines[0].split()[:4] == ["run_id", "source", "status", "finish"]
     assert runs[0].name in status.stdout and runs[1].name in status.stdout
     assert "pages fell from" in status.stdout
+
+
+def test_a_one_site_run_is_not_compared_with_a_full_crawl(web, tmp_path):
+    out = tmp_path / "out"
+    assert crawl(write_seeds(tmp_path / "both.txt", [web["harris"], web["redbud"]]), out).returncode == 0
+    one = write_seeds(tmp_path / "one.txt", [web["harris"]])
+    assert crawl(one, out).returncode == 0
+    assert crawl(one, out).returncode == 0
+    runs = sorted((out / "runs").iterdir())
+    first_one = json.loads((runs[1] / "manifest.json").read_text())["health"]
+    assert first_one["previous_run"] is None and first_one["warnings"] == []  # no false "pages fell"
+    second_one = json.loads((runs[2] / "manifest.json").read_text())["health"]
+    assert second_one["previous_run"] == runs[1].name and second_one["warnings"] == []
 
 
 def test_run_health_page_renders_in_headless_chromium(web, tmp_path):

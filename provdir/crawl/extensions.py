@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +85,7 @@ class RunRecorder:
         """This run's figures against the previous good run of the same source."""
         assert self.run is not None
         current = health.figures(manifest, stats)
-        previous_run = health.previous_good(self.run, self.source)
+        previous_run = health.previous_good(self.run, self.source, manifest)
         previous = None
         if previous_run is not None:
             try:
@@ -110,6 +112,9 @@ class RunRecorder:
             "started": self.started,
             "finished": utc_now_iso() if reason else None,
             "software_version": __version__,
+            # Who runs it: `provdir status` tells a run still marked running from one that was killed.
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
             "seeds_file": getattr(spider, "seeds_file", None),
             "seeds": seeds,
             "sites": sites or {},
