@@ -132,7 +132,6 @@ def test_the_summary_says_what_was_merged_and_found(demo):
     assert "Quill Creek Recovery Center: the directory lists service 'iop'; the website does not show it" in out
 
 
-
 # -- types: every published file says what datapackage.json says ---------------------------
 ARROW_FOR = {"string": "string", "date": "date32[day]", "integer": "int64", "number": "double", "boolean": "bool",
              "list": "list<element: string>"}  # fmt: skip
