@@ -19,7 +19,7 @@ from provdir.build import SchemaViolation, publish
 from provdir.build.checks import check_directory
 from provdir.build.export import export
 from provdir.build.tables import FACILITY_COLUMNS, TABLES
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 from tests.test_build_locations import fact, name, page, phone
 from tests.test_history import JOPLIN, SPRINGFIELD, record, samhsa_run, site_run
 from tests.test_publish import OBS, stored_run

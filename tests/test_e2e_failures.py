@@ -6,14 +6,13 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
-import sys
 
 import pandas as pd
 import pytest
 
 from provdir.sampleweb.server import bundled_sites_dir, serve_sites
 from provdir.sources.seeds import site_key
-from tests.conftest import FAST, ROOT, crawl, run_cli, write_seeds
+from tests.helpers import FAST, ROOT, crawl, run_cli, scrapy_command, write_seeds
 
 pytestmark = pytest.mark.e2e
 
@@ -144,18 +143,22 @@ def test_page_cap_limits_pages_per_site(mixed_web, tmp_path):
 
 
 def test_scrapy_list_and_crawl_from_repository_root(mixed_web, tmp_path):
-    listed = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=ROOT, capture_output=True, text=True)
+    listed = subprocess.run(scrapy_command("list"), cwd=ROOT, capture_output=True, text=True)
     assert listed.returncode == 0 and "provider_sites" in listed.stdout.split()
     seeds = write_seeds(tmp_path / "seeds.txt", [mixed_web["good"]])
     out = tmp_path / "out"
     proc = subprocess.run(
-        [sys.executable, "-m", "scrapy", "crawl", "provider_sites", "-a", f"seeds={seeds}",
-         "-s", f"PROVDIR_OUTPUT_DIR={out}", "-s", "PROVDIR_ALLOW_PRIVATE_NETWORKS=1", *FAST],
+        scrapy_command("crawl", "provider_sites", "-a", f"seeds={seeds}",
+         "-s", f"PROVDIR_OUTPUT_DIR={out}", "-s", "PROVDIR_ALLOW_PRIVATE_NETWORKS=1",
+         "-s", "PROVDIR_PUBLISH_ON_CLOSE=True", *FAST),
         cwd=ROOT, capture_output=True, text=True, timeout=240,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-2000:]
+    # Publishing from `scrapy crawl` is opt-in (PublishOnClose), and recorded like the CLI's.
     facilities = pd.read_parquet(out / "latest" / "facilities.parquet")
     assert set(facilities["organization"]) == {"Harris House"}
+    (manifest,) = (json.loads(p.read_text()) for p in out.glob("runs/*/manifest.json"))
+    assert manifest["published"]["facilities"] == len(facilities) == manifest["health"]["figures"]["facilities"]
 
 
 def test_bad_setting_value_exits_2_before_any_request(tmp_path):

@@ -9,7 +9,6 @@ import copy
 import json
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -22,7 +21,7 @@ import pandas as pd
 import pytest
 
 from provdir.sampleweb.server import bundled_sites_dir, serve_sites
-from tests.conftest import FAST, ROOT, SHARED, crawl, run_cli, write_seeds
+from tests.helpers import FAST, ROOT, SHARED, cli_command, crawl, run_cli, scrapy_command, write_seeds
 
 pytestmark = pytest.mark.e2e
 
@@ -371,7 +370,7 @@ def test_loopback_api_url_refused_without_allow_private_networks(dead_api, tmp_p
 
 
 def test_scrapy_lists_the_spider():
-    listed = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=ROOT, capture_output=True, text=True)
+    listed = subprocess.run(scrapy_command("list"), cwd=ROOT, capture_output=True, text=True)
     assert listed.returncode == 0 and "samhsa_locator" in listed.stdout.split()
 
 
@@ -389,8 +388,8 @@ def three_page_api(fixture_listing) -> Iterator[LocatorAPI]:
 
 def test_interrupted_crawl_resumes_with_jobdir_and_publishes_everything(three_page_api, fixture_listing, tmp_path):
     out, job = tmp_path / "out", tmp_path / "job"
-    args = [sys.executable, "-m", "provdir.cli", "crawl-samhsa", "--states", "VA", "--api-url", three_page_api.url,
-            "--out", str(out), "--allow-private-networks", *FAST_SAMHSA, "-s", f"JOBDIR={job}"]  # fmt: skip
+    args = cli_command("crawl-samhsa", "--states", "VA", "--api-url", three_page_api.url,
+                       "--out", str(out), "--allow-private-networks", *FAST_SAMHSA, "-s", f"JOBDIR={job}")  # fmt: skip
     # Run 1: slow (3 s between requests); interrupted (SIGINT, like Ctrl-C) once page 1 is stored.
     first = subprocess.Popen([*args, "-s", "DOWNLOAD_DELAY=3"], cwd=ROOT, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)  # fmt: skip

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from provdir.normalize.address import parse_address
-from tests.conftest import crawl, write_seeds
+from tests.helpers import crawl, write_seeds
 
 pytestmark = pytest.mark.e2e
 # Extensions of the contract vocabulary that the sample facts do not list (``mat`` is the

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from provdir.sampleweb.server import serve_sites
-from tests.conftest import FAST, SHARED, run_cli
+from tests.helpers import FAST, SHARED, run_cli
 
 pytestmark = pytest.mark.e2e
 FIXTURE = SHARED / "fixtures" / "samhsa" / "locator-listing-page1.json"

@@ -15,7 +15,7 @@ import pytest
 
 from provdir.sampleweb.server import bundled_sites_dir, serve_sites
 from tests.browser import browse
-from tests.conftest import FAST, ROOT, crawl, run_cli, write_seeds
+from tests.helpers import FAST, ROOT, cli_command, crawl, run_cli, write_seeds
 
 pytestmark = pytest.mark.e2e
 DEPLOY = ROOT / "deploy"
@@ -38,7 +38,7 @@ def test_second_run_on_the_same_output_waits_its_turn(web, tmp_path):
     out = tmp_path / "out"
     seeds = write_seeds(tmp_path / "seeds.txt", [web["slow"]])
     first = subprocess.Popen(
-        [sys.executable, "-m", "provdir.cli", "crawl", str(seeds), "--out", str(out), "--allow-private-networks", *FAST],
+        cli_command("crawl", str(seeds), "--out", str(out), "--allow-private-networks", *FAST),
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:

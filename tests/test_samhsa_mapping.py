@@ -12,7 +12,7 @@ import pytest
 
 from provdir.sources import samhsa
 from provdir.vocab import vocabulary
-from tests.conftest import SHARED
+from tests.helpers import SHARED
 
 FIXTURE = SHARED / "fixtures/samhsa/locator-listing-page1.json"
 PAGE_URL = "http://127.0.0.1:8081/locator/exportsAsJson/v2?limitValue=VA&page=1"
