@@ -84,3 +84,22 @@ def crawler_for(spidercls: type | None = None, project: bool = False, **settings
     from scrapy.utils.test import get_crawler
 
     return get_crawler(spidercls, {**(project_settings() if project else {}), **settings})
+
+
+def crawler_with_downloader(spidercls: type | None = None, project: bool = False, **settings: Any) -> Crawler:
+    """:func:`crawler_for`, plus the engine and its downloader (slots, per-slot settings) that
+    politeness middlewares work on; nothing is downloaded (no download handler is loaded)."""
+    crawler = crawler_for(spidercls, project, **{"DOWNLOAD_HANDLERS": {"http": None, "https": None}, **settings})
+    crawler.engine = crawler._create_engine()  # what Crawler.crawl() does before starting
+    return crawler
+
+
+def open_slot(crawler: Crawler, key: str, delay: float = 0.0, jitter: float = 0.0) -> Any:
+    """A download slot as the downloader opens one for a host's first request (without the
+    reactor-driven slot clean-up that ``Downloader._get_slot`` also starts)."""
+    from scrapy.core.downloader import Slot
+
+    d = crawler.engine.downloader
+    per_slot = d.per_slot_settings.get(key, {})
+    d.slots[key] = Slot(d.domain_concurrency, per_slot.get("delay", delay), per_slot.get("jitter", jitter))
+    return d.slots[key]

@@ -44,7 +44,7 @@ from twisted.internet import task
 from twisted.internet.error import DNSLookupError
 
 from provdir import __version__
-from provdir.crawl import netguard
+from provdir.crawl import netguard, scrapy_compat
 from provdir.crawl.policy import canonical
 
 log = logging.getLogger(__name__)
@@ -142,7 +142,7 @@ class _RedirectPolicy:
         try:
             result = call()
         except IgnoreRequest as exc:
-            if "max redirections" in str(exc):
+            if scrapy_compat.is_too_many_redirects(exc):
                 self.crawler.stats.inc_value("redirect/too_many")
                 chain = [*request.meta.get("redirect_urls", []), request.url]
                 raise Refused("too_many_redirects",
@@ -236,7 +236,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
         self.paused_until: dict[str, float] = {}
 
     def _key(self, request: Request) -> str:
-        return self.crawler.engine.downloader.get_slot_key(request)
+        return scrapy_compat.slot_key(self.crawler, request)
 
     def _pause(self, request: Request, seconds: float) -> None:
         if seconds <= 0:
@@ -248,14 +248,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
     async def process_request(self, request: Request) -> None:
         key = self._key(request)
         while (wait := self.paused_until.get(key, 0.0) - monotonic()) > 0:
-            slot = self.crawler.engine.downloader.slots.get(key)
-            if slot is not None:
-                slot.active.add(request)
-            try:
+            with scrapy_compat.counted_as_active(self.crawler, key, request):
                 await _sleep(wait)
-            finally:
-                if slot is not None:
-                    slot.active.discard(request)
         self.paused_until.pop(key, None)
         return None
 
@@ -311,7 +305,7 @@ class RobotsCrawlDelay:
             return
         if not delay or not math.isfinite(delay) or delay <= 0:
             return
-        key = self.crawler.engine.downloader.get_slot_key(request)
+        key = scrapy_compat.slot_key(self.crawler, request)
         self.crawler.stats.inc_value("robotstxt/crawl_delay")
         if delay > self.max_delay:
             self.crawler.stats.inc_value("robotstxt/crawl_delay_capped")
@@ -319,17 +313,11 @@ class RobotsCrawlDelay:
         self._apply(key)
 
     def _apply(self, key: str) -> None:
-        delay = self.delays[key]
-        downloader = self.crawler.engine.downloader
-        # For a slot created later (or re-created after Scrapy's idle-slot clean-up).
-        downloader.per_slot_settings[key] = {**downloader.per_slot_settings.get(key, {}), "delay": delay, "jitter": 0}
-        slot = downloader.slots.get(key)
-        if slot is not None and (slot.delay < delay or slot.jitter):
-            slot.delay = max(slot.delay, delay)
-            slot.jitter = 0
+        # Also for a slot created later (or re-created after Scrapy's idle-slot clean-up).
+        scrapy_compat.pin_slot_delay(self.crawler, key, self.delays[key])
 
     def process_request(self, request: Request) -> None:
-        key = self.crawler.engine.downloader.get_slot_key(request)
+        key = scrapy_compat.slot_key(self.crawler, request)
         if key in self.delays:
             request.meta["autothrottle_dont_adjust_delay"] = True
             self._apply(key)
@@ -358,10 +346,7 @@ class PerHostConcurrency:
         return cls(crawler)
 
     def request_reached_downloader(self, request: Request) -> None:
-        downloader = self.crawler.engine.downloader
-        slot = downloader.slots.get(request.meta.get(downloader.DOWNLOAD_SLOT, ""))
-        if slot is not None and slot.delay < self.FLOOR:
-            slot.delay = self.FLOOR
+        scrapy_compat.raise_slot_delay(self.crawler, request, self.FLOOR)
 
 
 # -- identity --------------------------------------------------------------------------------
@@ -396,5 +381,5 @@ class RevalidatingHttpCache(HttpCacheMiddleware):
     """
 
     def process_exception(self, request: Request, exception: Exception, spider: Spider | None = None) -> None:
-        request.meta.pop("cached_response", None)
+        scrapy_compat.forget_cached_response(request)
         return None

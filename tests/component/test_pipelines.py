@@ -14,7 +14,7 @@ from pipelines.phones import NormalizePhones
 from pipelines.store import WriteObservations
 from pipelines.validate import ValidateObservation
 from pipelines.vocabulary import CheckVocabulary
-from provdir.model.items import AddressFact, Fact, FacilityRecord, PageObservation, PhoneFact
+from provdir.model.items import AddressFact, FacilityRecord, Fact, PageObservation, PhoneFact
 from provdir.runs.store import OBSERVATIONS, create_run
 from tests.helpers import crawler_for
 
