@@ -7,7 +7,7 @@ import pytest
 
 from provdir.sampleweb import load_facts
 from provdir.sampleweb.server import bundled_sites_dir, serve_sites, site_roots
-from tests.helpers import CrawlResult, crawl, write_seeds
+from tests.helpers import ROOT, CrawlResult, crawl, write_seeds
 
 
 @pytest.fixture(scope="session")
@@ -30,3 +30,13 @@ def sample_crawl(sample_web, tmp_path_factory) -> CrawlResult:
     result = crawl(seeds, base / "output")
     assert result.returncode == 0, result.stderr[-3000:]
     return result
+
+
+@pytest.fixture(scope="session", autouse=True)
+def checkout_stays_clean():
+    """No test may write Scrapy's project data (``.scrapy/``: HTTP cache, JOBDIR) into the
+    checkout: crawls write under their own temporary output directory."""
+    scrapy_dir = ROOT / ".scrapy"
+    existed = scrapy_dir.exists()
+    yield
+    assert existed or not scrapy_dir.exists(), f"a test wrote {scrapy_dir}: point HTTPCACHE_DIR/JOBDIR at tmp_path"

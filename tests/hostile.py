@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 import brotli
 
-from tests.helpers import FAST, ROOT, cli_command, scrapy_command
+from tests.helpers import FAST, ROOT, cli_command, scrapy_crawl_command
 
 Route = Callable[["Handler"], None]
 
@@ -382,8 +382,7 @@ def crawl(seeds: Path, out: Path, *extra: str, env: dict[str, str] | None = None
 def scrapy_crawl(seeds: Path, out: Path, *settings: str, env: dict[str, str] | None = None,
                  timeout: float = 240) -> Crawl:  # fmt: skip
     """``scrapy crawl provider_sites`` directly: no CLI seed check, only the in-crawl guard."""
-    args = scrapy_command("crawl", "provider_sites", "-a", f"seeds={seeds}",
-                          "-s", f"PROVDIR_OUTPUT_DIR={out}", "-s", "LOG_LEVEL=INFO", *FAST, *settings)  # fmt: skip
+    args = scrapy_crawl_command("provider_sites", out, "-a", f"seeds={seeds}", "-s", "LOG_LEVEL=INFO", *settings)
     started = time.monotonic()
     proc = MeasuredPopen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                          env={**os.environ, **(env or {})})  # fmt: skip

@@ -12,7 +12,7 @@ import pytest
 
 from provdir.sampleweb.server import bundled_sites_dir, serve_sites
 from provdir.sources.seeds import site_key
-from tests.helpers import FAST, ROOT, crawl, run_cli, scrapy_command, write_seeds
+from tests.helpers import ROOT, crawl, run_cli, scrapy_command, scrapy_crawl_command, write_seeds
 
 pytestmark = pytest.mark.e2e
 
@@ -148,9 +148,8 @@ def test_scrapy_list_and_crawl_from_repository_root(mixed_web, tmp_path):
     seeds = write_seeds(tmp_path / "seeds.txt", [mixed_web["good"]])
     out = tmp_path / "out"
     proc = subprocess.run(
-        scrapy_command("crawl", "provider_sites", "-a", f"seeds={seeds}",
-         "-s", f"PROVDIR_OUTPUT_DIR={out}", "-s", "PROVDIR_ALLOW_PRIVATE_NETWORKS=1",
-         "-s", "PROVDIR_PUBLISH_ON_CLOSE=True", *FAST),
+        scrapy_crawl_command("provider_sites", out, "-a", f"seeds={seeds}", "-s", "PROVDIR_ALLOW_PRIVATE_NETWORKS=1",
+                             "-s", "PROVDIR_PUBLISH_ON_CLOSE=True"),
         cwd=ROOT, capture_output=True, text=True, timeout=240,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-2000:]
