@@ -164,14 +164,15 @@ class _RedirectPolicy:
 class ScopedRedirectMiddleware(_RedirectPolicy, RedirectMiddleware):
     """Scrapy's RedirectMiddleware (3xx, at most ``REDIRECT_MAX_TIMES``), plus scope and loops."""
 
-    def process_response(self, request: Request, response: Response) -> Request | Response:
+    # Scrapy 2.19 no longer passes the (deprecated) spider argument its signature still shows.
+    def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
         return self._checked(request, lambda: RedirectMiddleware.process_response(self, request, response))
 
 
 class ScopedMetaRefreshMiddleware(_RedirectPolicy, MetaRefreshMiddleware):
     """Scrapy's MetaRefreshMiddleware (``METAREFRESH_MAXDELAY``), plus scope and loops."""
 
-    def process_response(self, request: Request, response: Response) -> Request | Response:
+    def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
         return self._checked(request, lambda: MetaRefreshMiddleware.process_response(self, request, response))
 
 
@@ -243,7 +244,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
             return
         key = self._key(request)
         self.paused_until[key] = max(self.paused_until.get(key, 0.0), monotonic() + seconds)
-        self.crawler.stats.inc_value("retry/backoff_seconds", round(seconds, 3))
+        self.crawler.stats.inc_value("retry/backoff_seconds", round(seconds, 3))  # type: ignore[arg-type]  # floats add up too
 
     async def process_request(self, request: Request) -> None:
         key = self._key(request)
@@ -257,7 +258,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
         n = retry.meta.get("retry_times", 1)
         return min(self.backoff_base * 2 ** (n - 1), self.backoff_max)
 
-    def process_response(self, request: Request, response: Response) -> Request | Response:
+    # Scrapy 2.19 no longer passes the (deprecated) spider argument its signature still shows.
+    def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
         result = super().process_response(request, response)
         wait = parse_retry_after(response.headers.get(b"Retry-After")) if response.status in (429, 503) else None
         if wait is not None:
@@ -269,7 +271,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
             self._pause(request, self._backoff(result))
         return result
 
-    def process_exception(self, request: Request, exception: Exception) -> Request | Response | None:
+    def process_exception(self, request: Request, exception: Exception) -> Request | Response | None:  # type: ignore[override]
         result = super().process_exception(request, exception)
         if isinstance(result, Request):
             self._pause(request, self._backoff(result))

@@ -114,7 +114,7 @@ class HostLeaseDownloadHandler:
             await _sleep(wait)
         stats.inc_value("distributed/host_lease/taken")
         if waited:
-            stats.inc_value("distributed/host_lease/wait_seconds", round(waited, 3))
+            stats.inc_value("distributed/host_lease/wait_seconds", round(waited, 3))  # type: ignore[arg-type]  # floats add up too
 
     async def close(self) -> None:
         close = getattr(self.inner, "close", None)
