@@ -12,7 +12,7 @@ import pytest
 
 from provdir.sampleweb.server import bundled_sites_dir, serve_sites
 from provdir.sources.seeds import site_key
-from tests.helpers import ROOT, crawl, run_cli, scrapy_command, scrapy_crawl_command, write_seeds
+from tests.helpers import ROOT, cli_in_process, crawl, run_cli, scrapy_command, scrapy_crawl_command, write_seeds
 
 pytestmark = pytest.mark.e2e
 
@@ -87,7 +87,7 @@ def test_run_where_every_site_fails_is_not_published_and_keeps_last_good(mixed_w
 def test_bad_seeds_file_exits_before_any_request(tmp_path, content, message):
     seeds = tmp_path / "seeds.txt"
     seeds.write_text(content)
-    proc = run_cli("crawl", str(seeds), "--out", str(tmp_path / "out"))
+    proc = cli_in_process("crawl", str(seeds), "--out", str(tmp_path / "out"))
     assert proc.returncode == 2
     assert str(seeds) in proc.stderr and message in proc.stderr
     assert "nothing was crawled" in proc.stderr.lower()
@@ -97,20 +97,20 @@ def test_bad_seeds_file_exits_before_any_request(tmp_path, content, message):
 def test_csv_seeds_without_url_column(tmp_path):
     seeds = tmp_path / "seeds.csv"
     seeds.write_text("website,name\nhttps://a.example.org/,A\n")
-    proc = run_cli("crawl", str(seeds), "--out", str(tmp_path / "out"))
+    proc = cli_in_process("crawl", str(seeds), "--out", str(tmp_path / "out"))
     assert proc.returncode == 2
     assert "no 'url' column" in proc.stderr and f"{seeds}:1" in proc.stderr
 
 
 def test_missing_seeds_file(tmp_path):
-    proc = run_cli("crawl", str(tmp_path / "nope.txt"), "--out", str(tmp_path / "out"))
+    proc = cli_in_process("crawl", str(tmp_path / "nope.txt"), "--out", str(tmp_path / "out"))
     assert proc.returncode == 2
     assert "not found" in proc.stderr
 
 
 def test_loopback_seed_refused_without_allow_private_networks(mixed_web, tmp_path):
     seeds = write_seeds(tmp_path / "seeds.txt", [mixed_web["good"]])
-    proc = run_cli("crawl", str(seeds), "--out", str(tmp_path / "out"))
+    proc = cli_in_process("crawl", str(seeds), "--out", str(tmp_path / "out"))
     assert proc.returncode == 2
     assert "--allow-private-networks" in proc.stderr and f"{seeds}:2" in proc.stderr
     assert not (tmp_path / "out").exists()
@@ -118,7 +118,7 @@ def test_loopback_seed_refused_without_allow_private_networks(mixed_web, tmp_pat
 
 def test_bad_max_pages_argument(tmp_path):
     seeds = write_seeds(tmp_path / "seeds.txt", ["https://a.example.org/"])
-    proc = run_cli("crawl", str(seeds), "--max-pages-per-site", "zero")
+    proc = cli_in_process("crawl", str(seeds), "--max-pages-per-site", "zero")
     assert proc.returncode == 2
     assert "not a whole number" in proc.stderr
 

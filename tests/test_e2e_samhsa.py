@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 
 from provdir.sampleweb.server import bundled_sites_dir, serve_sites
-from tests.helpers import FAST, ROOT, SHARED, cli_command, crawl, run_cli, scrapy_command, write_seeds
+from tests.helpers import FAST, ROOT, SHARED, cli_command, cli_in_process, crawl, run_cli, scrapy_command, write_seeds
 
 pytestmark = pytest.mark.e2e
 
@@ -346,8 +346,8 @@ def test_nothing_readable_is_not_published(dead_api, tmp_path):
 @pytest.mark.parametrize("states", ["VA,XX", "Virginia", "V1"])
 def test_bad_states_exit_before_any_request(dead_api, tmp_path, states):
     before = len(dead_api.hits)
-    proc = run_cli("crawl-samhsa", "--states", states, "--api-url", dead_api.url, "--out", str(tmp_path / "out"),
-                   "--allow-private-networks")  # fmt: skip
+    proc = cli_in_process("crawl-samhsa", "--states", states, "--api-url", dead_api.url, "--out", str(tmp_path / "out"),
+                          "--allow-private-networks")  # fmt: skip
     assert proc.returncode == 2
     assert "bad --states" in proc.stderr and "nothing was crawled" in proc.stderr.lower()
     assert not (tmp_path / "out").exists()
@@ -356,14 +356,14 @@ def test_bad_states_exit_before_any_request(dead_api, tmp_path, states):
 
 def test_page_size_too_large_exits_before_any_request(dead_api, tmp_path):
     before = len(dead_api.hits)
-    proc = run_cli("crawl-samhsa", "--states", "VA", "--page-size", "5000", "--api-url", dead_api.url,
-                   "--out", str(tmp_path / "out"), "--allow-private-networks")  # fmt: skip
+    proc = cli_in_process("crawl-samhsa", "--states", "VA", "--page-size", "5000", "--api-url", dead_api.url,
+                          "--out", str(tmp_path / "out"), "--allow-private-networks")  # fmt: skip
     assert proc.returncode == 2 and "--page-size must be at most 1000" in proc.stderr
     assert not (tmp_path / "out").exists() and len(dead_api.hits) == before
 
 
 def test_loopback_api_url_refused_without_allow_private_networks(dead_api, tmp_path):
-    proc = run_cli("crawl-samhsa", "--states", "VA", "--api-url", dead_api.url, "--out", str(tmp_path / "out"))
+    proc = cli_in_process("crawl-samhsa", "--states", "VA", "--api-url", dead_api.url, "--out", str(tmp_path / "out"))
     assert proc.returncode == 2
     assert "--allow-private-networks" in proc.stderr and "127.0.0.82" in proc.stderr
     assert not (tmp_path / "out").exists()
