@@ -96,7 +96,9 @@ def test_a_redirect_inside_the_site_is_followed(site_crawler):
 def test_a_redirect_off_the_site_is_refused_and_counted(site_crawler):
     mw = ScopedRedirectMiddleware.from_crawler(site_crawler)
     with pytest.raises(Refused) as refused:
-        mw.process_response(page_request(f"https://{SITE}/out"), redirect(f"https://{SITE}/out", "https://ads.example/"))
+        mw.process_response(
+            page_request(f"https://{SITE}/out"), redirect(f"https://{SITE}/out", "https://ads.example/")
+        )
     assert refused.value.kind == "redirect_offsite"
     assert site_crawler.stats.get_value("redirect/offsite") == 1
 
@@ -220,10 +222,14 @@ def test_robots_crawl_delay_becomes_the_hosts_delay_without_jitter():
 def test_a_huge_crawl_delay_is_capped_and_one_for_another_agent_ignored():
     crawler = crawler_with_downloader(project=True, PROVDIR_CRAWL_DELAY_MAX=10)
     mw = RobotsCrawlDelay.from_crawler(crawler)
-    mw.robots_parsed(robots(crawler, "User-agent: *\nCrawl-delay: 86400\n"), scrapy.Request(f"https://{SITE}/robots.txt"))
+    mw.robots_parsed(
+        robots(crawler, "User-agent: *\nCrawl-delay: 86400\n"), scrapy.Request(f"https://{SITE}/robots.txt")
+    )
     assert mw.delays[SITE] == 10 and crawler.stats.get_value("robotstxt/crawl_delay_capped") == 1
     other = "other.example"
-    mw.robots_parsed(robots(crawler, "User-agent: SomeBot\nCrawl-delay: 30\n"), scrapy.Request(f"https://{other}/robots.txt"))
+    mw.robots_parsed(
+        robots(crawler, "User-agent: SomeBot\nCrawl-delay: 30\n"), scrapy.Request(f"https://{other}/robots.txt")
+    )
     assert other not in mw.delays
 
 

@@ -101,7 +101,9 @@ def test_links_already_scheduled_or_over_the_cap_are_not_followed_again(tmp_path
 
 def test_a_program_page_is_followed_before_a_blog_post(tmp_path):
     spider = provider_sites(tmp_path)
-    requests = {r.url: r.priority for r in spider.parse(html(f"{SEED}contact/", CONTACT)) if isinstance(r, scrapy.Request)}
+    requests = {
+        r.url: r.priority for r in spider.parse(html(f"{SEED}contact/", CONTACT)) if isinstance(r, scrapy.Request)
+    }
     assert requests[f"{SEED}programs/detox/"] > requests[f"{SEED}blog/2023/holiday-hours/"]
 
 
@@ -237,7 +239,9 @@ def test_a_listing_page_yields_records_then_the_next_page(tmp_path, listing_rows
     (next_page,) = [o for o in out if isinstance(o, scrapy.Request)]
     assert next_page.meta == {"samhsa_state": "VA", "samhsa_page": 2}
     # The last page ends the state.
-    assert [o for o in spider.parse_listing(listing(spider, "VA", 2, envelope(2, 2, []))) if isinstance(o, scrapy.Request)] == []
+    assert [
+        o for o in spider.parse_listing(listing(spider, "VA", 2, envelope(2, 2, []))) if isinstance(o, scrapy.Request)
+    ] == []
     report = spider.site_reports()["samhsa:VA"]
     assert report["status"] == "ok" and report["complete"] and report["rows"] == len(listing_rows)
 
