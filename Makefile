@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 .PHONY: install demo test test-fast lint typecheck bench accuracy browser clean
 
 # Tests run on every core (pytest-xdist); a file's tests stay on one worker, so a module's
-# fixtures (a crawl of the sample web) run once per file, not once per test.
+# fixtures (a crawl of the sample web) run once per file, not once per test. PYTEST_WORKERS=0: one process.
 PYTEST_PARALLEL := -n $(or $(PYTEST_WORKERS),auto) --dist loadfile
 
 # Re-install only when the package definition changes.
