@@ -19,7 +19,7 @@ from provdir.build import SchemaViolation, publish
 from provdir.build.checks import check_directory
 from provdir.build.export import export
 from provdir.build.tables import FACILITY_COLUMNS, TABLES
-from tests.conftest import run_cli
+from tests.helpers import cli_in_process
 from tests.test_build_locations import fact, name, page, phone
 from tests.test_history import JOPLIN, SPRINGFIELD, record, samhsa_run, site_run
 from tests.test_publish import OBS, stored_run
@@ -137,7 +137,7 @@ def test_a_build_that_breaks_its_dictionary_is_not_published(tmp_path):
         assert "facility_services.service" in str(exc.value)
     assert (tmp_path / "latest").resolve() == before
     assert not [p for p in (tmp_path / "builds").iterdir() if p.name.startswith(".staging")]
-    proc = run_cli("build", "--out", str(tmp_path))
+    proc = cli_in_process("build", "--out", str(tmp_path))
     assert proc.returncode == 1 and "breaks its data dictionary" in proc.stderr
     assert (tmp_path / "latest").resolve() == before
 
@@ -332,10 +332,10 @@ def test_geojson_export_has_a_point_per_located_facility(hostile_build):
 
 
 def test_export_cli(hostile_build):
-    proc = run_cli("export", "--format", "geojson", "--out", str(hostile_build), "--to", str(hostile_build / "m.json"))
+    proc = cli_in_process("export", "--format", "geojson", "--out", str(hostile_build), "--to", str(hostile_build / "m.json"))
     assert proc.returncode == 0, proc.stderr
     assert json.loads((hostile_build / "m.json").read_text())["type"] == "FeatureCollection"
-    proc = run_cli("export", "--format", "xlsx", "--out", str(hostile_build / "nothing"))
+    proc = cli_in_process("export", "--format", "xlsx", "--out", str(hostile_build / "nothing"))
     assert proc.returncode == 1 and "nothing published" in proc.stderr
-    proc = run_cli("export", "--format", "pdf", "--out", str(hostile_build))
+    proc = cli_in_process("export", "--format", "pdf", "--out", str(hostile_build))
     assert proc.returncode == 2

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from provdir.cli.inputs import BadInput, check_setting
-from tests.conftest import ROOT, run_cli, write_seeds
+from tests.helpers import ROOT, run_cli, write_seeds
 
 
 def one_line(proc: subprocess.CompletedProcess, *words: str) -> str:

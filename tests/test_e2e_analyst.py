@@ -22,7 +22,7 @@ from provdir.build.checks import check_directory
 from provdir.build.report import TILES
 from provdir.build.tables import FACILITY_COLUMNS, TABLES
 from tests.browser import browse
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 from tests.test_build_locations import fact, phone
 from tests.test_publish import stored_run
 

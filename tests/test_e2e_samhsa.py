@@ -9,7 +9,6 @@ import copy
 import json
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -22,7 +21,17 @@ import pandas as pd
 import pytest
 
 from provdir.sampleweb.server import bundled_sites_dir, serve_sites
-from tests.conftest import FAST, ROOT, SAMHSA_FIXTURE, crawl, run_cli, write_seeds
+from tests.helpers import (
+    FAST,
+    ROOT,
+    SAMHSA_FIXTURE,
+    cli_command,
+    cli_in_process,
+    crawl,
+    run_cli,
+    scrapy_command,
+    write_seeds,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -345,8 +354,8 @@ def test_nothing_readable_is_not_published(dead_api, tmp_path):
 @pytest.mark.parametrize("states", ["VA,XX", "Virginia", "V1"])
 def test_bad_states_exit_before_any_request(dead_api, tmp_path, states):
     before = len(dead_api.hits)
-    proc = run_cli("crawl-samhsa", "--states", states, "--api-url", dead_api.url, "--out", str(tmp_path / "out"),
-                   "--allow-private-networks")  # fmt: skip
+    proc = cli_in_process("crawl-samhsa", "--states", states, "--api-url", dead_api.url, "--out", str(tmp_path / "out"),
+                          "--allow-private-networks")  # fmt: skip
     assert proc.returncode == 2
     assert "bad --states" in proc.stderr and "nothing was crawled" in proc.stderr.lower()
     assert not (tmp_path / "out").exists()
@@ -355,21 +364,21 @@ def test_bad_states_exit_before_any_request(dead_api, tmp_path, states):
 
 def test_page_size_too_large_exits_before_any_request(dead_api, tmp_path):
     before = len(dead_api.hits)
-    proc = run_cli("crawl-samhsa", "--states", "VA", "--page-size", "5000", "--api-url", dead_api.url,
-                   "--out", str(tmp_path / "out"), "--allow-private-networks")  # fmt: skip
+    proc = cli_in_process("crawl-samhsa", "--states", "VA", "--page-size", "5000", "--api-url", dead_api.url,
+                          "--out", str(tmp_path / "out"), "--allow-private-networks")  # fmt: skip
     assert proc.returncode == 2 and "--page-size must be at most 1000" in proc.stderr
     assert not (tmp_path / "out").exists() and len(dead_api.hits) == before
 
 
 def test_loopback_api_url_refused_without_allow_private_networks(dead_api, tmp_path):
-    proc = run_cli("crawl-samhsa", "--states", "VA", "--api-url", dead_api.url, "--out", str(tmp_path / "out"))
+    proc = cli_in_process("crawl-samhsa", "--states", "VA", "--api-url", dead_api.url, "--out", str(tmp_path / "out"))
     assert proc.returncode == 2
     assert "--allow-private-networks" in proc.stderr and "127.0.0.82" in proc.stderr
     assert not (tmp_path / "out").exists()
 
 
 def test_scrapy_lists_the_spider():
-    listed = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=ROOT, capture_output=True, text=True)
+    listed = subprocess.run(scrapy_command("list"), cwd=ROOT, capture_output=True, text=True)
     assert listed.returncode == 0 and "samhsa_locator" in listed.stdout.split()
 
 
@@ -387,8 +396,8 @@ def three_page_api(fixture_listing) -> Iterator[LocatorAPI]:
 
 def test_interrupted_crawl_resumes_with_jobdir_and_publishes_everything(three_page_api, fixture_listing, tmp_path):
     out, job = tmp_path / "out", tmp_path / "job"
-    args = [sys.executable, "-m", "provdir.cli", "crawl-samhsa", "--states", "VA", "--api-url", three_page_api.url,
-            "--out", str(out), "--allow-private-networks", *FAST_SAMHSA, "-s", f"JOBDIR={job}"]  # fmt: skip
+    args = cli_command("crawl-samhsa", "--states", "VA", "--api-url", three_page_api.url,
+                       "--out", str(out), "--allow-private-networks", *FAST_SAMHSA, "-s", f"JOBDIR={job}")  # fmt: skip
     # Run 1: slow (3 s between requests); interrupted (SIGINT, like Ctrl-C) once page 1 is stored.
     first = subprocess.Popen([*args, "-s", "DOWNLOAD_DELAY=3"], cwd=ROOT, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)  # fmt: skip

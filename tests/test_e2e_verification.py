@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from provdir.sampleweb.server import serve_sites
-from tests.conftest import FAST, SAMHSA_FIXTURE, run_cli
+from tests.helpers import FAST, SAMHSA_FIXTURE, run_cli
 
 pytestmark = pytest.mark.e2e
 FIXTURE = SAMHSA_FIXTURE

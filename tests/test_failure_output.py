@@ -16,7 +16,7 @@ import pytest
 
 from provdir.sampleweb.locator import sample_rows, serve_locator
 from provdir.sampleweb.server import bundled_sites_dir, serve_sites
-from tests.conftest import FAST, ROOT, crawl, run_cli, write_seeds
+from tests.helpers import FAST, ROOT, crawl, run_cli, write_seeds
 
 pytestmark = pytest.mark.e2e
 DNS_HOST = "no-such-clinic.invalid"  # .invalid never resolves (RFC 6761)

@@ -73,7 +73,7 @@ def test_a_killed_run_is_interrupted_in_status(tmp_path):
 
 
 def test_build_names_its_runs_and_warns_about_a_newer_one_it_skipped(tmp_path):
-    from tests.conftest import run_cli
+    from tests.helpers import run_cli
     from tests.test_publish import OBS, stored_run
 
     good = stored_run(tmp_path, OBS)

@@ -12,7 +12,7 @@ import pytest
 
 from provdir.sources import samhsa
 from provdir.vocab import vocabulary
-from tests.conftest import SAMHSA_FIXTURE
+from tests.helpers import SAMHSA_FIXTURE
 
 FIXTURE = SAMHSA_FIXTURE
 PAGE_URL = "http://127.0.0.1:8081/locator/exportsAsJson/v2?limitValue=VA&page=1"

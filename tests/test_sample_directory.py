@@ -9,7 +9,7 @@ import urllib.request
 
 from provdir.sampleweb.locator import API_PATH, listing_page, sample_notes, sample_rows, serve_locator
 from provdir.sources import samhsa
-from tests.conftest import SAMHSA_FIXTURE
+from tests.helpers import SAMHSA_FIXTURE
 
 SITES = {"agarita-recovery": "http://127.0.0.11:8061/", "harris-house": "http://127.0.0.13:8061/"}
 

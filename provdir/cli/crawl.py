@@ -20,6 +20,7 @@ from provdir.cli.common import (
     positive_int,
     report_run,
 )
+from provdir.cli.publishing import publish_run
 from provdir.crawl import netguard
 from provdir.runs.lock import Locked, output_lock
 from provdir.runs.store import Run, new_run_id, runs_dir
@@ -94,8 +95,9 @@ def run_crawl(*, seeds_file: str = "", seeds: list[Seed] | None = None, out: Pat
               max_pages: int | None = None, log_level: str, overrides: dict[str, Any] | None = None,
               spider: str = "provider_sites", spider_kwargs: dict[str, Any] | None = None, source: str = "site",
               what: str | None = None, run_id: str | None = None) -> int:  # fmt: skip
-    """Run a spider (provider_sites on ``seeds_file`` by default) in this process, then print the
-    run's summary. Returns an exit code."""
+    """Run a spider (provider_sites on ``seeds_file`` by default) in this process, publish once
+    the crawl has stopped (unless ``PROVDIR_PUBLISH`` is off), then print the run's summary.
+    Returns an exit code."""
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "provdir.crawl.settings")
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
@@ -109,6 +111,8 @@ def run_crawl(*, seeds_file: str = "", seeds: list[Seed] | None = None, out: Pat
         "PROVDIR_ALLOW_PRIVATE_NETWORKS": allow_private, "LOG_LEVEL": log_level,
         **({"PROVDIR_MAX_PAGES_PER_SITE": max_pages} if max_pages else {}),
         **(overrides or {}),
+        # This command publishes after the crawl (below), never inside it.
+        "PROVDIR_PUBLISH_ON_CLOSE": False,
     }, priority="cmdline")  # fmt: skip
     out.mkdir(parents=True, exist_ok=True)
     what = what or f"{len(seeds or [])} site(s) from {seeds_file}"
@@ -126,6 +130,8 @@ def run_crawl(*, seeds_file: str = "", seeds: list[Seed] | None = None, out: Pat
                 print(f"provdir: the crawl could not start: {failures[0]}", file=sys.stderr)
                 print("provdir: nothing was crawled and nothing was published.", file=sys.stderr)
                 return EXIT_BAD_INPUT
+            if settings.getbool("PROVDIR_PUBLISH"):
+                publish_run(run, out, force=settings.getbool("PROVDIR_FORCE_PUBLISH"))
             return report_run(run, out)
     except Locked as exc:
         print(f"provdir: {exc}", file=sys.stderr)

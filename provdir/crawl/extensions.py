@@ -1,14 +1,16 @@
-"""RunRecorder: opens the run directory, writes stats and the manifest, then publishes.
+"""RunRecorder: opens the run directory, writes stats and the manifest. It never publishes.
 
 The manifest is written twice: at start (status ``running``, so a killed crawl leaves a run
-that is visibly unfinished) and at close, with the finish reason, per-site results and counts.
-Only a run that finished cleanly with at least one site answering is marked ``ok``; only an
-``ok`` run is published, so a failed crawl never touches ``output/latest/``.
+that is visibly unfinished) and at close, with the finish reason, per-site results, counts and
+health. Only a run that finished cleanly with at least one site answering is marked ``ok``; only
+an ``ok`` run is published, so a failed crawl never touches ``output/latest/``. Publishing
+happens after the crawl, outside the reactor (:mod:`provdir.cli.publishing`): ``provdir crawl``
+publishes once the crawl process has stopped; ``scrapy crawl`` only with
+``PROVDIR_PUBLISH_ON_CLOSE``.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import socket
@@ -30,8 +32,6 @@ class RunRecorder:
         self.crawler = crawler
         settings = crawler.settings
         self.output = Path(settings.get("PROVDIR_OUTPUT_DIR"))
-        self.publish = settings.getbool("PROVDIR_PUBLISH")
-        self.force = settings.getbool("PROVDIR_FORCE_PUBLISH")
         self.source = "site"
         self.run: Run | None = None
         self.run_id = settings.get("PROVDIR_RUN_ID")
@@ -62,41 +62,11 @@ class RunRecorder:
         self.run.write_manifest(manifest)
         if status != "ok":
             log.error("run %s not published: finish reason %r, sites answered: %s", self.run.run_id, reason, answered)
-            manifest["health"] = self._health(manifest, stats)
-            self.run.write_manifest(manifest)
-            return
-        if self.publish:
-            # Imported late: the build is not needed to crawl.
-            from provdir.build import NothingToPublish, PublishRefused, publish
-
-            try:
-                result = publish(self.output, force=self.force)
-            except (PublishRefused, NothingToPublish) as exc:
-                log.error("run %s not published: %s", self.run.run_id, exc)
-                manifest["publish_refused"] = str(exc)
-            else:
-                manifest["published"] = result.summary()
-        manifest["health"] = self._health(manifest, stats)
-        for warning in manifest["health"].get("warnings", []):
-            log.warning("run %s health: %s", self.run.run_id, warning)
+        manifest["health"] = health.assess(self.run, manifest, stats)
+        if status == "ok":
+            for warning in manifest["health"].get("warnings", []):
+                log.warning("run %s health: %s", self.run.run_id, warning)
         self.run.write_manifest(manifest)
-
-    def _health(self, manifest: dict[str, Any], stats: dict[str, Any]) -> dict[str, Any]:
-        """This run's figures against the previous good run of the same source."""
-        assert self.run is not None
-        current = health.figures(manifest, stats)
-        previous_run = health.previous_good(self.run, self.source, manifest)
-        previous = None
-        if previous_run is not None:
-            try:
-                prev_stats = json.loads((previous_run.dir / STATS).read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                prev_stats = {}
-            previous = health.figures(previous_run.manifest(), prev_stats)
-        result = health.compare(current, previous)
-        result["previous_run"] = previous_run.run_id if previous_run else None
-        result["figures"] = {k: v for k, v in current.items() if not isinstance(v, dict)}
-        return result
 
     def _manifest(self, spider: Spider, *, status: str, reason: str | None, sites: dict | None = None,
                   stats: dict | None = None) -> dict[str, Any]:  # fmt: skip

@@ -15,7 +15,8 @@ NEWSPIDER_MODULE = "spiders"
 PROVDIR_OUTPUT_DIR = "output"
 PROVDIR_MAX_PAGES_PER_SITE = 40
 PROVDIR_ALLOW_PRIVATE_NETWORKS = False  # loopback/RFC 1918/link-local refused unless allowed
-PROVDIR_PUBLISH = True  # publish output/latest/ when the run finishes cleanly
+PROVDIR_PUBLISH = True  # provdir crawl publishes output/latest/ after a run that finished cleanly
+PROVDIR_PUBLISH_ON_CLOSE = False  # scrapy crawl publishes too at spider close (PublishOnClose below)
 PROVDIR_FORCE_PUBLISH = False  # publish even when the build looks like a mass failure
 PROVDIR_CONTACT_URL = "https://github.com/provider-directory/provider-directory"
 PROVDIR_RUN_ID = None  # set by the CLI; generated when None
@@ -123,8 +124,11 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     # One log line per failure: Scrapy's robots.txt download errors (tracebacks) made one line.
     "provdir.crawl.failures.OneLinePerFailure": 100,
-    # Writes the run's stats and manifest when the spider closes, then publishes.
+    # Writes the run's stats and manifest when the spider closes (it never publishes).
     "provdir.crawl.extensions.RunRecorder": 500,
+    # Opt-in (PROVDIR_PUBLISH_ON_CLOSE) publishing for a plain `scrapy crawl`, after RunRecorder;
+    # `provdir crawl` publishes after the crawl instead. Named by path: the crawl imports no build.
+    "provdir.cli.publishing.PublishOnClose": 505,
     # Sites done / total, pages, items, errors, rate: redrawn on a terminal, logged otherwise.
     "provdir.crawl.progress.Progress": 510,
 }

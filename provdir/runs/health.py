@@ -8,9 +8,10 @@ stored in the run's manifest (``health``) and flags drops beyond ``DROP_WARNING`
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from provdir.runs.store import Run, list_runs
+from provdir.runs.store import STATS, Run, list_runs
 
 DROP_WARNING = 0.2
 """Flag a figure that fell by more than this share since the previous good run."""
@@ -93,6 +94,27 @@ def previous_good(run: Run, source: str, manifest: dict[str, Any] | None = None)
         if m.get("status") == "ok" and m.get("source", "site") == source and same_scope(mine, scope(m)):
             return candidate
     return None
+
+
+def read_stats(run: Run) -> dict[str, Any]:
+    """The run's Scrapy stats (``stats.json``); empty when missing or unreadable."""
+    try:
+        stats = json.loads((run.dir / STATS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return stats if isinstance(stats, dict) else {}
+
+
+def assess(run: Run, manifest: dict[str, Any], stats: dict[str, Any]) -> dict[str, Any]:
+    """``run``'s figures (``manifest`` as it will be written) against the previous good run of
+    its source: what the manifest stores as ``health``."""
+    current = figures(manifest, stats)
+    previous_run = previous_good(run, manifest.get("source", "site"), manifest)
+    previous = figures(previous_run.manifest(), read_stats(previous_run)) if previous_run is not None else None
+    result = compare(current, previous)
+    result["previous_run"] = previous_run.run_id if previous_run else None
+    result["figures"] = {k: v for k, v in current.items() if not isinstance(v, dict)}
+    return result
 
 
 def effective_status(manifest: dict[str, Any]) -> str:
