@@ -38,6 +38,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from provdir.extract.names import badly_cased, name_key, never_a_name
 from provdir.normalize.address import parse_address, street_key
 
 GOLD_SERVICE_MAP = {
@@ -89,7 +90,24 @@ class SiteScore:
     forbidden_phones: list[str] = field(default_factory=list)
     locations_predicted: int = 0
     locations_gold: int = 0
+    names: NameCounts = field(default_factory=lambda: NameCounts())
     details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class NameCounts:
+    """Per-row name judgements (see the module docstring)."""
+
+    rows: int = 0
+    org_right: int = 0
+    display_ok: int = 0
+    badly_cased: int = 0
+
+    def add(self, other: NameCounts) -> None:
+        self.rows += other.rows
+        self.org_right += other.org_right
+        self.display_ok += other.display_ok
+        self.badly_cased += other.badly_cased
 
 
 # -- mapping gold onto the vocabulary ------------------------------------------------------
@@ -193,6 +211,34 @@ def _parse_license(text: str) -> tuple[str, str]:
     return (m.group(1), m.group(2) or "") if m else (text, "")
 
 
+# -- names -------------------------------------------------------------------------------
+def name_counts(rows: list[dict[str, Any]], gold: dict[str, Any]) -> tuple[NameCounts, list[str]]:
+    org_keys = {name_key(n) for n in [gold.get("org_name") or "", *(gold.get("org_aliases") or [])] if n}
+    org_keys.discard("")
+    loc_names = [loc.get("name") or "" for loc in gold.get("locations", [])]
+    counts = NameCounts()
+    notes: list[str] = []
+    for row in rows:
+        org, display = row.get("organization") or "", row.get("name") or ""
+        counts.rows += 1
+        org_ok = name_key(org) in org_keys
+        counts.org_right += org_ok
+        key = name_key(display)
+        names_org = any(k and re.search(rf"(?<!\S){re.escape(k)}(?!\S)", key) for k in org_keys)
+        names_loc = any(n and fuzz.token_set_ratio(key, name_key(n)) >= 85 for n in loc_names)
+        ok = bool(display) and not badly_cased(display) and not never_a_name(display) and (names_org or names_loc)
+        counts.display_ok += ok
+        bad_case = badly_cased(org) or badly_cased(display)
+        counts.badly_cased += bad_case
+        if not org_ok:
+            notes.append(f"org {org!r}")
+        if not ok:
+            notes.append(f"display {display!r}")
+        if bad_case:
+            notes.append(f"badly cased {org!r} / {display!r}")
+    return counts, notes
+
+
 # -- one site ------------------------------------------------------------------------------
 def score_site(slug: str, gold: dict[str, Any], rows: list[dict[str, Any]]) -> SiteScore:
     """Score one site's published rows against its gold file (pure)."""
@@ -208,6 +254,7 @@ def score_site(slug: str, gold: dict[str, Any], rows: list[dict[str, Any]]) -> S
     score.fields["services"] = set_counts(scored, gold_services(gold))
     licenses = sorted({lic for r in rows for lic in r.get("licenses", [])})
     score.fields["licenses"], license_misses = license_counts(licenses, gold)
+    score.names, name_notes = name_counts(rows, gold)
     score.details = {
         "phones": {"extra": sorted(phones - gold_phones), "missing": sorted(gold_phones - phones)},
         "addresses": address_misses,
@@ -221,6 +268,7 @@ def score_site(slug: str, gold: dict[str, Any], rows: list[dict[str, Any]]) -> S
             "unscored": sorted(unscored),
         },
         "licenses": {"published": licenses, "missing": license_misses},
+        "names": name_notes,
     }
     return score
 
@@ -292,5 +340,13 @@ def report(scores: list[SiteScore], *, verbose: bool = False) -> str:
         )
     lines.append(f"{'OVERALL (micro)':<34}" + "".join(cells) + f"{loc_err:>10d}")
     lines.append(f"fax/crisis numbers published as contact phones: {forbidden}")
+    names = NameCounts()
+    for s in scores:
+        names.add(s.names)
+    share = (lambda n: n / names.rows) if names.rows else (lambda n: 1.0)
+    lines.append(
+        f"names over {names.rows} rows: organization right {share(names.org_right):.2f}, "
+        f"display name acceptable {share(names.display_ok):.2f}, badly cased {names.badly_cased}"
+    )
     lines.append("locs: published rows minus gold locations per site; OVERALL is the sum of absolute errors")
     return "\n".join(lines)
