@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from provdir.normalize.address import street_key
 from provdir.normalize.phone import CONTACT_ROLES
 
-_ROLE_RANK = {"fax": 0, "crisis": 0, "admissions": 1, "text": 2, "toll_free": 3, "main": 4}
+_ROLE_RANK = {"fax": 0, "crisis": 0, "tty": 0, "admissions": 1, "text": 2, "toll_free": 3, "main": 4}
 
 
 @dataclass

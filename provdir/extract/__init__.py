@@ -15,7 +15,7 @@ from provdir.extract import claims
 from provdir.extract.addresses import extract_addresses
 from provdir.extract.credentials import extract_accreditations, extract_licenses
 from provdir.extract.page import Page, parse_page
-from provdir.extract.phones import extract_phones
+from provdir.extract.phones import read_phones
 from provdir.extract.services import extract_services, implied, page_program_values
 from provdir.extract.structured import facts_from_structured, is_blog, structured_items
 from provdir.model.items import Fact, PageObservation
@@ -169,6 +169,7 @@ def extract_page(
     )
     services += implied(services)
     accreditations, rejected_acc = extract_accreditations(page, blog=blog)
+    phones, rejected_phones = read_phones(page, blog=blog, org_terms=terms)
     return PageObservation(
         source="site",
         site=site,
@@ -178,11 +179,11 @@ def extract_page(
         title=page.title,
         seed_name=seed_name,
         org_names=org_names,
-        phones=[*structured_phones, *extract_phones(page, blog=blog)],
+        phones=[*structured_phones, *phones],
         addresses=[*structured_addresses, *extract_addresses(page, blog=blog)],
         accreditations=accreditations,
         licenses=extract_licenses(page, blog=blog),
         services=services,
-        rejected=rejected + rejected_acc,
+        rejected=rejected + rejected_acc + rejected_phones,
         content_hash=hashlib.sha1(" ".join(b.text for b in page.blocks).encode()).hexdigest(),
     )

@@ -3,9 +3,11 @@
 Treatment-center pages mention services they do not offer all the time: they explain what
 detox is, refer clients to detox elsewhere, plan a future MAT expansion, list their funders,
 describe how "most" programs work, or ask questions a family should put to other providers.
-This module holds the general cues that turn a vocabulary match into a rejected mention. The
-cues are scoped to the *clause* a match sits in, so "We do not offer methadone, but we provide
-buprenorphine" rejects methadone and keeps buprenorphine.
+This module applies the general cues that turn a vocabulary match into a rejected mention.
+The cues are data: ``provdir/vocab/claim_cues.<lang>.csv`` (category, pattern, the fields it
+applies to, why), read by :func:`provdir.vocab.vocabulary.claim_cues`; the phrase that fired is
+recorded with the rejection. The cues are scoped to the *clause* a match sits in, so "We do
+not offer methadone, but we provide buprenorphine" rejects methadone and keeps buprenorphine.
 """
 
 from __future__ import annotations
@@ -14,52 +16,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-_CUES: list[tuple[str, re.Pattern[str]]] = [
-    ("negation", re.compile(
-        r"\b(?:not|no longer|don't|do not|does not|doesn't|cannot|can't|never|unable to|"
-        r"isn't|aren't|won't)\b", re.I)),
-    ("referral", re.compile(
-        r"\b(?:refer(?:s|red|ral|rals|ring)?|arrang(?:e|es|ed|ing)|partner (?:facility|facilities|"
-        r"provider|providers|program|programs|agenc(?:y|ies))|elsewhere|outside (?:provider|providers|"
-        r"agenc(?:y|ies)|resources?|programs?)|community resources|assistance with|"
-        r"assist(?:s|ing)? (?:you |clients |residents |families )?(?:with|in) (?:finding|locating|getting|"
-        r"accessing)|help(?:s|ing)? (?:you |clients |residents |families )?(?:find|locate|get into|"
-        r"access|connect)|connect(?:s|ing|ed)? (?:you|residents|clients|them|individuals|patients|"
-        r"families)(?: \w+)? (?:to|with)|link(?:s|ing)? (?:you|clients|residents) (?:to|with)|"
-        r"coordinat(?:e|es|ing) (?:with|care with)|liais(?:e|es|ing|on)|"
-        # Residents of a sober home attend treatment somewhere else.
-        r"(?:residents|members|guests) (?:\w+ )?(?:attend|attending|go to|participate in|enroll in)|"
-        r"(?:with|at|through) (?:a|an|another|other|local|outside) (?:[\w-]+ )?(?:provider|providers|"
-        r"program|programs|clinic|clinics|facility|facilities|agency|agencies))\b", re.I)),
-    ("future", re.compile(
-        r"\b(?:plan(?:s|ned|ning)? to|planned|will (?:soon )?(?:open|offer|launch|add|begin|expand|"
-        r"start)|coming soon|expansion|in the future|upcoming|hope to|intend(?:s)? to)\b", re.I)),
-    ("history", re.compile(
-        r"\b(?:previously|formerly|used to|was once|in the past|historically|discontinued|"
-        r"closed (?:our|its|the))\b", re.I)),
-    ("funding", re.compile(
-        r"\b(?:funded by|funding|grants? from|made possible by|sponsored by|donations?)\b", re.I)),
-    ("generic", re.compile(
-        r"\b(?:in most|(?<!unlike )most (?:[\w-]+ ){0,5}(?:centers|programs|facilities|rehabs|providers)|"
-        r"(?<!unlike )many (?:[\w-]+ ){0,4}(?:centers|programs|facilities|rehabs|providers)|"
-        r"(?<!unlike )other (?:programs|centers|facilities|providers|rehabs)|some (?:programs|centers|facilities)|"
-        r"typically|look for|when choosing|choose a|finding a|find a|"
-        r"(?:is|are) (?:a|an|the) (?:process|type|form|level|stage|term|set)|"
-        r"(?:is|are) (?:often|usually|commonly|generally)|what is|what are|"
-        # Comparisons and positioning: "more structure than a typical outpatient program",
-        # "an intermediary step between residential rehab and outpatient aftercare".
-        r"than (?:a |an |the )?(?:typical|traditional|standard|regular|usual|other|most)|"
-        r"(?:step|bridge|transition|gap) between)\b", re.I)),
-    # A sentence about a kind of program, not this one: "Sober living homes are ...".
-    ("generic", re.compile(
-        r"^(?!our |we |their |all of our )(?:[\w-]+ ){0,3}(?:homes|houses|programs|centers|facilities|residences|rehabs|clinics) "
-        r"(?:are|can|provide|offer|help|allow|give)\b", re.I)),
-    ("prerequisite", re.compile(
-        r"\b(?:after (?:completing|finishing|leaving|successfully)|(?:have|has|having) completed|"
-        r"prior to|before (?:move-in|moving in|admission|entering|arriving)|upon completion of|"
-        r"step(?:ping)? down from|completion of)\b", re.I)),
-    ("conditional", re.compile(r"\b(?:if (?:you|your|a|someone|needed)|may need|might need|need(?:s)? to)\b", re.I)),
-]  # fmt: skip
+from provdir.vocab import vocabulary
 
 _CLAUSE_SPLIT = re.compile(r";|\s(?:but|however|whereas|while|although)\s|\.\s", re.I)
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(])|\n")
@@ -98,12 +55,29 @@ def clause_around(sentence: str, start: int, end: int) -> str:
     return sentence[lo:hi]
 
 
-def negative_cue(clause: str) -> str:
-    """Name of the first cue that makes a mention in this clause not a claim, or ''."""
-    for name, pattern in _CUES:
-        if pattern.search(clause):
-            return name
-    return ""
+@dataclass(frozen=True)
+class Cue:
+    """The cue that makes a mention not a claim: its category and the words that fired."""
+
+    category: str
+    phrase: str
+
+
+def find_cue(clause: str, *, field: str | None = None, lang: str = "en") -> Cue | None:
+    """The first cue (in lexicon order) that applies to ``field`` and matches the clause."""
+    for group in vocabulary.claim_cues(lang):
+        if field is not None and field not in group.fields:
+            continue
+        m = group.pattern.search(clause)
+        if m:
+            return Cue(group.category, m.group(0))
+    return None
+
+
+def negative_cue(clause: str, *, field: str | None = None, lang: str = "en") -> str:
+    """Category of the first cue that makes a mention in this clause not a claim, or ''."""
+    cue = find_cue(clause, field=field, lang=lang)
+    return cue.category if cue else ""
 
 
 def is_question(text: str) -> bool:

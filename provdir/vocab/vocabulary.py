@@ -39,7 +39,9 @@ class Match:
     label_only: bool
 
 
-_TOKEN = re.compile(r"[A-Za-z0-9]+")
+# Unicode letters and digits: "ñ" or "é" is part of a word, and a synonym may start with one
+# (Spanish "ácido", "éxito").
+_TOKEN = re.compile(r"[^\W_]+")
 
 
 @dataclass
@@ -75,7 +77,8 @@ class Matcher:
             plural = "" if acronym or not syn[-1].isalpha() else "(?:s|es)?"
             pattern = re.compile(rf"{escaped}{plural}(?![\w-])", 0 if acronym else re.IGNORECASE)
             first = _TOKEN.match(syn)
-            assert first is not None, f"synonym must start with a letter or digit: {syn!r}"
+            if first is None:
+                raise ValueError(f"vocabulary synonym must start with a letter or digit: {syn!r}")
             matcher._by_first.setdefault(first.group(0).lower(), []).append((pattern, value, label_only))
         return matcher
 
@@ -168,6 +171,42 @@ def license_agencies() -> list[tuple[re.Pattern[str], str, str]]:
         flags = 0 if _is_acronym(pat) else re.IGNORECASE
         out.append((re.compile(rf"(?<!\w){re.escape(pat)}(?!\w)", flags), row["state"], row["agency"]))
     return out
+
+
+@dataclass(frozen=True)
+class CueGroup:
+    """Claim cues of one category, compiled into one pattern (rows of a lexicon file)."""
+
+    category: str
+    pattern: re.Pattern[str]
+    fields: frozenset[str]
+
+
+@cache
+def claim_cues(lang: str = "en") -> tuple[CueGroup, ...]:
+    """The claim cue lexicon of a language (``claim_cues.<lang>.csv``; English when missing).
+
+    Rows are regex fragments. Consecutive ``word`` rows of one category become one
+    ``\\b(?:a|b|...)\\b`` alternation; a ``regex`` row is compiled as written (it carries its
+    own anchors). The file's order is the order cues are tried: the first category that
+    matches decides, as a reviewer reads the file.
+    """
+    name = f"claim_cues.{lang}.csv"
+    if not resources.files("provdir.vocab").joinpath(name).is_file():
+        name = "claim_cues.en.csv"
+    groups: list[tuple[str, str, frozenset[str], list[str]]] = []
+    for row in _rows(name):
+        fields = frozenset(f for f in row["fields"].split(";") if f)
+        key = (row["category"], row["form"], fields)
+        if row["form"] == "word" and groups and groups[-1][:3] == key:
+            groups[-1][3].append(row["pattern"])
+        else:
+            groups.append((*key, [row["pattern"]]))
+    out = []
+    for category, form, fields, patterns in groups:
+        source = rf"\b(?:{'|'.join(patterns)})\b" if form == "word" else patterns[0]
+        out.append(CueGroup(category, re.compile(source, re.IGNORECASE), fields))
+    return tuple(out)
 
 
 SERVICE_VALUES: tuple[str, ...] = (

@@ -180,7 +180,9 @@ def test_tel_link_does_not_take_fax_label_of_neighbour():
         ("Text us: (417) 555-0123", "text"),
         ("(417) 555-0123 (text)", "text"),
         ("SMS (417) 555-0123", "text"),
-        ("(417) 555-0123 (TTY)", "main"),
+        ("(417) 555-0123 (TTY)", "tty"),
+        ("TTY: (417) 555-0123", "tty"),
+        ("(417) 555-0123 (24/7 crisis line)", "crisis"),
     ],
 )
 def test_role_from_label(line, role):
