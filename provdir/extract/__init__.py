@@ -16,7 +16,13 @@ from provdir.extract.addresses import extract_addresses
 from provdir.extract.credentials import extract_accreditations, extract_licenses
 from provdir.extract.page import Page, parse_page
 from provdir.extract.phones import read_phones
-from provdir.extract.services import extract_services, implied, page_program_values
+from provdir.extract.services import (
+    extract_not_offered,
+    extract_services,
+    implied,
+    page_program_values,
+    page_subject_text,
+)
 from provdir.extract.structured import facts_from_structured, is_blog, structured_items
 from provdir.model.items import Fact, PageObservation
 from provdir.vocab import vocabulary
@@ -162,10 +168,13 @@ def extract_page(
     blog = claims.is_blog_url(url) or is_blog(items) or page.meta.get("og:type", "").lower() == "article"
     names, structured_phones, structured_addresses = facts_from_structured(items)
     org_names = org_name_candidates(page, names)
-    terms = org_terms([seed_name, *known_org_names, *(f.value for f in org_names)])
+    # A title segment that names a service in a place ("Alcohol Detox in Tempe, AZ") or asks a
+    # question is the page's subject, not a name the organization speaks with.
+    own_names = [f.value for f in org_names if f.basis != "title" or not page_subject_text(f.value)]
+    terms = org_terms([seed_name, *known_org_names, *own_names])
 
     services, rejected = extract_services(
-        page, blog=blog, org_terms=terms, program_values=set() if blog else page_program_values(page)
+        page, blog=blog, org_terms=terms, program_values=set() if blog else page_program_values(page, terms)
     )
     services += implied(services)
     accreditations, rejected_acc = extract_accreditations(page, blog=blog)
@@ -185,5 +194,6 @@ def extract_page(
         licenses=extract_licenses(page, blog=blog),
         services=services,
         rejected=rejected + rejected_acc + rejected_phones,
+        services_not_offered=extract_not_offered(page, blog=blog, org_terms=terms),
         content_hash=hashlib.sha1(" ".join(b.text for b in page.blocks).encode()).hexdigest(),
     )

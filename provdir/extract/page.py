@@ -141,6 +141,8 @@ class Page:
     """(absolute URL, anchor text) of every link on the page."""
     meta: dict[str, str] = field(default_factory=dict)
     root: lxml.html.HtmlElement | None = None
+    lang: str = "en"
+    """Primary language subtag of ``<html lang>`` ("en-US" -> "en"); "en" when absent."""
 
     def text_of(self, region: str) -> str:
         return "\n".join(b.text for b in self.blocks if b.region == region)
@@ -214,6 +216,9 @@ def parse_page(html: str, url: str) -> Page:
     if root is None:
         return page
     page.root = root
+    lang = (root.get("lang") or root.get("xml:lang") or "").strip().lower()
+    if re.fullmatch(r"[a-z]{2,3}(?:[-_][a-z0-9]+)*", lang):
+        page.lang = re.split(r"[-_]", lang)[0]
     title_el = root.find(".//title")
     if title_el is not None and title_el.text:
         page.title = clean_text(title_el.text)

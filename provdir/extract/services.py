@@ -9,17 +9,32 @@ What counts as evidence, by page region (see :mod:`provdir.extract.page`):
   sentence on the page dedicated to that program (its title names the service);
 - never the body of a blog/news post, a question, a link to a blog post, or a clause with a
   negation, referral, future-plan, history, funding, generic or prerequisite cue
-  (:mod:`provdir.extract.claims`).
+  (:mod:`provdir.extract.claims`; the cue phrase that fired is kept with the rejection);
+- never a program card or heading whose neighbouring badge or first line says it is a plan
+  ("Family Program" + "Coming Soon");
+- on a page whose subject is a service *in general* (an SEO landing page "Detox in Mesa, AZ",
+  an insurer's coverage page "Does Aetna Cover Rehab?"), only first-person statements: its
+  headings and descriptive sentences are mentions.
+
+What a site says it does *not* offer is read by :func:`extract_not_offered`: "we do not offer
+methadone" (the services the clause names), "we are outpatient only" / "we do not have beds"
+(the levels of care the phrase rules out: ``provdir/vocab/service_negatives.en.csv``). The build
+publishes them as ``not_offered`` and lets them override weaker positive mentions site-wide.
 """
 
 from __future__ import annotations
 
+import csv
 import re
+from dataclasses import dataclass
 from functools import cache
+from importlib import resources
+from urllib.parse import unquote, urlsplit
 
 from provdir.extract import claims
 from provdir.extract.page import Block, Page
 from provdir.model.items import Fact
+from provdir.normalize.address import state_abbr
 from provdir.vocab import vocabulary
 
 MAX_LABEL_WORDS = 8
@@ -46,9 +61,14 @@ def extract_services(
         seen.add((value, basis))
         facts.append(Fact(value=value, snippet=snippet[:SNIPPET], region=region, basis=basis))
 
-    def reject(value: str, reason: str, snippet: str) -> None:
+    def reject(value: str, reason: str, snippet: str, cue: str = "") -> None:
         if len(rejected) < 200:
-            rejected.append({"field": "service", "value": value, "reason": reason, "snippet": snippet[:SNIPPET]})
+            rejected.append(
+                {"field": "service", "value": value, "reason": reason, "cue": cue, "snippet": snippet[:SNIPPET]}
+            )
+
+    lang = page.lang
+    subject = "" if blog else general_subject(page)
 
     substance_lists = _substance_list_blocks(page.blocks)
     for block in page.blocks:
@@ -73,15 +93,17 @@ def extract_services(
                     for m in matches:
                         reject(m.value, "question", line)
                     continue
-                cue = claims.negative_cue(line)
+                cue = claims.find_cue(line, field="service", lang=lang) or _neighbour_plan(page.blocks, block, lang)
                 for m in matches:
                     if cue:
-                        reject(m.value, cue, line)
+                        reject(m.value, cue.category, line, cue.phrase)
+                    elif subject and block.region == "main":
+                        reject(m.value, subject, line)
                     else:
                         keep(m.value, line, block.region, "menu" if block.region == "nav" else "label")
                 continue
             for sentence in claims.sentences(line):
-                _statement(sentence, block, org_terms, program_values, keep, reject)
+                _statement(sentence, block, org_terms, set() if subject else program_values, keep, reject, lang)
     return facts, rejected
 
 
@@ -141,7 +163,7 @@ def _is_label(block: Block, line: str, matches: list[vocabulary.Match]) -> bool:
     return structural or covered / max(len(line), 1) >= MIN_LABEL_COVERAGE
 
 
-def _statement(sentence, block, org_terms, program_values, keep, reject) -> None:
+def _statement(sentence, block, org_terms, program_values, keep, reject, lang="en") -> None:
     matcher = vocabulary.services()
     matches = [m for m in matcher.find(sentence) if not m.label_only]
     if not matches:
@@ -155,20 +177,26 @@ def _statement(sentence, block, org_terms, program_values, keep, reject) -> None
         # "Methadone is dispensed at licensed clinics, while we focus on counseling": the "we"
         # belongs to the other clause.
         self_voice = claims.speaks_for_self(clause, org_terms)
-        cue = claims.negative_cue(clause)
+        found = claims.find_cue(clause, field="service", lang=lang)
+        cue, phrase = (found.category, found.phrase) if found else ("", "")
         if not cue and _is_medication(m.value) and _SUBSTANCE_CONTEXT.search(sentence[max(0, m.start - 60) : m.start]):
             cue = "substance"  # "detox from methadone": the drug is what the client leaves
         if cue:
-            reject(m.value, cue, sentence)
+            reject(m.value, cue, sentence, phrase)
         elif self_voice or m.value in program_values:
             keep(m.value, sentence, block.region, "statement")
         else:
             reject(m.value, "not_self", sentence)
 
 
-def page_program_values(page: Page) -> set[str]:
-    """Services named by the page's h1 or title: the program this page is about."""
+def page_program_values(page: Page, org_terms: tuple[str, ...] = ()) -> set[str]:
+    """Services named by the page's h1 or title: the program this page is about.
+
+    Empty on a page about a service in general (:func:`general_subject`).
+    """
     matcher = vocabulary.services()
+    if general_subject(page):
+        return set()
     texts = [b.flat for b in page.blocks if b.tag == "h1" and b.region == "main"][:1]
     texts.append(page.title.split("|")[0].split(" - ")[0])
     values: set[str] = set()
@@ -190,3 +218,144 @@ def implied(facts: list[Fact]) -> list[Fact]:
                 have.add(value)
                 extra.append(Fact(value=value, snippet=f.snippet, region=f.region, basis=f"implied:{f.value}"))
     return extra
+
+
+# -- pages about a service in general ------------------------------------------------------
+_PLACE_AFTER = re.compile(
+    r"\b(?:in|near|serving|around|for)\s+(?P<place>(?:[A-Z][\w.'-]+\s+){0,3}?[A-Z][\w.'-]+)"
+    r"(?:,?\s+(?P<state>[A-Z]{2}\b|[A-Z][a-z]+(?:\s[A-Z][a-z]+)?))?"
+)
+_PLACE_BEFORE = re.compile(r"^(?P<place>(?:[A-Z][\w.'-]+\s+){0,2}[A-Z][\w.'-]+),?\s+(?P<state>[A-Z]{2})\b")
+_TITLE_SPLIT = re.compile(r"\s+[|\u2013\u2014:\u00bb\u00b7\u2022-]\s+|\s*\|\s*")
+_INSURER_TOPIC = re.compile(r"\b(?:cover|covers|coverage|covered|insurance|benefits|in[- ]network|accept)\b", re.I)
+
+
+@cache
+def _insurers() -> re.Pattern[str]:
+    with resources.files("provdir.vocab").joinpath("other_organizations.en.csv").open(encoding="utf-8") as fh:
+        patterns = [r["pattern"] for r in csv.DictReader(fh) if r["kind"] == "insurer"]
+    return re.compile(rf"(?<![\w-])(?:{'|'.join(patterns)})(?![\w-])", re.I)
+
+
+def _names_place(text: str) -> bool:
+    """ "Detox in Mesa, AZ", "Drug Rehab Near Phoenix Arizona", "Scottsdale, AZ Detox"."""
+    for m in _PLACE_AFTER.finditer(text):
+        if m.group("state") and state_abbr(m.group("state")):
+            return True
+        if state_abbr(m.group("place")):
+            return True
+    m = _PLACE_BEFORE.match(text)
+    return bool(m and state_abbr(m.group("state")))
+
+
+def page_subject_text(text: str) -> str:
+    """``landing_page`` / ``insurer_page`` / ``question`` when a title or heading is about a
+    service in general, else ''."""
+    if claims.is_question_heading(text) and vocabulary.services().find(text):
+        return "question"
+    if not vocabulary.services().find(text):
+        return ""
+    if _insurers().search(text) and _INSURER_TOPIC.search(text):
+        return "insurer_page"
+    return "landing_page" if _names_place(text) else ""
+
+
+def general_subject(page: Page) -> str:
+    """``landing_page`` or ``insurer_page`` when the page is about a service in general.
+
+    A city + service title ("Alcohol Detox in Mesa, AZ") or an insurer's coverage page ("Does
+    Aetna Cover Rehab?"): such pages describe what exists, not what this organization offers.
+    The home page is never one (its title is the organization's own).
+    """
+    if urlsplit(page.url).path.strip("/") in ("", "index.html", "index.php", "home"):
+        return ""
+    matcher = vocabulary.services()
+    h1 = next((b.flat for b in page.blocks if b.tag == "h1" and b.region == "main"), "")
+    segments = [*_TITLE_SPLIT.split(page.title)[:1], h1]
+    slug = unquote(urlsplit(page.url).path).lower()
+    for text in segments:
+        if not text or not matcher.find(text):
+            continue
+        if _insurers().search(text) and (_INSURER_TOPIC.search(text) or "insurance" in slug):
+            return "insurer_page"
+        if _names_place(text):
+            return "landing_page"
+    return ""
+
+
+def _neighbour_plan(blocks: list[Block], block: Block, lang: str) -> claims.Cue | None:
+    """A future cue in the badge or first line beside a program label ("Coming Soon")."""
+    if not (block.heading or block.in_list or block.tag in ("dt", "th", "div", "span", "p")):
+        return None
+    for j in (block.index - 1, block.index + 1):
+        if not 0 <= j < len(blocks) or blocks[j].region != block.region:
+            continue
+        near = blocks[j]
+        if j < block.index and len(near.flat.split()) > 4:
+            continue  # only a short badge above the label, not the previous paragraph
+        first = claims.sentences(near.flat)[:1]
+        cue = claims.find_cue(first[0], field="service", lang=lang) if first else None
+        if cue and cue.category == "future":
+            return cue
+    return None
+
+
+# -- what the site says it does not offer --------------------------------------------------
+@dataclass(frozen=True)
+class _Negative:
+    pattern: re.Pattern[str]
+    kind: str
+    excludes: tuple[str, ...]
+
+
+@cache
+def _negatives(lang: str = "en") -> tuple[_Negative, ...]:
+    folder = resources.files("provdir.vocab")
+    name = f"service_negatives.{lang}.csv"
+    if not folder.joinpath(name).is_file():
+        name = "service_negatives.en.csv"
+    with folder.joinpath(name).open(encoding="utf-8") as fh:
+        return tuple(
+            _Negative(re.compile(rf"\b(?:{r['pattern']})\b", re.I), r["kind"], tuple(v for v in r["excludes"].split(";") if v))
+            for r in csv.DictReader(fh)
+        )
+
+
+_NOT_ONLY = re.compile(r"\bnot (?:just|only|merely|simply|limited to)\b|\bnot only\b", re.I)
+
+
+def extract_not_offered(page: Page, *, blog: bool, org_terms: tuple[str, ...]) -> list[Fact]:
+    """Services the organization says it does not offer, with the sentence that says so.
+
+    Only in the organization's own voice (first person, its name, or a short label such as an
+    "Outpatient only" badge), never in a blog post or a question.
+    """
+    if blog:
+        return []
+    matcher = vocabulary.services()
+    out: list[Fact] = []
+    seen: set[str] = set()
+
+    def add(value: str, snippet: str, region: str, basis: str) -> None:
+        if value not in seen:
+            seen.add(value)
+            out.append(Fact(value=value, snippet=snippet[:SNIPPET], region=region, basis=basis))
+
+    for block in page.blocks:
+        for sentence in claims.sentences(block.flat):
+            if claims.is_question(sentence) or _NOT_ONLY.search(sentence):
+                continue
+            label = len(sentence.split()) <= 4
+            for neg in _negatives(page.lang):
+                for hit in neg.pattern.finditer(sentence):
+                    clause = claims.clause_around(sentence, hit.start(), hit.end())
+                    if not (label or claims.speaks_for_self(clause, org_terms)):
+                        continue
+                    if neg.kind == "implied":
+                        for value in neg.excludes:
+                            add(value, sentence, block.region, "negative_implied")
+                        continue
+                    for m in matcher.find(clause):
+                        if not m.label_only or label:
+                            add(m.value, sentence, block.region, "negative")
+    return out

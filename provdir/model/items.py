@@ -105,8 +105,12 @@ class PageObservation:
     licenses: list[LicenseFact] = attrs.Factory(list)
     services: list[Fact] = attrs.Factory(list)
     rejected: list[dict[str, str]] = attrs.Factory(list)
-    """Mentions that looked like claims but were not taken (value, reason, snippet), kept so a
-    reviewer can see what the extractor decided not to publish."""
+    """Mentions that looked like claims but were not taken (field, value, reason, the cue phrase
+    that fired, snippet), kept so a reviewer can see what the extractor decided not to publish.
+    Phones someone else owns (an insurer's line, a web agency's credit) are kept here too."""
+    services_not_offered: list[Fact] = attrs.Factory(list)
+    """Services the organization says it does *not* offer ("we do not offer methadone", "we are
+    outpatient only"), with the sentence; basis ``negative`` or ``negative_implied``."""
     content_hash: str = ""
     body_hash: str = ""
     """SHA-1 of the response body: an identical body reuses this extraction next run."""
@@ -124,6 +128,7 @@ class PageObservation:
         data["accreditations"] = [Fact(**f) for f in data.get("accreditations", [])]
         data["licenses"] = [LicenseFact(**f) for f in data.get("licenses", [])]
         data["services"] = [Fact(**f) for f in data.get("services", [])]
+        data["services_not_offered"] = [Fact(**f) for f in data.get("services_not_offered", [])]
         known = {a.name for a in attrs.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
 
