@@ -28,8 +28,9 @@ VIEWS: dict[str, tuple[str, str]] = {
         "SELECT * FROM facilities WHERE status = 'active'",
     ),
     "services_offered": (
-        "One row per facility and service, whatever the sources (facility_services without provenance).",
-        "SELECT DISTINCT facility_id, service, label, category, samhsa_code FROM facility_services",
+        "One row per facility and service offered, whatever the sources (facility_services without provenance).",
+        "SELECT DISTINCT facility_id, service, label, category, samhsa_code FROM facility_services "
+        "WHERE status = 'offered'",
     ),
     "accreditations_held": (
         "One row per facility and accreditation, whatever the sources.",

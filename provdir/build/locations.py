@@ -55,6 +55,8 @@ class Location:
     accreditations: list[str] = field(default_factory=list)
     licenses: list[dict[str, str]] = field(default_factory=list)
     services: list[str] = field(default_factory=list)
+    services_not_offered: list[str] = field(default_factory=list)
+    """Services the site says it does not offer ("we do not offer methadone")."""
     source_urls: list[str] = field(default_factory=list)
     mailing_address: str = ""
     latitude: float | None = None
@@ -81,6 +83,7 @@ def site_locations(observations: list[dict[str, Any]]) -> list[Location]:
     extensions = _extensions(observations)
     accreditations, acc_ev = _vocab_facts(observations, "accreditations", "accreditation")
     services, svc_ev = _vocab_facts(observations, "services", "service")
+    services, svc_ev, not_offered, no_ev = _service_status(observations, services, svc_ev)
     licenses, lic_ev = _licenses(observations)
     places, mailing = _places(observations, org)
     source_urls = sorted({o["url"] for o in observations})
@@ -88,8 +91,9 @@ def site_locations(observations: list[dict[str, Any]]) -> list[Location]:
     shared = dict(
         source="site", site=site, organization=org, website=website, accreditations=accreditations,
         licenses=licenses, services=services, source_urls=source_urls, mailing_address=mailing,
+        services_not_offered=not_offered,
     )  # fmt: skip
-    common_ev = [*org_ev, *acc_ev, *svc_ev, *lic_ev]
+    common_ev = [*org_ev, *acc_ev, *svc_ev, *lic_ev, *no_ev]
     locations: list[Location] = []
     if not places:
         ev = [*common_ev, *(e for e in phone_ev if e.value in phones)]
@@ -216,6 +220,45 @@ def _vocab_facts(observations: list[dict[str, Any]], key: str, field_name: str) 
             if value not in values or _stronger(f["basis"], values[value].basis):
                 values[value] = Evidence(field_name, value, o["url"], f["snippet"], f["region"], f["basis"])
     return sorted(values), list(values.values())
+
+
+def _service_status(
+    observations: list[dict[str, Any]], services: list[str], svc_ev: list[Evidence]
+) -> tuple[list[str], list[Evidence], list[str], list[Evidence]]:
+    """(offered, their evidence, not offered, their evidence): an explicit negative overrides.
+
+    "We do not offer methadone" (basis ``negative``) wins over every positive mention of that
+    service on the site; "we are outpatient only" (``negative_implied``: the levels of care it
+    rules out) wins over menus, labels and implied values but not over a statement in the
+    site's own voice naming that service.
+    """
+    negatives: dict[str, Evidence] = {}
+    for o in observations:
+        for f in o.get("services_not_offered", []):
+            old = negatives.get(f["value"])
+            if old is None or (f["basis"] == "negative" and old.basis != "negative"):
+                negatives[f["value"]] = Evidence("service_not_offered", f["value"], o["url"], f["snippet"],
+                                                 f["region"], f["basis"])  # fmt: skip
+    if not negatives:
+        return services, svc_ev, [], []
+    positive = {e.value: e for e in svc_ev}
+    not_offered = [
+        v for v, neg in negatives.items()
+        if v not in positive or neg.basis == "negative" or positive[v].basis != "statement"
+    ]  # fmt: skip
+    # A value only ever implied by services that are now not offered goes with them.
+    dropped = set(not_offered)
+    support: dict[str, set[str]] = defaultdict(set)
+    for o in observations:
+        for f in o.get("services", []):
+            support[f["value"]].add(f["basis"])
+    kept_values = {
+        v for v in services
+        if v not in dropped and any(not b.startswith("implied:") or b[8:] not in dropped for b in support[v])
+    }  # fmt: skip
+    kept = [e for e in svc_ev if e.value in kept_values]
+    return ([v for v in services if v in kept_values], kept, sorted(not_offered),
+            [negatives[v] for v in sorted(not_offered)])  # fmt: skip
 
 
 def _stronger(new: str, old: str) -> bool:

@@ -56,7 +56,14 @@ def build(
             services.append({
                 "facility_id": fid, "service": value, "label": term.label if term else value,
                 "category": term.category if term else "", "samhsa_code": term.samhsa_code if term else "",
-                **_provenance(row, ev), "basis": (ev or {}).get("basis", ""),
+                **_provenance(row, ev), "basis": (ev or {}).get("basis", ""), "status": "offered",
+            })  # fmt: skip
+        for value, ev in _attributed(row, by_value, "service_not_offered", row.get("services_not_offered")):
+            term = svc_terms.get(value)
+            services.append({
+                "facility_id": fid, "service": value, "label": term.label if term else value,
+                "category": term.category if term else "", "samhsa_code": term.samhsa_code if term else "",
+                **_provenance(row, ev), "basis": (ev or {}).get("basis", ""), "status": "not_offered",
             })  # fmt: skip
         for value, ev in _attributed(row, by_value, "accreditation", row.get("accreditations")):
             term = acc_terms.get(value)

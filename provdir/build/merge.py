@@ -71,6 +71,7 @@ def merge(members: list[tuple[str, Location]]) -> Facility:
         "accreditations": sorted(_union(loc.accreditations for _, loc in members)),
         "licenses": _licenses(licenses),
         "services": sorted(_union(loc.services for _, loc in members)),
+        "services_not_offered": sorted(_union(getattr(loc, "services_not_offered", []) for _, loc in members)),
         "source_urls": sorted(_union(loc.source_urls for _, loc in members)),
         "mailing_address": next((loc.mailing_address for _, loc in members if loc.mailing_address), ""),
         "latitude": next((loc.latitude for _, loc in members if loc.latitude is not None), None),

@@ -49,7 +49,8 @@ def report_data(facilities: list[dict[str, Any]], long_tables: dict[str, list[di
             out[value][state_of.get(fid, "??")] += 1
         return {k: dict(sorted(v.items())) for k, v in out.items()}
 
-    services = by_state_of(long_tables.get("facility_services", []), "service")
+    offered = [r for r in long_tables.get("facility_services", []) if r.get("status", "offered") == "offered"]
+    services = by_state_of(offered, "service")
     accreditations = by_state_of(long_tables.get("facility_accreditations", []), "accreditation")
     svc_terms = vocabulary.services().terms
     acc_terms = vocabulary.accreditations().terms

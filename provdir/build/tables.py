@@ -51,6 +51,12 @@ FACILITY_COLUMNS: list[tuple[str, pa.DataType, str]] = [
     ),
     ("licenses", pa.list_(pa.string()), "State licenses/certifications as 'Agency (ST) #number'."),
     ("services", pa.list_(pa.string()), "Service vocabulary values (see vocabulary.csv for labels and SAMHSA codes)."),
+    (
+        "services_not_offered",
+        pa.list_(pa.string()),
+        "Services the provider's website says it does not offer ('we do not offer methadone', 'outpatient "
+        "only'); a service in neither list is not stated.",
+    ),
     ("source_urls", pa.list_(pa.string()), "Pages the facts were read from."),
     ("first_seen", pa.date32(), "Date (UTC, YYYY-MM-DD) of the first published run that saw this facility."),
     ("last_seen", pa.date32(), "Date (UTC) of the latest published run that saw this facility."),
@@ -153,6 +159,12 @@ FACILITY_SERVICES_COLUMNS: list[tuple[str, pa.DataType, str]] = [
     ("evidence", pa.string(), "Text the service was read from."),
     ("url", pa.string(), "Page the text is on."),
     ("basis", pa.string(), "Why it counts: menu, label, statement, structured, implied:<value>, samhsa:<category>."),
+    (
+        "status",
+        pa.string(),
+        "'offered', or 'not_offered' when the source says it does not offer the service (basis 'negative': "
+        "'we do not offer X'; 'negative_implied': 'outpatient only' rules out beds).",
+    ),
 ]
 
 FACILITY_ACCREDITATIONS_COLUMNS: list[tuple[str, pa.DataType, str]] = [
@@ -215,7 +227,7 @@ SOURCES = ("site", "samhsa")
 PHONE_ROLES = ("main", "admissions", "toll_free", "text")
 STATUSES = ("active", "missing", "closed?")
 CHANGE_KINDS = ("added", "removed", "changed", "merged", "split")
-EVIDENCE_FIELDS = ("organization", "phone", "address", "accreditation", "license", "service")
+EVIDENCE_FIELDS = ("organization", "phone", "address", "accreditation", "license", "service", "service_not_offered")
 COORDINATE_SOURCES = ("source", "zip_centroid")
 VERIFICATION_STATUSES = ("confirmed", "conflict", "only_directory", "only_website", "website_unreachable")
 
@@ -301,6 +313,7 @@ TABLES: list[TableSpec] = [
             "phones": Rule(pattern=E164_PATTERN),
             "accreditations": Rule(enum=accreditation_values),
             "services": Rule(enum=service_values),
+            "services_not_offered": Rule(enum=service_values),
             "first_seen": Rule(required=True, pattern=DATE_PATTERN, date=True),
             "last_seen": Rule(required=True, pattern=DATE_PATTERN, date=True),
             "latitude": Rule(minimum=-90, maximum=90),
@@ -319,13 +332,15 @@ TABLES: list[TableSpec] = [
     TableSpec(
         "facility_services",
         FACILITY_SERVICES_COLUMNS,
-        "Services offered: one row per facility, service and source record that shows it "
-        "(SELECT DISTINCT facility_id, service for the plain list).",
+        "Services offered (status 'offered') or said not to be offered ('not_offered'): one row per "
+        "facility, service and source record that shows it (SELECT DISTINCT facility_id, service ... WHERE "
+        "status = 'offered' for the plain list).",
         primary_key=("facility_id", "service", "source_key"),
         foreign_keys=(_FK,),
         rules={
             "facility_id": _ID,
             "service": Rule(required=True, enum=service_values),
+            "status": Rule(required=True, enum=("offered", "not_offered")),
             "label": _REQUIRED,
             "category": Rule(required=True, enum=service_categories),
             "source": _SOURCE,

@@ -5,7 +5,8 @@ the latest website crawl, each field is compared — phone, address, services, a
 licenses — and given a status:
 
 - ``confirmed``: the website shows the listing's value;
-- ``conflict``: both show a value and they differ (a new phone, another address);
+- ``conflict``: both show a value and they differ (a new phone, another address), or the listing
+  claims a service that the website says it does not offer ("we do not offer methadone");
 - ``only_directory``: the listing claims it, the website does not (a closed program, a
   service no longer mentioned);
 - ``only_website``: the website claims it, the listing lacks it (a CARF accreditation the
@@ -19,6 +20,7 @@ Every website value carries its evidence URL and snippet.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +32,8 @@ from provdir.build.resolve import place_key, registered_domain
 FIELDS = ("phone", "address", "service", "accreditation", "license")
 STATUSES = ("confirmed", "conflict", "only_directory", "only_website", "website_unreachable")
 DIRECTORY_SOURCES = frozenset({"samhsa"})
+NOT_OFFERED = "not offered"
+"""``website_value`` of a listed service the website says it does not offer."""
 
 
 @dataclass
@@ -45,6 +49,7 @@ class WebsiteView:
     licenses: list[dict[str, str]]
     evidence: list[Evidence]
     source_key: str
+    services_not_offered: list[str] = dataclasses.field(default_factory=list)
 
     @classmethod
     def of(cls, locations: list[Location]) -> WebsiteView:
@@ -60,6 +65,7 @@ class WebsiteView:
             licenses=[lic for loc in locations for lic in loc.licenses],
             evidence=[ev for loc in locations for ev in loc.evidence],
             source_key=first.source_key if len(locations) == 1 else f"site:{first.site}",
+            services_not_offered=_union(loc.services_not_offered for loc in locations),
         )
 
 
@@ -163,6 +169,10 @@ def compare(listing: Location, site: WebsiteView) -> list[dict[str, Any]]:
                                                 ("accreditation", listing.accreditations, site.accreditations)):  # fmt: skip
         for value in sorted(set(listed_values) | set(shown_values)):
             in_dir, in_site = value in listed_values, value in shown_values
+            if field == "service" and in_dir and not in_site and value in site.services_not_offered:
+                # The site says in so many words that it does not offer what the listing claims.
+                row(field, value, value, NOT_OFFERED, "conflict", "service_not_offered", value)
+                continue
             status = "confirmed" if in_dir and in_site else "only_directory" if in_dir else "only_website"
             row(field, value, value if in_dir else "", value if in_site else "", status)
 
