@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from provdir.extract.names import badly_cased, best_cased, name_key, never_a_name
 from provdir.normalize.address import street_key
 from provdir.normalize.phone import CONTACT_ROLES
 
@@ -139,34 +140,62 @@ _TAGLINE = re.compile(r"\s+[-\u2013\u2014|:\u00b7\u2022]\s+")
 
 
 def _organization(observations: list[dict[str, Any]]) -> tuple[str, list[Evidence]]:
+    """The organization's name by votes over the signals that speak for it.
+
+    The seed's name outvotes the site (a curated list names the provider), structured data and
+    ``og:site_name`` count 3, the logo's alt text 2, the copyright holder and a title segment 1
+    per page (so the segment most pages share wins); a spelling that starts another one ("The
+    Lilly Pad" / "The Lilly Pad West Palm Beach") also gets half of the longer one's votes. Spellings that differ only in case and
+    punctuation vote together; the displayed spelling is the site's best-cased one ("harris
+    house" in a logo alt, "Harris House" in the titles: "Harris House"). Text that is never a
+    name (share links, calls to action, greetings, direction labels) does not vote. The host
+    name is only the last resort of a site that names itself nowhere.
+    """
+    votes: Counter[str] = Counter()
+    spellings: dict[str, Counter[str]] = defaultdict(Counter)
+    where: dict[str, tuple[str, str, str]] = {}
+    weight = {"seed": 50, "structured": 3, "meta": 3, "logo": 2, "copyright": 1, "title": 1}
+
+    def vote(name: str, basis: str, url: str, snippet: str) -> None:
+        key = name_key(name)
+        if not key or _GENERIC_TITLE.match(name) or never_a_name(name) or len(name) > 70:
+            return
+        votes[key] += weight.get(basis, 1)
+        spellings[key][name] += weight.get(basis, 1)
+        where.setdefault(key, (url, snippet, basis))
+
     seed_name = next((o.get("seed_name") for o in observations if o.get("seed_name")), "")
     if seed_name:
-        return seed_name, [Evidence("organization", seed_name, observations[0]["seed_url"], "seeds file", basis="seed")]
-    votes: Counter[str] = Counter()
-    where: dict[str, tuple[str, str, str]] = {}
-    weight = {"structured": 3, "meta": 3, "logo": 2, "title": 1}
+        vote(seed_name, "seed", observations[0]["seed_url"], "seeds file")
     for o in observations:
         page_titles = set()
         for f in o.get("org_names", []):
             name = f["value"].strip()
-            if not name or _GENERIC_TITLE.match(name) or len(name) > 70:
-                continue
             if f["basis"] == "title":
                 if name in page_titles:
                     continue
                 page_titles.add(name)
-            votes[name] += weight.get(f["basis"], 1)
-            where.setdefault(name, (o["url"], f["snippet"], f["basis"]))
+            vote(name, f["basis"], o["url"], f["snippet"])
             # "Millrace House - Sober Living for Men": the name before a tagline also votes.
             head = _TAGLINE.split(name, 1)[0].strip()
             if head != name and len(head) >= 3:
-                votes[head] += weight.get(f["basis"], 1)
-                where.setdefault(head, (o["url"], f["snippet"], f["basis"]))
+                vote(head, f["basis"], o["url"], f["snippet"])
     if not votes:
         host = urlsplit(observations[0]["seed_url"]).hostname or observations[0]["site"]
         return host, [Evidence("organization", host, observations[0]["seed_url"], "host name", basis="host")]
-    name = max(votes, key=lambda n: (votes[n], -len(n)))
-    url, snippet, basis = where[name]
+    # "The Lilly Pad" (titles) and "The Lilly Pad West Palm Beach" (copyright line): the longer
+    # spelling names the shorter one too, so it lends it half its votes.
+    lent: Counter[str] = Counter()
+    for short in votes:
+        if len(short) >= 4:
+            for long in votes:
+                if long != short and long.startswith(short + " "):
+                    lent[short] += votes[long] / 2
+    key = max(votes, key=lambda k: (votes[k] + lent[k], -len(k)))
+    name = seed_name if seed_name and name_key(seed_name) == key and not badly_cased(seed_name) else (
+        best_cased(spellings[key].items())
+    )  # fmt: skip
+    url, snippet, basis = where[key]
     return name, [Evidence("organization", name, url, snippet, basis=basis)]
 
 

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from provdir.extract import claims
 from provdir.extract.addresses import extract_addresses
 from provdir.extract.credentials import extract_accreditations, extract_licenses
+from provdir.extract.names import copyright_name, never_a_name, strip_greeting
 from provdir.extract.page import Page, parse_page
 from provdir.extract.phones import read_phones
 from provdir.extract.services import (
@@ -53,20 +54,39 @@ def page_kind(url: str, blog: bool) -> str:
 
 
 def org_name_candidates(page: Page, structured_names: list[Fact]) -> list[Fact]:
-    """Names the page gives its organization: og:site_name, title segments, logo alt text."""
-    out = list(structured_names)
+    """Names the page gives its organization in its own voice: structured data, og:site_name,
+    title segments, the site logo's alt text, the copyright line.
+
+    Never a share link's or a widget's logo ("Facebook"), a call to action, a direction or form
+    label or a greeting (:func:`provdir.extract.names.never_a_name`; "Welcome to X" gives X).
+    """
+    out: list[Fact] = []
+
+    def add(value: str, snippet: str, region: str, basis: str) -> None:
+        value = strip_greeting(" ".join(value.split()).strip(" -|,:\u00b7\u2022"), page.lang)
+        if value and not never_a_name(value, page.lang):
+            out.append(Fact(value=value, snippet=snippet[:200], region=region, basis=basis))
+
+    for f in structured_names:
+        add(f.value, f.snippet, f.region, f.basis)
     site_name = page.meta.get("og:site_name", "").strip()
     if site_name:
-        out.append(Fact(value=site_name, snippet=f"og:site_name: {site_name}", region="header", basis="meta"))
+        add(site_name, f"og:site_name: {site_name}", "header", "meta")
     for seg in _TITLE_SEP.split(page.title):
         seg = seg.strip()
         if 2 <= len(seg) <= 80:
-            out.append(Fact(value=seg, snippet=f"title: {page.title}", region="header", basis="title"))
+            add(seg, f"title: {page.title}", "header", "title")
     for img in page.images:
-        if img.region == "header" and "logo" in f"{img.src} {img.alt}".lower() and img.alt:
+        if img.region in ("header", "nav") and "logo" in f"{img.src} {img.alt}".lower() and img.alt:
             name = re.sub(r"\blogo\b", "", img.alt, flags=re.I).strip(" -|")
-            if name:
-                out.append(Fact(value=name, snippet=f"logo: {img.alt}", region="header", basis="logo"))
+            if name and not never_a_name(f"{img.src.rsplit('/', 1)[-1]} {img.alt}".replace("-", " "), page.lang):
+                add(name, f"logo: {img.alt}", "header", "logo")
+    for block in page.blocks:
+        if block.region == "footer" and len(block.flat) <= 300:
+            holder = copyright_name(block.flat)
+            if holder:
+                add(holder, block.flat, "footer", "copyright")
+                break
     return out
 
 

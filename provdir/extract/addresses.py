@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from provdir.extract.names import badly_cased, never_a_name, recase
 from provdir.extract.page import Block, Page
 from provdir.extract.phones import contact_numbers_in
 from provdir.model.items import AddressFact
@@ -131,19 +132,24 @@ def _label(before: str, blocks: list[Block], i: int) -> str:
         candidate = lines[-1]
         mid_sentence = bool(before) and not before.endswith("\n") and bool(re.search(r"\b[a-z]+\W*$", candidate))
         if _name_like(candidate) and not mid_sentence:
-            return candidate
+            return _display(candidate)
     for j in range(i - 1, max(i - 4, -1), -1):
         prev = blocks[j]
         if prev.region != blocks[i].region:
             break
         if prev.heading and _name_like(prev.flat):
-            return prev.flat.strip(" :-|,;")
+            return _display(prev.flat.strip(" :-|,;"))
     return ""
+
+
+def _display(label: str) -> str:
+    """A shouted or lower-case heading ("PENROSE HOME") in the casing a name is written in."""
+    return recase(label) if badly_cased(label) else label
 
 
 def _name_like(text: str) -> bool:
     words = text.split()
-    if not 1 <= len(words) <= 9 or _GENERIC_LABELS.match(text):
+    if not 1 <= len(words) <= 9 or _GENERIC_LABELS.match(text) or never_a_name(text):
         return False
     # "House (no mail, please)": without its note, one common word is not a place's name.
     core = re.sub(r"\([^)]*\)", "", text).strip(" :-")

@@ -19,7 +19,7 @@ from importlib import resources
 
 _WORD = re.compile(r"[^\W_]+(?:['\u2019.&-][^\W_]+)*")
 _COPYRIGHT = re.compile(
-    r"(?:\u00a9|\(c\)|copyright)\s*(?:\u00a9\s*)?(?:(?:19|20)\d\d\s*(?:[-\u2013\u2014]\s*(?:(?:19|20)\d\d|present)\s*)?)?"
+    r"(?:(?:\u00a9|\(c\)|&copy;|copyright)\s*)+(?:(?:19|20)\d\d\s*(?:[-\u2013\u2014]\s*(?:(?:19|20)\d\d|present)\s*)?)?"
     r"[,.]?\s*(?P<name>[^\n|.,\u00b7\u2022]{3,80}?)"
     r"\s*(?:[,.]\s*(?:inc|llc|pllc|ltd|corp)\.?)?"
     r"\s*(?:[.,|\u00b7\u2022-]|all rights|$)",
