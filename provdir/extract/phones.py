@@ -132,6 +132,12 @@ def _not_ours() -> _NotOurs:
     )
 
 
+def other_orgs_heading(text: str) -> str:
+    """The words of a heading that introduce a list of other organizations, or ''."""
+    m = _not_ours().list_heading.search(text)
+    return m.group(0) if m else ""
+
+
 # Words a label uses for the facility's own line ("Call us 24/7:", "Main office phone").
 _NEUTRAL_LABEL = re.compile(
     r"\b(?:call|calls|calling|phone|tel|telephone|ph|p|t|o|m|c|office|main|local|toll[\s-]?free|number|contact|"
@@ -171,21 +177,31 @@ def _speaks_as_org(label: str, org_terms: tuple[str, ...]) -> bool:
 
 
 def _neighbour_role(blocks: list[Block], i: int, at_start: bool, at_end: bool) -> str:
-    """A role label in the element before or after a number's own element."""
+    """A role label in the element before or after a number's own element.
+
+    A label between two numbers belongs to one of them: see :func:`_closes_previous_number`.
+    """
     for j, usable in ((i - 1, at_start), (i + 1, at_end)):
         if not usable or not 0 <= j < len(blocks) or blocks[j].region != blocks[i].region:
             continue
         label = blocks[j].flat
         if sum(ch.isdigit() for ch in label) >= 7 or len(label) > 40 or not _LABEL_ONLY.match(label):
             continue
-        if j > i and label.rstrip().endswith(":"):
-            continue  # "Fax:" after a number introduces the next number
-        if j < i and _closes_previous_number(blocks, j):
+        closes = _closes_previous_number(blocks, j)
+        if j < i and closes:
             continue  # "555-0145 | (Fax) | 555-0140": the label closes the number before it
+        if j > i and not closes and _starts_with_number(blocks, j + 1, blocks[i]):
+            continue  # "Phone | 555-0140 | Fax | 555-0145": the label opens the next number
         for role, pattern in _ROLE_CUES:
             if role in ("fax", "tty", "crisis") and pattern.search(label):
                 return role
     return ""
+
+
+def _starts_with_number(blocks: list[Block], j: int, same_region_as: Block) -> bool:
+    if not 0 <= j < len(blocks) or blocks[j].region != same_region_as.region:
+        return False
+    return sum(ch.isdigit() for ch in blocks[j].flat[:20]) >= 7
 
 
 def _ends_with_number(block: Block, same_region_as: Block) -> bool:

@@ -33,6 +33,7 @@ from urllib.parse import unquote, urlsplit
 
 from provdir.extract import claims
 from provdir.extract.page import Block, Page
+from provdir.extract.phones import other_orgs_heading
 from provdir.model.items import Fact
 from provdir.normalize.address import state_abbr
 from provdir.vocab import vocabulary
@@ -69,6 +70,7 @@ def extract_services(
 
     lang = page.lang
     subject = "" if blog else general_subject(page)
+    others = _under_other_orgs_heading(page.blocks)
 
     substance_lists = _substance_list_blocks(page.blocks)
     for block in page.blocks:
@@ -94,11 +96,16 @@ def extract_services(
                         reject(m.value, "question", line)
                     continue
                 cue = claims.find_cue(line, field="service", lang=lang) or _neighbour_plan(page.blocks, block, lang)
+                landing = page_subject_text(line) if block.link_href and block.region != "nav" else ""
                 for m in matches:
                     if cue:
                         reject(m.value, cue.category, line, cue.phrase)
                     elif subject and block.region == "main":
                         reject(m.value, subject, line)
+                    elif landing in ("landing_page", "insurer_page"):
+                        reject(m.value, "landing_link", line)  # "Detox in Redmond, OR": an SEO page's link
+                    elif block.index in others:
+                        reject(m.value, "other_org_list", line, others[block.index])
                     else:
                         keep(m.value, line, block.region, "menu" if block.region == "nav" else "label")
                 continue
@@ -281,6 +288,23 @@ def general_subject(page: Page) -> str:
         if _names_place(text):
             return "landing_page"
     return ""
+
+
+def _under_other_orgs_heading(blocks: list[Block]) -> dict[int, str]:
+    """Main-region blocks under a heading that introduces other organizations ("Community
+    Resources", "Referral partners"): block index -> the heading words that say so."""
+    out: dict[int, str] = {}
+    current = ""
+    for b in blocks:
+        if b.region != "main":
+            continue
+        if b.heading:
+            m = other_orgs_heading(b.flat)
+            current = m
+            continue
+        if current:
+            out[b.index] = current
+    return out
 
 
 def _neighbour_plan(blocks: list[Block], block: Block, lang: str) -> claims.Cue | None:
