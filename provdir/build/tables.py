@@ -51,12 +51,6 @@ FACILITY_COLUMNS: list[tuple[str, pa.DataType, str]] = [
     ),
     ("licenses", pa.list_(pa.string()), "State licenses/certifications as 'Agency (ST) #number'."),
     ("services", pa.list_(pa.string()), "Service vocabulary values (see vocabulary.csv for labels and SAMHSA codes)."),
-    (
-        "services_not_offered",
-        pa.list_(pa.string()),
-        "Services the provider's website says it does not offer ('we do not offer methadone', 'outpatient "
-        "only'); a service in neither list is not stated.",
-    ),
     ("source_urls", pa.list_(pa.string()), "Pages the facts were read from."),
     ("first_seen", pa.date32(), "Date (UTC, YYYY-MM-DD) of the first published run that saw this facility."),
     ("last_seen", pa.date32(), "Date (UTC) of the latest published run that saw this facility."),
@@ -99,6 +93,12 @@ FACILITY_COLUMNS: list[tuple[str, pa.DataType, str]] = [
         pa.date32(),
         "Date (UTC) the directory listing was last checked against the provider's website "
         "(see verification.csv); empty when never checked.",
+    ),
+    (
+        "services_not_offered",
+        pa.list_(pa.string()),
+        "Services the provider's website says it does not offer ('we do not offer methadone', 'outpatient "
+        "only'); a service in neither list is not stated.",
     ),
 ]
 

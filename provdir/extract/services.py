@@ -345,6 +345,10 @@ def _negatives(lang: str = "en") -> tuple[_Negative, ...]:
         )
 
 
+_SUBORDINATE = re.compile(
+    r"\b(?:because|since|as|so|which|who|when|while|whereas|although|though|unless|if|but|however|instead)\b|[;.!?]",
+    re.I,
+)
 _NOT_ONLY = re.compile(r"\bnot (?:just|only|merely|simply|limited to)\b|\bnot only\b", re.I)
 
 
@@ -379,7 +383,10 @@ def extract_not_offered(page: Page, *, blog: bool, org_terms: tuple[str, ...]) -
                         for value in neg.excludes:
                             add(value, sentence, block.region, "negative_implied")
                         continue
-                    for m in matcher.find(clause):
+                    # The object of the negated verb only: "we do not accept Medicaid, because sober
+                    # living is housing" rules out Medicaid, not sober living.
+                    obj = _SUBORDINATE.split(sentence[hit.end() :], 1)[0]
+                    for m in matcher.find(obj):
                         if not m.label_only or label:
                             add(m.value, sentence, block.region, "negative")
     return out

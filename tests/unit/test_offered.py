@@ -178,3 +178,30 @@ def test_html_lang_is_read():
 
     assert parse_page(doc("<p>x</p>", lang="es-MX"), SITE).lang == "es"
     assert parse_page(doc("<p>x</p>", lang=""), SITE).lang == "en"
+
+
+def test_negative_rules_out_the_object_not_the_reason_given():
+    html = doc("<p>We do not accept insurance or Medicaid, because sober living is housing, not treatment.</p>")
+    got = not_offered(html, "/rates/")
+    assert "medicaid" in got and "sober_living" not in got
+
+
+def test_link_to_a_city_landing_page_is_a_mention():
+    html = doc('<ul class="areas"><li><a href="/detox-redmond-or/">Detox in Redmond, OR</a></li></ul>')
+    assert "detox" not in claimed(html, "/contact/")
+    assert rejection(html, "detox", "/contact/")["reason"] == "landing_link"
+
+
+def test_heading_naming_a_service_in_a_place_on_the_providers_own_page_is_a_claim():
+    html = doc("<h2>Intensive Outpatient in Mesa, AZ</h2><p>Three evenings a week.</p>")
+    assert "iop" in claimed(html, "/programs/")
+
+
+def test_service_words_in_a_list_of_other_organizations_are_mentions():
+    html = doc(
+        "<h2>Community Resources</h2><table><tr><td>Cascade Sober Living Homes</td><td>(480) 555-0177</td></tr>"
+        "<tr><td>Valley Detox Center</td><td>(480) 555-0199</td></tr></table>"
+    )
+    got = claimed(html, "/resources/")
+    assert not got & {"sober_living", "detox"}
+    assert rejection(html, "sober_living", "/resources/")["reason"] == "other_org_list"
