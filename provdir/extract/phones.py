@@ -146,6 +146,8 @@ _NEUTRAL_LABEL = re.compile(
     re.I,
 )
 _FIRST_PERSON = re.compile(r"\b(?:we|our|us|we're|ours)\b", re.I)
+# "Medicaid accepted - call 555-0140": a payment the facility takes, not the insurer's line.
+_ACCEPTS = re.compile(r"\b(?:accept(?:s|ed|ing)?|welcome[ds]?|in[- ]network|take[sn]?|bill(?:s|ed)?)\b", re.I)
 
 
 def _entry_label(text: str, start: int, blocks: list[Block], i: int) -> str:
@@ -280,13 +282,15 @@ def read_phones(
                 role = _neighbour_role(page.blocks, i, at_start, at_end) or role
             if number in non_facility:
                 role = "crisis"
-            credit = not_ours.credit.search(snippet) or not_ours.credit.search(block.flat[:160])
+            # A credit sits in the footer or on a short line of its own ("Website by Acme 555-0100").
+            credit_zone = block.region == "footer" or len(snippet.split()) <= 12
+            credit = credit_zone and (not_ours.credit.search(snippet) or not_ours.credit.search(block.flat[:160]))
             if credit:
                 reject(number, "credit_line", credit.group(0), snippet, block.region)
                 continue
             label = _entry_label(text, match.start, page.blocks, i)
             other = not_ours.affiliate.search(label)
-            if not other and not _speaks_as_org(label, org_terms):
+            if not other and not _speaks_as_org(label, org_terms) and not _ACCEPTS.search(label):
                 other = not_ours.other_org.search(label)
             if other and role in CONTACT_ROLES:
                 reject(number, "other_org", other.group(0), f"{label} {snippet}".strip(), block.region)

@@ -345,6 +345,15 @@ def _negatives(lang: str = "en") -> tuple[_Negative, ...]:
         )
 
 
+_WE = re.compile(r"\b(?:we|we're|we've|us)\b", re.I)
+
+
+def _org_is_subject(clause: str, org_terms: tuple[str, ...]) -> bool:
+    """Is the organization itself the subject ("we are outpatient only", "Tamarack is ...")?"""
+    low = clause.lower().lstrip()
+    return bool(_WE.search(clause)) or any(t and low.startswith(t) for t in org_terms)
+
+
 _SUBORDINATE = re.compile(
     r"\b(?:because|since|as|so|which|who|when|while|whereas|although|though|unless|if|but|however|instead)\b|[;.!?]",
     re.I,
@@ -380,6 +389,8 @@ def extract_not_offered(page: Page, *, blog: bool, org_terms: tuple[str, ...]) -
                     if not (label or claims.speaks_for_self(clause, org_terms)):
                         continue
                     if neg.kind == "implied":
+                        if not (label or _org_is_subject(clause, org_terms)):
+                            continue  # "our IOP is outpatient only" says nothing of the whole site
                         for value in neg.excludes:
                             add(value, sentence, block.region, "negative_implied")
                         continue

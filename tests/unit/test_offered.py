@@ -205,3 +205,13 @@ def test_service_words_in_a_list_of_other_organizations_are_mentions():
     got = claimed(html, "/resources/")
     assert not got & {"sober_living", "detox"}
     assert rejection(html, "sober_living", "/resources/")["reason"] == "other_org_list"
+
+
+def test_a_programs_own_outpatient_only_note_says_nothing_of_the_whole_site():
+    html = doc("<p>Our IOP is outpatient only: clients live at home and attend three evenings a week.</p>")
+    assert not_offered(html, "/programs/iop/") == {}
+
+
+def test_org_named_as_subject_of_outpatient_only():
+    html = doc("<p>Sagebrush Counseling is an outpatient-only practice.</p>")
+    assert "residential" in not_offered(html, "/about/")

@@ -153,3 +153,13 @@ def test_crisis_label_in_a_table_cell_before_the_number():
 def test_tty_only_number_is_not_a_contact_phone():
     html = page("<p>TTY: (541) 555-0112</p>")
     assert roles(html)["+15415550112"] == {"tty"}
+
+
+def test_payment_statement_before_the_facilitys_number_is_not_an_insurer_label():
+    html = page("<p>Medicaid &amp; Medicare accepted &ndash; call (541) 555-0142</p>")
+    assert "+15415550142" in contact(html, f"{SITE}/admissions/")
+
+
+def test_on_site_by_appointment_is_not_a_credit_line():
+    html = page("<p>Counseling on site by appointment: (541) 555-0143</p>")
+    assert "+15415550143" in contact(html, f"{SITE}/admissions/")
