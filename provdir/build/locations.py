@@ -157,8 +157,9 @@ def _organization(observations: list[dict[str, Any]]) -> tuple[str, list[Evidenc
     weight = {"seed": 50, "structured": 3, "meta": 3, "logo": 2, "copyright": 1, "title": 1}
 
     def vote(name: str, basis: str, url: str, snippet: str) -> None:
-        key = name_key(name)
-        if not key or _GENERIC_TITLE.match(name) or never_a_name(name) or len(name) > 70:
+        key = name_key(name) or name
+        # The seeds file is curated: its name is taken as written, the page's text is judged.
+        if basis != "seed" and (_GENERIC_TITLE.match(name) or never_a_name(name) or len(name) > 70):
             return
         votes[key] += weight.get(basis, 1)
         spellings[key][name] += weight.get(basis, 1)
