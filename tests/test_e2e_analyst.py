@@ -148,6 +148,8 @@ def test_long_tables_agree_with_the_wide_table(sample_crawl):
                                ("facility_accreditations", "accreditation", "accreditations"),
                                ("facility_licenses", "license", "licenses"), ("facility_phones", "phone", "phones")):  # fmt: skip
         long = pd.read_parquet(sample_crawl.latest / f"{stem}.parquet")
+        if stem == "facility_services":  # the wide services column holds what is offered
+            long = long[long["status"] == "offered"]
         by_facility = long.groupby("facility_id")[column].apply(set).to_dict()
         for _, row in fac.iterrows():
             assert by_facility.get(row.facility_id, set()) == set(row[wide]), (stem, row["name"])
@@ -174,7 +176,7 @@ def test_report_renders_in_headless_chromium(sample_crawl, tmp_path):
     assert dom.get_element_by_id("render-status").text_content().startswith("Charts rendered")
     tiles = {g.get("data-state"): int(g.get("data-count")) for g in dom.cssselect("svg#state-map g.tile")}
     assert set(tiles) == set(TILES)
-    assert {s: n for s, n in tiles.items() if n} == {"CA": 1, "CO": 1, "MO": 6, "TX": 1}
+    assert {s: n for s, n in tiles.items() if n} == {"CA": 1, "CO": 1, "MO": 6, "OR": 1, "TX": 1}
 
     def cell(table: str, value: str, state: str) -> int:
         (td,) = dom.cssselect(f'table#{table} tr[data-value="{value}"] td.cell[data-state="{state}"]')
@@ -187,9 +189,9 @@ def test_report_renders_in_headless_chromium(sample_crawl, tmp_path):
     assert cell("accreditations-by-state", "CARF", "CA") == 1
     bars = {g.get("data-column"): int(g.get("data-filled")) for g in dom.cssselect("svg#completeness-chart g.bar")}
     assert list(bars) == [n for n, _, _ in FACILITY_COLUMNS]
-    assert bars["name"] == 9 and bars["licenses"] == 4 and bars["conflicts"] == 0
+    assert bars["name"] == 10 and bars["licenses"] == 4 and bars["conflicts"] == 0
     listed = {tr[0].text_content(): int(tr[1].text_content()) for tr in dom.cssselect("table#sources-listed tr")}
-    assert listed == {"site": 9}
+    assert listed == {"site": 10}
 
 
 def test_report_screenshot_is_a_real_picture(sample_crawl, tmp_path):
