@@ -82,20 +82,51 @@ def strip_greeting(text: str, lang: str = "en") -> str:
     return text
 
 
+@dataclass(frozen=True)
+class _Judge:
+    """The never-a-name phrases of one language, indexed once (judging is on the hot path)."""
+
+    whole: dict[str, str]
+    start: dict[str, str]
+    word: re.Pattern[str] | None
+    word_kind: dict[str, str]
+
+
+@cache
+def _judge(lang: str) -> _Judge:
+    whole: dict[str, str] = {}
+    start: dict[str, str] = {}
+    word_kind: dict[str, str] = {}
+    for nn in not_names(lang):
+        phrase = " ".join(_words(nn.phrase))
+        if nn.match == "whole":
+            whole.setdefault(phrase, nn.kind)
+        elif nn.match == "start":
+            start.setdefault(phrase, nn.kind)
+        elif nn.match == "word":
+            word_kind.setdefault(phrase, nn.kind)
+    alternation = "|".join(re.escape(p) for p in sorted(word_kind, key=len, reverse=True))
+    word = re.compile(rf"(?<!\S)(?:{alternation})(?!\S)") if alternation else None
+    return _Judge(whole, start, word, word_kind)
+
+
 def never_a_name(text: str, lang: str = "en") -> str:
     """The kind of non-name ``text`` is (``social``, ``cta``, ``direction``...), or ''."""
     words = _words(text)
     if not words:
         return "empty"
+    judge = _judge(lang)
     joined = " ".join(words)
-    for nn in not_names(lang):
-        phrase = " ".join(_words(nn.phrase))
-        if nn.match == "whole" and joined == phrase:
-            return nn.kind
-        if nn.match == "start" and (joined == phrase or joined.startswith(phrase + " ")):
-            return nn.kind
-        if nn.match == "word" and re.search(rf"(?<!\S){re.escape(phrase)}(?!\S)", joined):
-            return nn.kind
+    if joined in judge.whole:
+        return judge.whole[joined]
+    for n in range(len(words), 0, -1):
+        kind = judge.start.get(" ".join(words[:n]))
+        if kind:
+            return kind
+    if judge.word is not None:
+        m = judge.word.search(joined)
+        if m:
+            return judge.word_kind[m.group(0)]
     if looks_like_host(text):
         return "host"
     return ""

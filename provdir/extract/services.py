@@ -345,6 +345,12 @@ def _negatives(lang: str = "en") -> tuple[_Negative, ...]:
         )
 
 
+# Every negative pattern of the English file has one of these words; another language's file
+# is read in full (no prefilter).
+_MAYBE_NEGATIVE_EN = re.compile(
+    r"\b(?:not|no|never|only|cannot|can't|don't|doesn't|won't|isn't|aren't|strictly|exclusively|solely)\b", re.I
+)
+_ANYTHING = re.compile(r"")
 _WE = re.compile(r"\b(?:we|we're|we've|us)\b", re.I)
 
 
@@ -379,6 +385,8 @@ def extract_not_offered(page: Page, *, blog: bool, org_terms: tuple[str, ...]) -
             out.append(Fact(value=value, snippet=snippet[:SNIPPET], region=region, basis=basis))
 
     for block in page.blocks:
+        if not (_MAYBE_NEGATIVE_EN if page.lang == "en" else _ANYTHING).search(block.flat):
+            continue  # most blocks say nothing negative: skip them cheaply
         for sentence in claims.sentences(block.flat):
             if claims.is_question(sentence) or _NOT_ONLY.search(sentence):
                 continue

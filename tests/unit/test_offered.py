@@ -215,3 +215,8 @@ def test_a_programs_own_outpatient_only_note_says_nothing_of_the_whole_site():
 def test_org_named_as_subject_of_outpatient_only():
     html = doc("<p>Sagebrush Counseling is an outpatient-only practice.</p>")
     assert "residential" in not_offered(html, "/about/")
+
+
+def test_strictly_outpatient_is_read_too():
+    html = doc("<p>We are strictly outpatient.</p>")
+    assert "residential" in not_offered(html, "/about/")
