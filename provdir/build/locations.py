@@ -143,8 +143,8 @@ def _organization(observations: list[dict[str, Any]]) -> tuple[str, list[Evidenc
     """The organization's name by votes over the signals that speak for it.
 
     The seed's name outvotes the site (a curated list names the provider), structured data and
-    ``og:site_name`` count 3, the logo's alt text 2, the copyright holder and a title segment 1
-    per page (so the segment most pages share wins); a spelling that starts another one ("The
+    ``og:site_name`` count 3, the logo's alt text 2, the copyright holder, the theme's site-title
+    link to the home page and a title segment 1 per page (so the segment most pages share wins); a spelling that starts another one ("The
     Lilly Pad" / "The Lilly Pad West Palm Beach") also gets half of the longer one's votes. Spellings that differ only in case and
     punctuation vote together; the displayed spelling is the site's best-cased one ("harris
     house" in a logo alt, "Harris House" in the titles: "Harris House"). Text that is never a
@@ -154,7 +154,7 @@ def _organization(observations: list[dict[str, Any]]) -> tuple[str, list[Evidenc
     votes: Counter[str] = Counter()
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
     where: dict[str, tuple[str, str, str]] = {}
-    weight = {"seed": 50, "structured": 3, "meta": 3, "logo": 2, "copyright": 1, "title": 1}
+    weight = {"seed": 50, "structured": 3, "meta": 3, "logo": 2, "copyright": 1, "title": 1, "home_link": 1}
 
     def vote(name: str, basis: str, url: str, snippet: str) -> None:
         key = name_key(name) or name

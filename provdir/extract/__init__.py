@@ -82,12 +82,23 @@ def org_name_candidates(page: Page, structured_names: list[Fact]) -> list[Fact]:
             if name and not never_a_name(f"{img.src.rsplit('/', 1)[-1]} {img.alt}".replace("-", " "), page.lang):
                 add(name, f"logo: {img.alt}", "header", "logo")
     for block in page.blocks:
+        # The theme's site title: a short header link to the home page ("navbar-brand").
+        if block.region in ("header", "nav") and block.link_href and _is_home(block.link_href, page.url):
+            words = block.flat.split()
+            if 1 <= len(words) <= 6 and any(c.isupper() for c in block.flat):
+                add(block.flat, f"home link: {block.flat}", "header", "home_link")
+    for block in page.blocks:
         if block.region == "footer" and len(block.flat) <= 300:
             holder = copyright_name(block.flat)
             if holder:
                 add(holder, block.flat, "footer", "copyright")
                 break
     return out
+
+
+def _is_home(href: str, page_url: str) -> bool:
+    a, b = urlsplit(href), urlsplit(page_url)
+    return a.netloc == b.netloc and a.path.strip("/").lower() in ("", "index.html", "index.php", "home")
 
 
 # Words too common to stand for an organization on their own ("Recovery offers ...").

@@ -145,3 +145,12 @@ def test_seed_name_wins_but_takes_the_sites_casing_when_shouted():
     pages = [obs("/", [("Blue Lupine Recovery", "title")], seed_name="BLUE LUPINE RECOVERY")]
     assert organization(pages) == "Blue Lupine Recovery"
     assert organization([obs("/", [("Other Name", "title")], seed_name="Blue Lupine")]) == "Blue Lupine"
+
+
+def test_theme_site_title_link_to_home_is_a_candidate_and_home_is_not():
+    html = page().replace(
+        '<a class="cta"', '<a class="navbar-brand" href="/">Blue Lupine Recovery</a><a href="/">Home</a><a class="cta"'
+    )
+    found = candidates(html, f"{SITE}/about/")
+    assert ("Blue Lupine Recovery", "home_link") in found
+    assert not any(v == "Home" for v, _ in found)
