@@ -149,7 +149,9 @@ def test_seed_name_wins_but_takes_the_sites_casing_when_shouted():
 
 def test_theme_site_title_link_to_home_is_a_candidate_and_home_is_not():
     html = page().replace(
-        '<a class="cta"', '<a class="navbar-brand" href="/">Blue Lupine Recovery</a><a href="/">Home</a><a class="cta"'
+        '<a class="cta"',
+        '<p class="site-title"><a href="/" rel="home">Blue Lupine Recovery</a></p>'
+        '<ul class="menu"><li><a href="/">Home</a></li></ul><a class="cta"',
     )
     found = candidates(html, f"{SITE}/about/")
     assert ("Blue Lupine Recovery", "home_link") in found
