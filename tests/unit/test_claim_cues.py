@@ -79,3 +79,14 @@ def test_accented_letter_is_part_of_a_word():
 def test_synonym_without_a_letter_or_digit_is_a_clear_error():
     with pytest.raises(ValueError, match="must start with a letter or digit"):
         Matcher.from_synonyms({"x": Term("x", "x", "", "")}, {"x": ["-- x"]})
+
+
+def test_a_spanish_page_reads_the_spanish_lexicon():
+    cue = claims.find_cue("la desintoxicación se ofrece a través de nuestra red de socios", field="service", lang="es")
+    assert cue is not None and (cue.category, cue.phrase) == ("referral", "a través de nuestra red de socios")
+    assert claims.find_cue("programa familiar próximamente", lang="es").category == "future"
+    # The English lexicon does not read Spanish, and the Spanish one is chosen by <html lang>.
+    assert claims.find_cue("programa familiar próximamente", lang="en") is None
+    from provdir.extract.page import parse_page
+
+    assert parse_page('<html lang="es-US"><body><p>Hola</p></body></html>', "https://x.example/").lang == "es"
