@@ -228,13 +228,18 @@ def _closes_previous_number(blocks: list[Block], j: int) -> bool:
 
 
 def _headings_above(blocks: list[Block]) -> list[str]:
-    """For each block, the text of the nearest heading at or above it in the same region."""
+    """For each block, the headings it sits under in its region (h1 > h2 > ...), joined: a
+    number under "Medicaid providers" > "Cedar Counseling" is under both."""
     out: list[str] = []
-    current: dict[str, str] = {}
+    stacks: dict[str, list[tuple[int, str]]] = {}
     for b in blocks:
+        stack = stacks.setdefault(b.region, [])
         if b.heading:
-            current[b.region] = b.flat
-        out.append(current.get(b.region, ""))
+            level = int(b.tag[1]) if b.tag[1:].isdigit() else 6
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            stack.append((level, b.flat))
+        out.append(" | ".join(text for _, text in stack))
     return out
 
 
@@ -331,6 +336,15 @@ def read_phones(
         role = role_from_context(link.text, "", num)
         if number in non_facility:
             role = "crisis"
+        words = link.text or ""
+        other = role in CONTACT_ROLES and (
+            not_ours.affiliate.search(words)
+            or (not _speaks_as_org(words, org_terms) and not _ACCEPTS.search(words) and not_ours.other_org.search(words))
+        )
+        if other and number not in shown_as_ours:
+            # A link labelled with another organization's name ("Call our sister program's office").
+            reject(number, "other_org", other.group(0), words, link.region)
+            continue
         facts.append(
             PhoneFact(raw=link.href, e164=number, extension=num.extension or "", role=role,
                       snippet=(link.text or link.context)[:200], region=link.region, source="tel_href")

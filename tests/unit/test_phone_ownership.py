@@ -163,3 +163,18 @@ def test_payment_statement_before_the_facilitys_number_is_not_an_insurer_label()
 def test_on_site_by_appointment_is_not_a_credit_line():
     html = page("<p>Counseling on site by appointment: (541) 555-0143</p>")
     assert "+15415550143" in contact(html, f"{SITE}/admissions/")
+
+
+def test_number_under_a_providers_heading_inside_a_list_of_other_providers():
+    html = page(
+        "<h2>Medicaid providers in Deschutes County</h2>"
+        "<h3>Cedar Counseling</h3><p>(541) 555-0155</p>"
+        "<h3>Pine Street Recovery</h3><p>(541) 555-0156</p>"
+    )
+    assert not contact(html, f"{SITE}/resources/") & {"+15415550155", "+15415550156"}
+
+
+def test_tel_link_labelled_as_a_sister_programs_office():
+    html = page('<p><a href="tel:+15415550122">Sister program office</a></p>')
+    assert "+15415550122" not in contact(html, f"{SITE}/")
+    assert rejected(html, f"{SITE}/")["+15415550122"] == "other_org"
