@@ -350,7 +350,12 @@ def _negatives(lang: str = "en") -> tuple[_Negative, ...]:
 _MAYBE_NEGATIVE_EN = re.compile(
     r"\b(?:not|no|never|only|cannot|can't|don't|doesn't|won't|isn't|aren't|strictly|exclusively|solely)\b", re.I
 )
-_ANYTHING = re.compile(r"")
+_NEGATIVE_HINTS = ("not", "no", "never", "only", "n't", "strictly", "exclusively", "solely")
+
+
+def _maybe_negative(text: str) -> bool:
+    low = text.lower()
+    return any(h in low for h in _NEGATIVE_HINTS) and bool(_MAYBE_NEGATIVE_EN.search(text))
 _WE = re.compile(r"\b(?:we|we're|we've|us)\b", re.I)
 
 
@@ -385,7 +390,7 @@ def extract_not_offered(page: Page, *, blog: bool, org_terms: tuple[str, ...]) -
             out.append(Fact(value=value, snippet=snippet[:SNIPPET], region=region, basis=basis))
 
     for block in page.blocks:
-        if not (_MAYBE_NEGATIVE_EN if page.lang == "en" else _ANYTHING).search(block.flat):
+        if page.lang == "en" and not _maybe_negative(block.flat):
             continue  # most blocks say nothing negative: skip them cheaply
         for sentence in claims.sentences(block.flat):
             if claims.is_question(sentence) or _NOT_ONLY.search(sentence):
