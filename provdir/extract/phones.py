@@ -64,7 +64,6 @@ _TOLL_FREE_AREA = frozenset({"800", "833", "844", "855", "866", "877", "888"})
 _CONTEXT_CHARS = 40
 
 
-
 def role_from_context(before: str, after: str, num: phonenumbers.PhoneNumber | None) -> str:
     """Role from the label before the number (same line), or a parenthesised label after it."""
     # A label right after the number on the same line: "555-0123 (fax)", "555-0123 fax". A word
@@ -339,7 +338,9 @@ def read_phones(
         words = link.text or ""
         other = role in CONTACT_ROLES and (
             not_ours.affiliate.search(words)
-            or (not _speaks_as_org(words, org_terms) and not _ACCEPTS.search(words) and not_ours.other_org.search(words))
+            or (
+                not _speaks_as_org(words, org_terms) and not _ACCEPTS.search(words) and not_ours.other_org.search(words)
+            )
         )
         if other and number not in shown_as_ours:
             # A link labelled with another organization's name ("Call our sister program's office").

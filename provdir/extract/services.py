@@ -340,7 +340,9 @@ def _negatives(lang: str = "en") -> tuple[_Negative, ...]:
         name = "service_negatives.en.csv"
     with folder.joinpath(name).open(encoding="utf-8") as fh:
         return tuple(
-            _Negative(re.compile(rf"\b(?:{r['pattern']})\b", re.I), r["kind"], tuple(v for v in r["excludes"].split(";") if v))
+            _Negative(
+                re.compile(rf"\b(?:{r['pattern']})\b", re.I), r["kind"], tuple(v for v in r["excludes"].split(";") if v)
+            )
             for r in csv.DictReader(fh)
         )
 
@@ -356,6 +358,8 @@ _NEGATIVE_HINTS = ("not", "no", "never", "only", "n't", "strictly", "exclusively
 def _maybe_negative(text: str) -> bool:
     low = text.lower()
     return any(h in low for h in _NEGATIVE_HINTS) and bool(_MAYBE_NEGATIVE_EN.search(text))
+
+
 _WE = re.compile(r"\b(?:we|we're|we've|us)\b", re.I)
 
 

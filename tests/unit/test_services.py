@@ -199,7 +199,13 @@ def test_question_heading_not_a_claim():
     html = doc("<main><h2>Do You Need Detox?</h2><p>Withdrawal can be dangerous.</p></main>")
     obs = observe(html)
     assert "detox" not in {f.value for f in obs.services}
-    assert {"field": "service", "value": "detox", "reason": "question", "cue": "", "snippet": "Do You Need Detox?"} in obs.rejected
+    assert {
+        "field": "service",
+        "value": "detox",
+        "reason": "question",
+        "cue": "",
+        "snippet": "Do You Need Detox?",
+    } in obs.rejected
 
 
 def test_question_heading_without_question_mark_not_a_claim():
