@@ -251,8 +251,8 @@ def _names_place(text: str) -> bool:
             return True
         if state_abbr(m.group("place")):
             return True
-    m = _PLACE_BEFORE.match(text)
-    return bool(m and state_abbr(m.group("state")))
+    before = _PLACE_BEFORE.match(text)
+    return bool(before and state_abbr(before.group("state")))
 
 
 def page_subject_text(text: str) -> str:
