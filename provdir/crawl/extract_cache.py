@@ -1,13 +1,17 @@
 """Reuse of the previous run's extraction for pages whose body has not changed.
 
 An unchanged page (same URL, same body bytes: typically a 304 answered from the HTTP cache) is
-not re-extracted: its observation is read back from the previous good run of the source. Only
+not re-extracted: its observation is read back from the previous good run of the source. The
+digest also covers the extractor itself (its code and the vocabulary files it reads), so a run
+after an extractor or vocabulary change extracts every page afresh instead of reusing what the
+old rules decided. Only
 an index (URL -> body hash, byte offset) is kept in memory; the observation is read from disk
 when it is reused.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -16,8 +20,22 @@ from provdir.model.items import PageObservation
 from provdir.runs.store import OBSERVATIONS, latest_good_runs, run_members
 
 
+@functools.cache
+def extractor_fingerprint() -> bytes:
+    """SHA-1 over the extraction code, the normalizers and the vocabulary data files."""
+    digest = hashlib.sha1()
+    root = Path(__file__).resolve().parents[1]
+    for folder in ("extract", "normalize", "vocab", "model"):
+        for path in sorted((root / folder).rglob("*")):
+            if path.is_file() and path.suffix in {".py", ".csv", ".txt", ".yaml", ".json"}:
+                digest.update(path.relative_to(root).as_posix().encode())
+                digest.update(path.read_bytes())
+    return digest.digest()
+
+
 def body_hash(body: bytes) -> str:
-    return hashlib.sha1(body).hexdigest()
+    """The page's reuse key: its body bytes under this version of the extractor."""
+    return hashlib.sha1(extractor_fingerprint() + body).hexdigest()
 
 
 class ExtractionCache:

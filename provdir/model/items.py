@@ -113,7 +113,8 @@ class PageObservation:
     outpatient only"), with the sentence; basis ``negative`` or ``negative_implied``."""
     content_hash: str = ""
     body_hash: str = ""
-    """SHA-1 of the response body: an identical body reuses this extraction next run."""
+    """SHA-1 of the response body under this extractor version (code and vocabularies): an
+    identical body reuses this extraction next run, until the extractor changes."""
 
     def to_dict(self) -> dict[str, Any]:
         return attrs.asdict(self)
