@@ -406,6 +406,15 @@ def samhsa_agencies(label: str, state: str) -> list[Agency]:
     return [a for a in reg.in_state(state) if role in a.roles]
 
 
+def samhsa_license(label: str, state: str) -> tuple[str, str]:
+    """(agency, agency_id) for SAMHSA's label in ``state``: the registry agency of that role
+    when the state has exactly one, else the label itself (and no id)."""
+    agencies = samhsa_agencies(label, state)
+    if len(agencies) == 1:
+        return agencies[0].name, agencies[0].id
+    return label, ""
+
+
 def coverage() -> dict[str, dict[str, Any]]:
     """Per state: the agencies and the roles they cover (for the coverage report)."""
     reg = registry()
