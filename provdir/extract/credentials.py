@@ -86,6 +86,9 @@ def extract_accreditations(page: Page, *, blog: bool) -> tuple[list[Fact], list[
                                      "reason": cue or "question", "snippet": sentence[:SNIPPET]})  # fmt: skip
                     continue
                 keep(m.value, sentence, block.region, "statement")
+    for value, url, region in _seals(page):
+        if not (blog and region == "main"):
+            keep(value, f"seal: {url}", region, "seal")
     tokens = vocabulary.accreditation_logo_tokens()
     featured = _featured_images(page)
     for img in page.images:
@@ -102,9 +105,6 @@ def extract_accreditations(page: Page, *, blog: bool) -> tuple[list[Fact], list[
                                  "snippet": snippet[:SNIPPET]})  # fmt: skip
             else:
                 keep(value, snippet, img.region, "logo")
-    for value, url, region in _seals(page):
-        if not (blog and region == "main"):
-            keep(value, f"seal: {url}", region, "seal")
     return facts, rejected
 
 
