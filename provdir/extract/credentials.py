@@ -164,9 +164,11 @@ def _strip_label(el: etree._Element, pattern: re.Pattern[str]) -> bool:
         prev = node.getprevious()
         while prev is not None and not isinstance(prev.tag, str):
             prev = prev.getprevious()
-        if prev is not None and prev.tag in ("h1", "h2", "h3", "h4", "h5", "h6", "p", "span", "strong", "div"):
+        # A label is a heading or a short line, not a neighbouring column of links.
+        if prev is not None and prev.tag in ("h1", "h2", "h3", "h4", "h5", "h6", "p", "span", "strong", "b", "div"):
             text = " ".join((prev.text_content() or "").split())
-            if text and len(text) <= 60 and not prev.findall(".//img") and pattern.search(text):
+            if (text and len(text) <= 60 and not prev.findall(".//img") and not prev.findall(".//li")
+                    and len(prev.findall(".//a")) <= 1 and pattern.search(text)):  # fmt: skip
                 return True
         node = parent
     return False
@@ -272,8 +274,10 @@ def _cue_right_after(marks: list[tuple[int, int, str]], end: int) -> tuple[int, 
 
 
 def _negated(sentence: str, start: int, end: int) -> bool:
-    window = sentence[max(0, start - 30) : end]
-    return bool(_cues()["negative"].search(window))
+    """'not licensed by', 'make sure a program is licensed by', 'license ... is pending'."""
+    cues = _cues()
+    return bool(cues["negative"].search(sentence[max(0, start - 60) : end])
+                or cues["negative_after"].search(sentence[end : end + 40]))  # fmt: skip
 
 
 def _staff_subject(sentence: str, cue_start: int) -> bool:

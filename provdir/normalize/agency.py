@@ -244,7 +244,12 @@ def find(text: str, state_hint: str = "") -> list[Mention]:
             continue
         i += 1
     found += _acronyms(reg, text, found, state_hint)
-    found += _states_named(reg, text, found)
+    names = sorted(found, key=lambda m: m.start)
+    for st in _states_named(reg, text, found):
+        # "the Division of X of the State of North Carolina": the state of the name before it.
+        if any(re.fullmatch(r"\s*,?\s*(?:of|in)\s*", text[m.end : st.start]) for m in names):
+            continue
+        found.append(st)
     found.sort(key=lambda m: m.start)
     return found
 
