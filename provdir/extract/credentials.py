@@ -24,6 +24,7 @@ facility's address and records it as inferred.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from lxml import etree
 
@@ -90,7 +91,7 @@ def extract_accreditations(page: Page, *, blog: bool) -> tuple[list[Fact], list[
         if not (blog and region == "main"):
             keep(value, f"seal: {url}", region, "seal")
     tokens = vocabulary.accreditation_logo_tokens()
-    featured = _featured_images(page)
+    featured: set[str] | None = None
     for img in page.images:
         if blog and img.region == "main":
             continue
@@ -99,8 +100,10 @@ def extract_accreditations(page: Page, *, blog: bool) -> tuple[list[Fact], list[
         name = img.src.rsplit("/", 1)[-1].lower()
         found += [(value, f"logo: {img.src}") for tok, value in tokens.items()
                   if re.search(rf"(?:^|[^a-z]){re.escape(tok)}(?:[^a-z]|$)", name)]  # fmt: skip
+        if found and featured is None:
+            featured = _featured_images(page)
         for value, snippet in found:
-            if img.src in featured:
+            if featured and img.src in featured:
                 rejected.append({"field": "accreditation", "value": value, "reason": "featured",
                                  "snippet": snippet[:SNIPPET]})  # fmt: skip
             else:
@@ -114,13 +117,9 @@ def _seals(page: Page) -> list[tuple[str, str, str]]:
         return []
     seals = vocabulary.accreditation_seals()
     out = []
-    for el in page.root.iter("script", "iframe", "a"):
-        if el.tag == "a":
-            if not el.findall(".//img"):
-                continue  # a text link to carf.org is a mention, not a seal
-            url = el.get("href") or ""
-        else:
-            url = el.get("src") or ""
+    # A text link to carf.org is a mention, not a seal: links count only around an image.
+    for el in page.root.xpath("//script[@src] | //iframe[@src] | //a[@href][.//img]"):
+        url = (el.get("href") if el.tag == "a" else el.get("src")) or ""
         low = url.lower()
         for pattern, value in seals:
             if pattern in low:
@@ -179,8 +178,10 @@ def extract_licenses(page: Page, *, blog: bool) -> list[LicenseFact]:
     facts: list[LicenseFact] = []
     headings: dict[str, str] = {}  # region -> the latest heading in it
     for block in page.blocks:
-        if block.heading:
+        if block.heading or _label_line(block):
             headings[block.region] = block.flat
+            if not block.heading:
+                continue
         if blog and block.region == "main":
             continue
         listed = _under_licensing_heading(headings.get(block.region, "")) and not block.heading
@@ -193,15 +194,23 @@ def extract_licenses(page: Page, *, blog: bool) -> list[LicenseFact]:
     return _merge(facts)
 
 
+def _label_line(block) -> bool:
+    """A short line that works as a heading: "Accreditations:", "Licensed & Accredited"."""
+    text = block.flat
+    return len(text.split()) <= 4 and not block.link_href and not block.has_digit and _under_licensing_heading(text) and (
+        text.endswith(":") or not registry.find(text))
+
+
 def _under_licensing_heading(heading: str) -> bool:
     cues = _cues()
     return bool(heading) and bool(cues["heading"].search(heading)) and not cues["not_heading"].search(heading)
 
 
 def _licenses_in(sentence: str, *, listed: bool = False) -> list[LicenseFact]:
-    if claims.is_question(sentence):
-        return []
     cues = _cues()
+    # Without a licensing word, only a line under a licensing heading can name a license.
+    if (not listed and not cues["license"].search(sentence)) or claims.is_question(sentence):
+        return []
     mentions = registry.find(sentence)
     spans = [(m.start, m.end) for m in mentions]
     marks = _cue_marks(sentence, spans)
@@ -220,6 +229,8 @@ def _licenses_in(sentence: str, *, listed: bool = False) -> list[LicenseFact]:
             basis, verb = "statement", sentence[cue[0] : cue[1]]
             if _negated(sentence, min(cue[0], m.start), m.end) or _staff_subject(sentence, min(cue[0], m.start)):
                 continue
+            if cue[1] <= m.start and cues["staff"].search(sentence, cue[1], m.start):
+                continue  # "Certified Peer Specialists trained by DBHDS": the cue describes people
         out.append(_fact(sentence, m, basis, verb))
     # A government body the registry lacks ("the Arizona Department of Economic Security"),
     # right after a licensing cue: shown as written.
@@ -348,7 +359,8 @@ def _logo_licenses(page: Page, blog: bool) -> list[LicenseFact]:
         if blog and img.region == "main":
             continue
         text = f"{img.alt} {img.title}".strip()
-        found = [m for m in registry.find(text) if m.how != "state"] if text else []
+        may = text and _file_name_may_name_agency(re.sub(r"[^A-Za-z0-9 ]+", " ", text))
+        found = [m for m in registry.find(text) if m.how != "state"] if may else []
         name = img.src.rsplit("/", 1)[-1].split("?")[0].lower()
         stem = re.sub(r"\.(?:png|jpe?g|gif|svg|webp|avif)$", "", name)
         if not found and stem:
@@ -367,9 +379,25 @@ def _logo_licenses(page: Page, blog: bool) -> list[LicenseFact]:
     return out
 
 
+def _file_name_may_name_agency(words: str) -> bool:
+    toks = set(words.lower().split())
+    return bool(toks & _agency_file_tokens())
+
+
+@cache
+def _agency_file_tokens() -> frozenset[str]:
+    """Lower-case words that may start an agency's name or acronym in a file name."""
+    reg = registry.registry()
+    out = {a.lower() for a in [*reg.acronyms, *reg.generic] if " " not in a}
+    out |= {"department", "dept", "division", "office", "commission", "agency", "bureau", "administration"}
+    return frozenset(out)
+
+
 def _file_name_agencies(stem: str) -> list[registry.Mention]:
     """'ohiomhas-seal', 'missouri-department-of-mental-health-logo', 'dmh_logo' -> agencies."""
     words = re.sub(r"[-_.+]+|%20", " ", stem)
+    if not _file_name_may_name_agency(words):
+        return []
     found = [m for m in registry.find(words.title().replace(" Of ", " of ").replace(" And ", " and "))
              if m.how not in ("state", "acronym", "generic")]  # fmt: skip
     if found:

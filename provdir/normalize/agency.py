@@ -344,10 +344,10 @@ _ACRONYM = re.compile(r"(?<![\w/-])([A-Z][A-Za-z]*[A-Z](?:/[A-Z]+)*)(?![\w/]|-\d
 def _acronyms(reg: Registry, text: str, taken: list[Mention], state_hint: str) -> list[Mention]:
     out: list[Mention] = []
     spans = [(m.start, m.end) for m in taken]
-    multi = [a for a in reg.acronyms if " " in a]
     candidates = [(m.start(1), m.end(1), m.group(1)) for m in _ACRONYM.finditer(text)]
-    for acr in multi:  # "MN DHS", "DC Health"
-        candidates += [(m.start(), m.end(), acr) for m in re.finditer(rf"(?<!\w){re.escape(acr)}(?!\w)", text)]
+    multi = _multi_word_acronyms()
+    if multi:  # "MN DHS", "DC Health"
+        candidates += [(m.start(), m.end(), m.group(0)) for m in multi.finditer(text)]
     for start, end, acr in sorted(candidates, key=lambda c: (c[0], -c[1])):
         names = reg.acronyms.get(acr)
         if not names and acr not in reg.generic:
@@ -368,6 +368,12 @@ def _acronyms(reg: Registry, text: str, taken: list[Mention], state_hint: str) -
                 continue
         out.append(Mention(start, end, acr, reg.generic[acr], state if state in reg.states() else "", None, "generic"))
     return out
+
+
+@cache
+def _multi_word_acronyms() -> re.Pattern[str] | None:
+    multi = sorted((a for a in registry().acronyms if " " in a), key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, multi)) + r")(?!\w)") if multi else None
 
 
 def _state_suffix(reg: Registry, words: list[str]) -> str:

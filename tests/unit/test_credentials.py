@@ -609,3 +609,14 @@ def test_badges_beside_a_column_of_links_naming_insurance_are_kept():
             '<li><a href="/about/">About</a></li></ul></div>'
             '<div class="col badges"><img src="/img/jc-gold-seal.png" alt="The Joint Commission Gold Seal"></div></footer>')  # fmt: skip
     assert accredited(body) == {"JC"}
+
+
+def test_short_bold_label_works_as_a_licensing_heading():
+    body = ('<aside class="widget-area"><p><strong>Licensing:</strong></p>'
+            "<p>Oklahoma Department of Mental Health &amp; Substance Abuse Services</p></aside>")  # fmt: skip
+    assert lic_tuples(licenses(body)) == [
+        ("Oklahoma Department of Mental Health and Substance Abuse Services", "OK", "OK-ODMHSAS", "", "list")]
+
+
+def test_certified_staff_trained_by_an_agency_is_not_a_license():
+    assert licenses(p("Our program is run by Certified Peer Specialists trained by DBHDS.")) == []
