@@ -236,6 +236,8 @@ def _licenses_in(sentence: str, *, listed: bool = False) -> list[LicenseFact]:
     # right after a licensing cue: shown as written.
     for lic in _shown_agencies(sentence, spans, marks):
         out.append(lic)
+    if listed and not out and not marks:
+        out += _shown_line_agency(sentence)
     if not out:
         for m in _STATE_LICENSED.finditer(sentence):
             if _staff_subject(sentence, m.start()) or _negated(sentence, m.start(), m.end()):
@@ -302,7 +304,7 @@ def _shown_agencies(sentence: str, spans: list[tuple[int, int]], marks) -> list[
         if any(s <= m.start(1) < e for s, e in spans):
             continue
         cue = _cue_before(marks, m.start())
-        if cue is None or cue[2] != "license" or m.start() - cue[1] > 40:
+        if cue is None or cue[2] != "license" or m.start() - cue[1] > 60:
             continue
         if _negated(sentence, cue[0], m.end()) or _staff_subject(sentence, cue[0]):
             continue
@@ -318,6 +320,25 @@ def _shown_agencies(sentence: str, spans: list[tuple[int, int]], marks) -> list[
         out.append(LicenseFact(agency=name, state=state, number=_number(sentence), snippet=sentence[:SNIPPET],
                                kind=_kind(sentence[m.end() :], sentence[cue[0] : cue[1]]), as_shown=name))  # fmt: skip
     return out
+
+
+_LINE_AGENCY = re.compile(r"^(?:the\s+)?((?:[A-Z][\w.&'-]*|of|and|for|on|the|&)(?:,?\s+(?:[A-Z][\w.&'-]*|of|and|for|on|the|&))*)")
+
+
+def _shown_line_agency(line: str) -> list[LicenseFact]:
+    """A line under a licensing heading that names a state body the registry lacks ("State of
+    Vermont Department of Disabilities & Aging"): shown as written, with the state it names."""
+    m = _LINE_AGENCY.match(line.strip())
+    if not m:
+        return []
+    name = re.sub(r"\s+(?:and|of|for|on|the|&)$", "", m.group(1)).strip().rstrip(".,;:")
+    state = registry.state_code(registry.normalize(name).split())
+    if len(name.split()) < 3 or not state or not _GOV_WORDS.search(name) or _cues()["staff_body"].search(name):
+        return []
+    if vocabulary.accreditations().find(name):
+        return []
+    return [LicenseFact(agency=" ".join(name.replace("&", " and ").split()), state=state, snippet=line[:SNIPPET],
+                        as_shown=name, basis="list")]  # fmt: skip
 
 
 def _kind(after: str, verb: str) -> str:

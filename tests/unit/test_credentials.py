@@ -620,3 +620,10 @@ def test_short_bold_label_works_as_a_licensing_heading():
 
 def test_certified_staff_trained_by_an_agency_is_not_a_license():
     assert licenses(p("Our program is run by Certified Peer Specialists trained by DBHDS.")) == []
+
+
+def test_state_body_missing_from_registry_listed_under_heading_is_shown_as_written():
+    body = ("<main><h3>Licenses &amp; Accreditations</h3><ul><li>CARF</li>"
+            "<li>State of Vermont Department of Corrections &amp; Reentry Programs</li></ul></main>")  # fmt: skip
+    assert lic_tuples(licenses(body)) == [
+        ("State of Vermont Department of Corrections and Reentry Programs", "VT", "", "", "list")]
