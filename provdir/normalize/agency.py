@@ -221,6 +221,7 @@ _CONTINUES = re.compile(
     r"Approv\w*|Accredit\w*|Design\w*|Logo|Seal|Badge|Icon|Image|Programs?|Facilit\w*|Providers?|Numbers?|"
     r"No|Lic)\b)[A-Z][a-z]"
 )
+_FEDERAL = re.compile(r"(?:\bU\.\s?S\.?|\bUS|\bUnited States|\b[Ff]ederal|\bHHS')\s*$")
 _STATE_OF = re.compile(r"\b(?:the\s+)?(?:State|Commonwealth|Territory)\s+of\s+", re.I)
 
 
@@ -244,6 +245,8 @@ def find(text: str, state_hint: str = "") -> list[Mention]:
             continue
         i += 1
     found += _acronyms(reg, text, found, state_hint)
+    # "the U.S. Department of Health and Human Services" is federal, not a state's.
+    found = [m for m in found if not _FEDERAL.search(text, max(0, m.start - 16), m.start)]
     names = sorted(found, key=lambda m: m.start)
     for st in _states_named(reg, text, found):
         # "the Division of X of the State of North Carolina": the state of the name before it.

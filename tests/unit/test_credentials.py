@@ -627,3 +627,7 @@ def test_state_body_missing_from_registry_listed_under_heading_is_shown_as_writt
             "<li>State of Vermont Department of Corrections &amp; Reentry Programs</li></ul></main>")  # fmt: skip
     assert lic_tuples(licenses(body)) == [
         ("State of Vermont Department of Corrections and Reentry Programs", "VT", "", "", "list")]
+
+
+def test_federal_department_is_not_a_state_license():
+    assert licenses(p("Our OTP is certified by the U.S. Department of Health and Human Services.")) == []

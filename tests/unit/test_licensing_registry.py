@@ -153,3 +153,21 @@ def test_site_location_license_state_from_address_and_state_licensed_absorbed():
     (only,) = loc.licenses
     assert (only["agency_id"], only["state_inferred"]) == ("MO-DMH", True)
     assert [e.value for e in loc.evidence if e.field == "license"] == ["Missouri Department of Mental Health (MO)"]
+
+
+# -- verification compares agency with agency --------------------------------------------------------
+def test_listing_license_confirmed_by_the_same_registry_agency_only():
+    from provdir.build.verify import compare
+    from tests.test_verify import listing, site, status
+
+    dmh = {"agency": "Missouri Department of Mental Health", "state": "MO", "number": "", "agency_id": "MO-DMH"}
+    dhss = {"agency": "Missouri Department of Health and Senior Services", "state": "MO", "number": "",
+            "agency_id": "MO-DHSS"}  # fmt: skip
+    listed = listing(licenses=[{**dmh, "as_shown": "State substance abuse agency"}])
+    assert status(compare(listed, site(licenses=[dmh])), "license") == {"confirmed"}
+    rows = compare(listed, site(licenses=[dhss]))
+    assert status(rows, "license", "Missouri Department of Mental Health (MO)") == {"only_directory"}
+    assert status(rows, "license", "Missouri Department of Health and Senior Services (MO)") == {"only_website"}
+    # A website license naming no registry agency still confirms a listing in its state.
+    shown = {"agency": "State license", "state": "MO", "number": "", "agency_id": ""}
+    assert status(compare(listed, site(licenses=[shown])), "license") == {"confirmed"}
