@@ -24,6 +24,7 @@ facility's address and records it as inferred.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import cache
 
 from lxml import etree
@@ -211,7 +212,7 @@ def _licenses_in(sentence: str, *, listed: bool = False) -> list[LicenseFact]:
     # Without a licensing word, only a line under a licensing heading can name a license.
     if (not listed and not cues["license"].search(sentence)) or claims.is_question(sentence):
         return []
-    mentions = registry.find(sentence)
+    mentions = _join_units(sentence, registry.find(sentence))
     spans = [(m.start, m.end) for m in mentions]
     marks = _cue_marks(sentence, spans)
     out: list[LicenseFact] = []
@@ -249,6 +250,21 @@ def _licenses_in(sentence: str, *, listed: bool = False) -> list[LicenseFact]:
         number = _number(sentence)
         if number and not vocabulary.accreditations().find(sentence) and not _staff_subject(sentence, len(sentence)):
             out.append(LicenseFact(agency="", number=number, snippet=sentence[:SNIPPET], as_shown=""))
+    return out
+
+
+def _join_units(text: str, mentions: list[registry.Mention]) -> list[registry.Mention]:
+    """A department and its division named one after the other ("Massachusetts Department of
+    Public Health, Bureau of Substance Addiction Services") are one licensor: the one the
+    registry knows best, spanning both."""
+    out: list[registry.Mention] = []
+    for m in mentions:
+        prev = out[-1] if out else None
+        if prev and prev.how != "state" and m.how != "state" and re.fullmatch(r"[\s,'s]*", text[prev.end : m.start]):
+            best = prev if prev.agency or not m.agency else m
+            out[-1] = replace(best, start=prev.start, end=m.end, text=text[prev.start : m.end])
+            continue
+        out.append(m)
     return out
 
 

@@ -215,11 +215,12 @@ def state_code(words: list[str], reg: Registry | None = None) -> str:
 # -- finding and resolving -----------------------------------------------------------------
 # A capitalised word right after a matched name extends it into another body ("Department of
 # Health Professions", "Department of Health Care Policy and Financing"): no match. Title-case
-# headings capitalise these small and licensing words, which do not extend a name.
+# headings capitalise these small and licensing words, which do not extend a name; a division
+# named after its department ("Department of Public Health Bureau of ...") is found on its own.
 _CONTINUES = re.compile(
     r"[ \t]+(?!(?:Of|And|For|In|As|At|To|The|With|Under|Since|Or|By|On|From|Is|Are|Has|Licen\w*|Certif\w*|"
     r"Approv\w*|Accredit\w*|Design\w*|Logo|Seal|Badge|Icon|Image|Programs?|Facilit\w*|Providers?|Numbers?|"
-    r"No|Lic)\b)[A-Z][a-z]"
+    r"No|Lic|Division|Office|Bureau|Section|Unit|Administration|Center)\b)[A-Z][a-z]"
 )
 _FEDERAL = re.compile(r"(?:\bU\.\s?S\.?|\bUS|\bUnited States|\b[Ff]ederal|\bHHS')\s*$")
 _STATE_OF = re.compile(r"\b(?:the\s+)?(?:State|Commonwealth|Territory)\s+of\s+", re.I)

@@ -631,3 +631,16 @@ def test_state_body_missing_from_registry_listed_under_heading_is_shown_as_writt
 
 def test_federal_department_is_not_a_state_license():
     assert licenses(p("Our OTP is certified by the U.S. Department of Health and Human Services.")) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "agency_id"),
+    [
+        ("We are licensed by the Massachusetts Department of Public Health Bureau of Substance Addiction Services "
+         "(BSAS).", "MA-DPH"),
+        ("Licensed by the Missouri Department of Mental Health's Division of Behavioral Health.", "MO-DMH"),
+        ("Licensed by the New Jersey Department of Health, Division of Certificate of Need and Licensing.", "NJ-DOH"),
+    ],
+)  # fmt: skip
+def test_department_and_its_division_are_one_license(text, agency_id):
+    assert [f.agency_id for f in licenses(p(text))] == [agency_id]
