@@ -41,7 +41,8 @@ SNIPPET = 200
 _STATE_LICENSED = re.compile(
     r"\b(?:state[\s-](?:licensed|certified|approved)|(?:licensed|certified)(?: and (?:licensed|certified))? by the "
     r"state\b(?! of)|(?:is|are|as) (?:a |an )?(?:fully )?licensed (?:[\w-]+ ){0,3}?(?:treatment )?(?:facility|"
-    r"program|center|agency|provider)\b)",
+    r"program|center|agency|provider)\b|\b(?:we are|we're) (?:fully |proudly )?licensed\b(?! (?:and )?(?:therapists?|"
+    r"counsel|clinic|professional|staff|social|psycholog|nurs)))",
     re.I,
 )
 _NUMBER = re.compile(

@@ -644,3 +644,9 @@ def test_federal_department_is_not_a_state_license():
 )  # fmt: skip
 def test_department_and_its_division_are_one_license(text, agency_id):
     assert [f.agency_id for f in licenses(p(text))] == [agency_id]
+
+
+def test_we_are_fully_licensed_is_a_state_license_without_agency():
+    (lic,) = licenses(p("We are fully licensed and accredited, and we accept most insurance."))
+    assert (lic.agency, lic.state) == ("", "")
+    assert licenses(p("We are licensed therapists who care.")) == []
