@@ -4,7 +4,8 @@ Extraction leaves a license's state empty when the page does not tell it ("State
 "licensed by the Department of Mental Health", a "DMH" logo). Here the state comes from the
 site's addresses when they are all in one state, recorded as ``state_inferred``; a name that
 several states use is then resolved in the registry for that state ("Department of Mental
-Health" in Missouri is the Missouri Department of Mental Health). A logo that still names no
+Health" in Missouri is the Missouri Department of Mental Health). A site that shows no address
+at all gives its contact phones' area-code state instead. A logo that still names no
 registry agency of the facility's state is dropped: a "DMH" badge on a Texas site is not a
 license anyone can check.
 """
@@ -13,15 +14,34 @@ from __future__ import annotations
 
 from typing import Any
 
+import phonenumbers
+from phonenumbers import geocoder
+
 from provdir.normalize import agency as registry
+from provdir.normalize.address import state_abbr
 
 FIELDS = ("agency", "state", "number", "agency_id", "kind", "as_shown", "basis", "state_inferred")
 
 
 def site_state(observations: list[dict[str, Any]]) -> str:
-    """The one state of every address the site shows, or '' (none, or several)."""
+    """The one state of every address the site shows; when it shows none, the one state of its
+    contact phones' area codes (libphonenumber's geocoder); '' when none or several."""
     states = {a.get("state", "") for o in observations for a in o.get("addresses", []) if a.get("state")}
+    if states:
+        return states.pop() if len(states) == 1 else ""
+    phones = {p.get("e164", "") for o in observations for p in o.get("phones", [])
+              if p.get("role") in ("main", "admissions") and p.get("e164")}  # fmt: skip
+    states = {_phone_state(p) for p in phones} - {""}
     return states.pop() if len(states) == 1 else ""
+
+
+def _phone_state(e164: str) -> str:
+    try:
+        where = geocoder.description_for_number(phonenumbers.parse(e164), "en")
+    except phonenumbers.NumberParseException:
+        return ""
+    # "St. Louis, MO" or "Oklahoma"
+    return state_abbr(where.rsplit(",", 1)[-1]) if where else ""
 
 
 def complete(lic: dict[str, Any], state: str) -> dict[str, Any] | None:

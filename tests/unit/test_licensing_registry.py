@@ -171,3 +171,12 @@ def test_listing_license_confirmed_by_the_same_registry_agency_only():
     # A website license naming no registry agency still confirms a listing in its state.
     shown = {"agency": "State license", "state": "MO", "number": "", "agency_id": ""}
     assert status(compare(listed, site(licenses=[shown])), "license") == {"confirmed"}
+
+
+def test_site_without_address_takes_the_state_of_its_phones_area_code():
+    phones = [{"addresses": [], "phones": [{"e164": "+14055550182", "role": "main"},
+                                           {"e164": "+18005551212", "role": "main"}]}]  # fmt: skip
+    assert site_licenses.site_state(phones) == "OK"
+    two = [{"addresses": [], "phones": [{"e164": "+14055550182", "role": "main"}, {"e164": "+15205551234",
+                                                                                  "role": "main"}]}]  # fmt: skip
+    assert site_licenses.site_state(two) == ""
