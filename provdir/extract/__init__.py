@@ -169,6 +169,8 @@ def extract_page(
     )
     services += implied(services)
     accreditations, rejected_acc = extract_accreditations(page, blog=blog)
+    rejected_lic: list[dict[str, str]] = []
+    licenses = extract_licenses(page, blog=blog, rejected=rejected_lic)
     return PageObservation(
         source="site",
         site=site,
@@ -181,8 +183,8 @@ def extract_page(
         phones=[*structured_phones, *extract_phones(page, blog=blog)],
         addresses=[*structured_addresses, *extract_addresses(page, blog=blog)],
         accreditations=accreditations,
-        licenses=extract_licenses(page, blog=blog),
+        licenses=licenses,
         services=services,
-        rejected=rejected + rejected_acc,
+        rejected=rejected + rejected_acc + rejected_lic,
         content_hash=hashlib.sha1(" ".join(b.text for b in page.blocks).encode()).hexdigest(),
     )

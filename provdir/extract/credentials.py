@@ -176,7 +176,9 @@ def _strip_label(el: etree._Element, pattern: re.Pattern[str]) -> bool:
 
 
 # -- licenses ------------------------------------------------------------------------------
-def extract_licenses(page: Page, *, blog: bool) -> list[LicenseFact]:
+def extract_licenses(page: Page, *, blog: bool, rejected: list[dict[str, str]] | None = None) -> list[LicenseFact]:
+    """The page's licenses; agencies named but not as licensors (a funder, a staff credential,
+    a negation) are appended to ``rejected`` with the reason, when given."""
     facts: list[LicenseFact] = []
     headings: dict[str, str] = {}  # region -> the latest heading in it
     for block in page.blocks:
@@ -189,7 +191,7 @@ def extract_licenses(page: Page, *, blog: bool) -> list[LicenseFact]:
         listed = _under_licensing_heading(headings.get(block.region, "")) and not block.heading
         for sentence in claims.sentences(block.flat):
             line = listed and (block.in_list or len(sentence.split()) <= _SHORT_LINE)
-            for lic in _licenses_in(sentence, listed=line):
+            for lic in _licenses_in(sentence, listed=line, rejected=rejected):
                 lic.region = block.region
                 facts.append(lic)
     facts += _logo_licenses(page, blog)
@@ -208,8 +210,13 @@ def _under_licensing_heading(heading: str) -> bool:
     return bool(heading) and bool(cues["heading"].search(heading)) and not cues["not_heading"].search(heading)
 
 
-def _licenses_in(sentence: str, *, listed: bool = False) -> list[LicenseFact]:
+def _licenses_in(sentence: str, *, listed: bool = False, rejected: list[dict[str, str]] | None = None) -> list[LicenseFact]:
     cues = _cues()
+
+    def reject(m: registry.Mention, reason: str) -> None:
+        if rejected is not None:
+            rejected.append({"field": "license", "value": m.name, "reason": reason, "snippet": sentence[:SNIPPET]})
+
     # Without a licensing word, only a line under a licensing heading can name a license.
     if (not listed and not cues["license"].search(sentence)) or claims.is_question(sentence):
         return []
@@ -219,20 +226,29 @@ def _licenses_in(sentence: str, *, listed: bool = False) -> list[LicenseFact]:
     out: list[LicenseFact] = []
     for m in mentions:
         if cues["staff_body"].search(sentence, m.start, min(len(sentence), m.end + 40)):
-            continue  # "Board of Examiners", "Certification Board": they license people
-        cue = _cue_before(marks, m.start) or _cue_right_after(marks, m.end)
+            reject(m, "staff")  # "Board of Examiners", "Certification Board": they license people
+            continue
+        after = _cue_right_after(sentence, marks, m.end)
+        clause = sentence.rfind(";", 0, m.start) + 1  # a cue counts within the agency's clause
+        cue = _cue_before([c for c in marks if c[0] >= clause], m.start) or after
+        if after and after[2] != "license":
+            cue = after  # "MDHHS funds the program": the agency's own verb decides
         if cue is None:
             if not listed or m.how == "state":
                 continue
             basis, verb = "list", ""
         elif cue[2] != "license":
-            continue  # funded by / member of / partner of
+            reject(m, cue[2])  # funded by / member of / partner of
+            continue
         else:
             basis, verb = "statement", sentence[cue[0] : cue[1]]
-            if _negated(sentence, min(cue[0], m.start), m.end) or _staff_subject(sentence, min(cue[0], m.start)):
+            if _negated(sentence, min(cue[0], m.start), m.end):
+                reject(m, "negation")
                 continue
-            if cue[1] <= m.start and cues["staff"].search(sentence, cue[1], m.start):
-                continue  # "Certified Peer Specialists trained by DBHDS": the cue describes people
+            if _staff_subject(sentence, min(cue[0], m.start)) or (
+                    cue[1] <= m.start and cues["staff"].search(sentence, cue[1], m.start)):
+                reject(m, "staff")  # "Certified Peer Specialists trained by DBHDS": the cue describes people
+                continue
         out.append(_fact(sentence, m, basis, verb))
     # A government body the registry lacks ("the Arizona Department of Economic Security"),
     # right after a licensing cue: shown as written.
@@ -297,10 +313,16 @@ def _cue_before(marks: list[tuple[int, int, str]], start: int) -> tuple[int, int
     return before[-1] if before else None
 
 
-def _cue_right_after(marks: list[tuple[int, int, str]], end: int) -> tuple[int, int, str] | None:
-    # "DHCS-licensed", "an OASAS certified program": the cue follows the agency closely.
-    after = [c for c in marks if 0 <= c[0] - end <= 12]
-    return after[0] if after else None
+def _cue_right_after(sentence: str, marks: list[tuple[int, int, str]], end: int) -> tuple[int, int, str] | None:
+    # "DHCS-licensed", "an OASAS certified program", "MDHHS funds it": the cue follows the
+    # agency at once (at most one word between, and no "and"/comma: that is another clause).
+    for c in marks:
+        if 0 <= c[0] - end <= 12:
+            gap = sentence[end : c[0]]
+            if re.fullmatch(r"[\s-]*(?:(?!and\b|or\b)[A-Za-z]+[\s-]+)?", gap):
+                return c
+            return None
+    return None
 
 
 def _negated(sentence: str, start: int, end: int) -> bool:

@@ -650,3 +650,25 @@ def test_we_are_fully_licensed_is_a_state_license_without_agency():
     (lic,) = licenses(p("We are fully licensed and accredited, and we accept most insurance."))
     assert (lic.agency, lic.state) == ("", "")
     assert licenses(p("We are licensed therapists who care.")) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("Licensed by LARA and funded by the Michigan Department of Health and Human Services.", "funding"),
+        ("Our counselors are certified by the Texas Health and Human Services Commission.", "staff"),
+        ("Harbor Point is not licensed by the Florida Department of Children and Families.", "negation"),
+    ],
+)
+def test_rejected_license_mentions_kept_with_reason(text, reason):
+    rejected: list[dict[str, str]] = []
+    extract_licenses(parse_page(doc(p(text)), URL), blog=False, rejected=rejected)
+    assert [r["reason"] for r in rejected] == [reason]
+    assert rejected[0]["field"] == "license" and rejected[0]["snippet"] == text
+
+
+def test_extract_page_keeps_rejected_license_mentions():
+    obs = extract_page(doc(p("This program is funded by a grant and licensed through LARA; MDHHS funds it too.")), URL)
+    assert [lic.agency_id for lic in obs.licenses] == ["MI-LARA"]
+    assert {"field": "license", "value": "Michigan Department of Health and Human Services", "reason": "funding",
+            "snippet": "This program is funded by a grant and licensed through LARA; MDHHS funds it too."} in obs.rejected  # fmt: skip
