@@ -189,13 +189,30 @@ def extract_licenses(page: Page, *, blog: bool, rejected: list[dict[str, str]] |
         if blog and block.region == "main":
             continue
         listed = _under_licensing_heading(headings.get(block.region, "")) and not block.heading
-        for sentence in claims.sentences(block.flat):
+        for sentence in (piece for whole in claims.sentences(block.flat) for piece in _pieces(whole)):
             line = listed and (block.in_list or len(sentence.split()) <= _SHORT_LINE)
             for lic in _licenses_in(sentence, listed=line, rejected=rejected):
                 lic.region = block.region
                 facts.append(lic)
     facts += _logo_licenses(page, blog)
     return _merge(facts)
+
+
+_LONGEST = 1200  # characters: a licensing sentence is short; a run-on block is read in pieces
+
+
+def _pieces(sentence: str) -> list[str]:
+    """``sentence``, or a run-on text without sentence ends cut at commas and spaces into pieces
+    of at most ``_LONGEST`` characters, so reading it stays linear in its length."""
+    if len(sentence) <= _LONGEST:
+        return [sentence]
+    out: list[str] = []
+    while sentence:
+        cut = len(sentence) if len(sentence) <= _LONGEST else max(sentence.rfind(", ", 0, _LONGEST) + 1,
+                                                                   sentence.rfind(" ", 0, _LONGEST), _LONGEST // 2)  # fmt: skip
+        out.append(sentence[:cut].strip())
+        sentence = sentence[cut:]
+    return [p for p in out if p]
 
 
 def _label_line(block) -> bool:

@@ -672,3 +672,19 @@ def test_extract_page_keeps_rejected_license_mentions():
     assert [lic.agency_id for lic in obs.licenses] == ["MI-LARA"]
     assert {"field": "license", "value": "Michigan Department of Health and Human Services", "reason": "funding",
             "snippet": "This program is funded by a grant and licensed through LARA; MDHHS funds it too."} in obs.rejected  # fmt: skip
+
+
+def test_run_on_text_is_read_in_bounded_pieces_without_losing_words():
+    from provdir.extract.credentials import _LONGEST, _pieces
+
+    text = ", ".join(f"Licensed by the Missouri Department of Mental Health item {i}" for i in range(400))
+    pieces = _pieces(text)
+    assert all(len(piece) <= _LONGEST for piece in pieces)
+    assert " ".join(" ".join(pieces).split()) == " ".join(text.split())
+    assert _pieces("Licensed by DHCS.") == ["Licensed by DHCS."]
+
+
+def test_licenses_in_run_on_footer_still_found():
+    filler = " ".join(["Serving families across the region"] * 80)
+    body = f"<footer><p>{filler} licensed by the Texas Health and Human Services Commission {filler}</p></footer>"
+    assert [f.agency_id for f in licenses(body)] == ["TX-HHSC"]
