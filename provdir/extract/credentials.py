@@ -199,20 +199,27 @@ def extract_licenses(page: Page, *, blog: bool, rejected: list[dict[str, str]] |
 
 
 _LONGEST = 1200  # characters: a licensing sentence is short; a run-on block is read in pieces
+_OVERLAP = 300
 
 
 def _pieces(sentence: str) -> list[str]:
-    """``sentence``, or a run-on text without sentence ends cut at commas and spaces into pieces
-    of at most ``_LONGEST`` characters, so reading it stays linear in its length."""
+    """``sentence``, or a run-on text without sentence ends cut at spaces into overlapping
+    pieces of at most ``_LONGEST`` characters (a phrase cut by one piece is whole in the next),
+    so reading it stays linear in its length."""
     if len(sentence) <= _LONGEST:
         return [sentence]
     out: list[str] = []
-    while sentence:
-        cut = len(sentence) if len(sentence) <= _LONGEST else max(sentence.rfind(", ", 0, _LONGEST) + 1,
-                                                                   sentence.rfind(" ", 0, _LONGEST), _LONGEST // 2)  # fmt: skip
-        out.append(sentence[:cut].strip())
-        sentence = sentence[cut:]
-    return [p for p in out if p]
+    start = 0
+    while start < len(sentence):
+        end = len(sentence) if len(sentence) - start <= _LONGEST else sentence.rfind(" ", start + 1, start + _LONGEST)
+        if end <= start:
+            end = min(len(sentence), start + _LONGEST)
+        out.append(sentence[start:end])
+        if end >= len(sentence):
+            break
+        nxt = sentence.find(" ", max(start + 1, end - _OVERLAP), end)
+        start = nxt + 1 if nxt > start else end
+    return out
 
 
 def _label_line(block) -> bool:

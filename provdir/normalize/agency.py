@@ -222,6 +222,10 @@ _CONTINUES = re.compile(
     r"Approv\w*|Accredit\w*|Design\w*|Logo|Seal|Badge|Icon|Image|Programs?|Facilit\w*|Providers?|Numbers?|"
     r"No|Lic|Division|Office|Bureau|Section|Unit|Administration|Center)\b)[A-Z][a-z]"
 )
+# A name ending in one of these words is complete: a capitalised word after it starts something
+# else ("... Commission Copyright 2024"), unlike "Department of Health" + "Professions".
+_ENDS_A_NAME = frozenset({"commission", "administration", "authority", "services", "agency", "programs",
+                          "hospitals", "supports", "corporation", "disabilities"})  # fmt: skip
 _FEDERAL = re.compile(r"(?:\bU\.\s?S\.?|\bUS|\bUnited States|\b[Ff]ederal|\bHHS')\s*$")
 _STATE_OF = re.compile(r"\b(?:the\s+)?(?:State|Commonwealth|Territory)\s+of\s+", re.I)
 
@@ -236,7 +240,7 @@ def find(text: str, state_hint: str = "") -> list[Mention]:
     i = 0
     while i < len(toks):
         hit = _name_at(reg, words, i)
-        if hit and not _CONTINUES.match(text, toks[hit[0] - 1][2]):
+        if hit and (words[hit[0] - 1] in _ENDS_A_NAME or not _CONTINUES.match(text, toks[hit[0] - 1][2])):
             j, names = hit
             start = toks[i][1]
             end = toks[j - 1][2]

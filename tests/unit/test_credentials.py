@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from provdir.extract import extract_page
@@ -679,8 +681,12 @@ def test_run_on_text_is_read_in_bounded_pieces_without_losing_words():
 
     text = ", ".join(f"Licensed by the Missouri Department of Mental Health item {i}" for i in range(400))
     pieces = _pieces(text)
-    assert all(len(piece) <= _LONGEST for piece in pieces)
-    assert " ".join(" ".join(pieces).split()) == " ".join(text.split())
+    assert len(pieces) > 1 and all(len(piece) <= _LONGEST for piece in pieces)
+    # Overlapping pieces of the text that cover it from its first word to its last.
+    assert all(piece in text for piece in pieces)
+    assert text.startswith(pieces[0]) and text.endswith(pieces[-1])
+    for a, b in itertools.pairwise(pieces):
+        assert text.index(b) <= text.index(a) + len(a)
     assert _pieces("Licensed by DHCS.") == ["Licensed by DHCS."]
 
 
