@@ -121,6 +121,12 @@ def site_locations(observations: list[dict[str, Any]]) -> list[Location]:
                 **shared,
             )
         )
+    if any(not lic["state"] for lic in licenses):
+        # A site in several states: a license whose page names no state is each location's own.
+        for loc in locations:
+            if loc.state:
+                loc.licenses, own_ev = _licenses(observations, loc.state)
+                loc.evidence = [e for e in loc.evidence if e.field != "license"] + own_ev
     return locations
 
 
@@ -225,9 +231,9 @@ def _stronger(new: str, old: str) -> bool:
     return rank.get(new, len(order)) < rank.get(old, len(order))
 
 
-def _licenses(observations: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[Evidence]]:
+def _licenses(observations: list[dict[str, Any]], state: str | None = None) -> tuple[list[dict[str, Any]], list[Evidence]]:
     # The state of a license whose page does not tell it is the facility's (provdir.build.licenses).
-    state = site_licenses.site_state(observations)
+    state = site_licenses.site_state(observations) if state is None else state
     found: dict[tuple[str, str, str], dict[str, Any]] = {}
     ev: dict[tuple[str, str, str], Evidence] = {}
     for o in observations:

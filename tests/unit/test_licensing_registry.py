@@ -180,3 +180,16 @@ def test_site_without_address_takes_the_state_of_its_phones_area_code():
     two = [{"addresses": [], "phones": [{"e164": "+14055550182", "role": "main"}, {"e164": "+15205551234",
                                                                                   "role": "main"}]}]  # fmt: skip
     assert site_licenses.site_state(two) == ""
+
+
+def test_site_in_two_states_gives_each_location_its_own_state():
+    from provdir.build.locations import format_license, site_locations
+
+    state_licensed = [lic(as_shown="State-licensed", snippet="Every one of our clinics is state-licensed.")]
+    mo = page("/", "MO", state_licensed)
+    ks = page("/kansas/", "KS", [])
+    ks["addresses"][0].update(street="9 Elm St", city="Olathe", postal_code="66061", raw="9 Elm St")
+    locs = {loc.state: loc for loc in site_locations([mo, ks])}
+    assert [format_license(x) for x in locs["MO"].licenses] == ["State license (MO)"]
+    assert [format_license(x) for x in locs["KS"].licenses] == ["State license (KS)"]
+    assert [e.value for e in locs["KS"].evidence if e.field == "license"] == ["State license (KS)"]
