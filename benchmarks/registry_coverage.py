@@ -22,8 +22,10 @@ def main() -> None:
         roles = " ".join(f"{(r if r in c['roles'] else '-'):<9}" for r in ROLES)
         print(f"{st:<4}{len(c['agencies']):>9}  {roles}  {', '.join(c['agencies'])}")
     names = sum(len(v) for v in reg.names.values())
-    print(f"\n{len(cov)} states and territories, {len(reg.agencies)} agencies, {names} names "
-          f"(current, short, division and former), {len(reg.acronyms)} acronyms")
+    print(
+        f"\n{len(cov)} states and territories, {len(reg.agencies)} agencies, {names} names "
+        f"(current, short, division and former), {len(reg.acronyms)} acronyms"
+    )
     for r in ROLES:
         print(f"  role {r:<9} covered in {sum(r in c['roles'] for c in cov.values())}/{len(cov)}")
 

@@ -288,9 +288,7 @@ def evaluate(gold_dir: Path, sites_dir: Path, *, keep: Path | None = None) -> li
 
 def report(scores: list[SiteScore], *, verbose: bool = False) -> str:
     lines = [f"{'site':<34}" + "".join(f"{f[:6]:>18}" for f in FIELDS) + f"{'locs':>10}"]
-    lines.append(
-        " " * 34 + "".join(f"{'P/R/F1':>18}" for f in FIELDS) + f"{'pred-gold':>10}"
-    )
+    lines.append(" " * 34 + "".join(f"{'P/R/F1':>18}" for f in FIELDS) + f"{'pred-gold':>10}")
     total = {f: Counts() for f in FIELDS}
     loc_err = 0
     forbidden = 0

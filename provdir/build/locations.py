@@ -231,7 +231,9 @@ def _stronger(new: str, old: str) -> bool:
     return rank.get(new, len(order)) < rank.get(old, len(order))
 
 
-def _licenses(observations: list[dict[str, Any]], state: str | None = None) -> tuple[list[dict[str, Any]], list[Evidence]]:
+def _licenses(
+    observations: list[dict[str, Any]], state: str | None = None
+) -> tuple[list[dict[str, Any]], list[Evidence]]:
     # The state of a license whose page does not tell it is the facility's (provdir.build.licenses).
     state = site_licenses.site_state(observations) if state is None else state
     found: dict[tuple[str, str, str], dict[str, Any]] = {}

@@ -41,8 +41,12 @@ def license_fields(text: str, details: dict[str, Any] | None) -> dict[str, Any]:
     (a facility carried from the previous build) parsed back from the published text."""
     d = details or parse_license(text)
     return {
-        "agency": d.get("agency") or text, "state": d.get("state", ""), "number": d.get("number", ""),
-        "agency_id": d.get("agency_id", ""), "kind": d.get("kind", ""), "as_shown": d.get("as_shown", ""),
+        "agency": d.get("agency") or text,
+        "state": d.get("state", ""),
+        "number": d.get("number", ""),
+        "agency_id": d.get("agency_id", ""),
+        "kind": d.get("kind", ""),
+        "as_shown": d.get("as_shown", ""),
         "state_inferred": bool(d.get("state_inferred", False)),
     }
 

@@ -174,7 +174,11 @@ FACILITY_LICENSES_COLUMNS: list[tuple[str, pa.DataType, str]] = [
     ("state", pa.string(), "Two-letter state of the agency (empty if unknown)."),
     ("number", pa.string(), "License or certificate number (empty when the source shows none)."),
     ("agency_id", pa.string(), "Registry id of the agency holding it today (vocab/licensing_agencies.yaml), or empty."),
-    ("kind", pa.string(), "Credential kind: facility_license, program_certification, otp, ccbhc, ... (empty: not said)."),
+    (
+        "kind",
+        pa.string(),
+        "Credential kind: facility_license, program_certification, otp, ccbhc, ... (empty: not said).",
+    ),
     ("as_shown", pa.string(), "The words naming the agency in the source (an acronym, a division, a former name)."),
     ("state_inferred", pa.bool_(), "True when the state is the facility's address, not the source's words."),
     ("source", pa.string(), "Source that shows it: 'site' or 'samhsa'."),

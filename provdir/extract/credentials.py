@@ -225,8 +225,13 @@ def _pieces(sentence: str) -> list[str]:
 def _label_line(block) -> bool:
     """A short line that works as a heading: "Accreditations:", "Licensed & Accredited"."""
     text = block.flat
-    return len(text.split()) <= 4 and not block.link_href and not block.has_digit and _under_licensing_heading(text) and (
-        text.endswith(":") or not registry.find(text))
+    return (
+        len(text.split()) <= 4
+        and not block.link_href
+        and not block.has_digit
+        and _under_licensing_heading(text)
+        and (text.endswith(":") or not registry.find(text))
+    )
 
 
 def _under_licensing_heading(heading: str) -> bool:
@@ -234,7 +239,9 @@ def _under_licensing_heading(heading: str) -> bool:
     return bool(heading) and bool(cues["heading"].search(heading)) and not cues["not_heading"].search(heading)
 
 
-def _licenses_in(sentence: str, *, listed: bool = False, rejected: list[dict[str, str]] | None = None) -> list[LicenseFact]:
+def _licenses_in(
+    sentence: str, *, listed: bool = False, rejected: list[dict[str, str]] | None = None
+) -> list[LicenseFact]:
     cues = _cues()
 
     def reject(m: registry.Mention, reason: str) -> None:
@@ -270,7 +277,8 @@ def _licenses_in(sentence: str, *, listed: bool = False, rejected: list[dict[str
                 reject(m, "negation")
                 continue
             if _staff_subject(sentence, min(cue[0], m.start)) or (
-                    cue[1] <= m.start and cues["staff"].search(sentence, cue[1], m.start)):
+                cue[1] <= m.start and cues["staff"].search(sentence, cue[1], m.start)
+            ):
                 reject(m, "staff")  # "Certified Peer Specialists trained by DBHDS": the cue describes people
                 continue
         out.append(_fact(sentence, m, basis, verb))
@@ -385,7 +393,9 @@ def _shown_agencies(sentence: str, spans: list[tuple[int, int]], marks) -> list[
     return out
 
 
-_LINE_AGENCY = re.compile(r"^(?:the\s+)?((?:[A-Z][\w.&'-]*|of|and|for|on|the|&)(?:,?\s+(?:[A-Z][\w.&'-]*|of|and|for|on|the|&))*)")
+_LINE_AGENCY = re.compile(
+    r"^(?:the\s+)?((?:[A-Z][\w.&'-]*|of|and|for|on|the|&)(?:,?\s+(?:[A-Z][\w.&'-]*|of|and|for|on|the|&))*)"
+)
 
 
 def _shown_line_agency(line: str) -> list[LicenseFact]:

@@ -405,7 +405,9 @@ def _states_named(reg: Registry, text: str, taken: list[Mention]) -> list[Mentio
             continue
         end = m.end() + words[n - 1][2]
         shown = text[m.start() : end]
-        out.append(Mention(m.start(), end, shown, _shown_name(shown, ""), reg.state_words[tuple(ws[:n])], None, "state"))
+        out.append(
+            Mention(m.start(), end, shown, _shown_name(shown, ""), reg.state_words[tuple(ws[:n])], None, "state")
+        )
     return out
 
 

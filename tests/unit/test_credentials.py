@@ -409,7 +409,8 @@ def test_agency_line_under_licensing_heading_in_footer():
     body = ('<footer><h4>Licensing &amp; Certification</h4><p>Commonwealth of Virginia DBHDS</p>'
             "<p>Serving Richmond since 1998.</p></footer>")  # fmt: skip
     assert lic_tuples(licenses(body)) == [
-        ("Virginia Department of Behavioral Health and Developmental Services", "VA", "VA-DBHDS", "", "list")]
+        ("Virginia Department of Behavioral Health and Developmental Services", "VA", "VA-DBHDS", "", "list")
+    ]
 
 
 def test_agency_list_under_a_funders_heading_is_not_a_license():
@@ -496,14 +497,16 @@ def test_license_number_in_agency_format_without_the_word_license():
 def test_number_on_the_next_line_joins_the_only_agency():
     body = "<footer><p>Licensed by the Texas HHSC.</p><p>License #: 5550123</p></footer>"
     assert lic_tuples(licenses(body)) == [
-        ("Texas Health and Human Services Commission", "TX", "TX-HHSC", "5550123", "statement")]
+        ("Texas Health and Human Services Commission", "TX", "TX-HHSC", "5550123", "statement")
+    ]
 
 
 def test_state_agency_seal_file_name_and_number():
     body = ('<footer><div class="widget"><img src="/wp-content/uploads/2023/02/ohiomhas-seal.png" alt="">'
             "<p>Certificate No. 04417-AB</p></div></footer>")  # fmt: skip
     assert lic_tuples(licenses(body)) == [
-        ("Ohio Department of Mental Health and Addiction Services", "OH", "OH-OHIOMHAS", "04417-AB", "seal")]
+        ("Ohio Department of Mental Health and Addiction Services", "OH", "OH-OHIOMHAS", "04417-AB", "seal")
+    ]
 
 
 def test_state_agency_logo_alt_text():
@@ -574,7 +577,9 @@ def test_licensing_sentence_keeps_funder_out():
 
 
 def test_legitscript_seal_script_is_an_accreditation():
-    facts, _ = accreditations('<footer><script src="https://static.legitscript.com/seals/3412345.js"></script></footer>')
+    facts, _ = accreditations(
+        '<footer><script src="https://static.legitscript.com/seals/3412345.js"></script></footer>'
+    )
     assert [(f.value, f.basis, f.region) for f in facts] == [("LEGITSCRIPT", "seal", "footer")]
 
 
@@ -617,7 +622,8 @@ def test_short_bold_label_works_as_a_licensing_heading():
     body = ('<aside class="widget-area"><p><strong>Licensing:</strong></p>'
             "<p>Oklahoma Department of Mental Health &amp; Substance Abuse Services</p></aside>")  # fmt: skip
     assert lic_tuples(licenses(body)) == [
-        ("Oklahoma Department of Mental Health and Substance Abuse Services", "OK", "OK-ODMHSAS", "", "list")]
+        ("Oklahoma Department of Mental Health and Substance Abuse Services", "OK", "OK-ODMHSAS", "", "list")
+    ]
 
 
 def test_certified_staff_trained_by_an_agency_is_not_a_license():
@@ -628,7 +634,8 @@ def test_state_body_missing_from_registry_listed_under_heading_is_shown_as_writt
     body = ("<main><h3>Licenses &amp; Accreditations</h3><ul><li>CARF</li>"
             "<li>State of Vermont Department of Corrections &amp; Reentry Programs</li></ul></main>")  # fmt: skip
     assert lic_tuples(licenses(body)) == [
-        ("State of Vermont Department of Corrections and Reentry Programs", "VT", "", "", "list")]
+        ("State of Vermont Department of Corrections and Reentry Programs", "VT", "", "", "list")
+    ]
 
 
 def test_federal_department_is_not_a_state_license():
