@@ -289,11 +289,11 @@ def _licenses_in(
     if listed and not out and not marks:
         out += _shown_line_agency(sentence)
     if not out:
-        for m in _STATE_LICENSED.finditer(sentence):
-            if _staff_subject(sentence, m.start()) or _negated(sentence, m.start(), m.end()):
+        for said in _STATE_LICENSED.finditer(sentence):
+            if _staff_subject(sentence, said.start()) or _negated(sentence, said.start(), said.end()):
                 continue
             out.append(LicenseFact(agency="", number=_number(sentence), snippet=sentence[:SNIPPET],
-                                   kind=_kind(sentence, m.group(0)), as_shown=m.group(0)))  # fmt: skip
+                                   kind=_kind(sentence, said.group(0)), as_shown=said.group(0)))  # fmt: skip
             break
     if not out:
         number = _number(sentence)

@@ -165,9 +165,9 @@ def registry() -> Registry:
     with resources.files("provdir.vocab").joinpath("us_states.csv").open(encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             state_words[tuple(normalize(row["name"]).split())] = row["abbr"]
-    for code, names in (raw.get("state_names") or {}).items():
-        for name in names:
-            state_words[tuple(normalize(name).split())] = code
+    for code, spellings in (raw.get("state_names") or {}).items():
+        for spelling in spellings:
+            state_words[tuple(normalize(spelling).split())] = code
     agencies: list[Agency] = []
     names: dict[tuple[str, ...], list[_Name]] = defaultdict(list)
     acronyms: dict[str, list[_Name]] = defaultdict(list)
@@ -252,10 +252,10 @@ def find(text: str, state_hint: str = "") -> list[Mention]:
     found += _acronyms(reg, text, found, state_hint)
     # "the U.S. Department of Health and Human Services" is federal, not a state's.
     found = [m for m in found if not _FEDERAL.search(text, max(0, m.start - 16), m.start)]
-    names = sorted(found, key=lambda m: m.start)
+    named = sorted(found, key=lambda m: m.start)
     for st in _states_named(reg, text, found):
         # "the Division of X of the State of North Carolina": the state of the name before it.
-        if any(re.fullmatch(r"\s*,?\s*(?:of|in)\s*", text[m.end : st.start]) for m in names):
+        if any(re.fullmatch(r"\s*,?\s*(?:of|in)\s*", text[m.end : st.start]) for m in named):
             continue
         found.append(st)
     found.sort(key=lambda m: m.start)
