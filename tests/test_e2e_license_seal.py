@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from provdir.sampleweb.server import bundled_sites_dir, serve_sites
-from tests.conftest import crawl, write_seeds
+from tests.helpers import crawl, write_seeds
 
 pytestmark = pytest.mark.e2e
 SLUG = "tallgrass-crossing-counseling"
