@@ -3,7 +3,7 @@
 Serves every site folder on its own loopback address, runs the real crawl over all of them
 (``provdir crawl`` in a subprocess, through Scrapy and the pipelines), and scores the published
 directory against the gold files: precision / recall / F1 for phones, addresses,
-accreditations and services, recall for licenses, and the error in the number of locations.
+accreditations, services and licenses, and the error in the number of locations.
 It prints numbers; it never passes or fails.
 
 Scoring rules (documented so the figures can be reproduced):
@@ -20,8 +20,10 @@ Scoring rules (documented so the figures can be reproduced):
   ``adolescent`` -> ``adolescents``; ``mat`` and the named medications count as one ``mat``
   unit). Only values the gold set can speak to are scored; others (payment, populations,
   ``substance_use``...) are listed as unscored.
-- licenses: recall of gold licenses: a published license with the same state and a similar
-  agency name (token-set ratio >= 80), or any state license when the gold agency is null.
+- licenses: a gold license is found by a published license with the same state and a similar
+  agency name (token-set ratio >= 80), or any license in its state when the gold agency is null;
+  a published license that is no gold license counts against precision. A gold license whose
+  agency is published with a wrong or empty state is a miss, and counted on its own line.
 - locations: published rows for the site minus gold locations.
 """
 
@@ -91,6 +93,7 @@ class SiteScore:
     locations_predicted: int = 0
     locations_gold: int = 0
     names: NameCounts = field(default_factory=lambda: NameCounts())
+    license_state_errors: int = 0
     details: dict[str, Any] = field(default_factory=dict)
 
 
@@ -190,20 +193,43 @@ def address_counts(rows: list[dict[str, Any]], gold: dict[str, Any]) -> tuple[Co
 
 
 def license_counts(published: list[str], gold: dict[str, Any]) -> tuple[Counts, list[str]]:
+    """Gold licenses found (same agency and the right state) and published licenses that are no
+    gold license (``fp``, for precision). A gold license whose agency was found with a wrong or
+    empty state is a miss, listed with ``state`` in the misses."""
     counts = Counts()
     misses = []
     parsed = [_parse_license(text) for text in published]
+    used: set[int] = set()
     for lic in gold.get("licenses", []):
-        ok = any(
-            (not lic.get("state") or state == lic["state"])
-            and (lic.get("agency") is None or fuzz.token_set_ratio(agency.lower(), lic["agency"].lower()) >= 80)
-            for agency, state in parsed
-        )
-        counts.tp += ok
-        counts.fn += not ok
-        if not ok:
-            misses.append(f"- {lic.get('agency')} ({lic.get('state')})")
+        same_agency = [i for i, (agency, _state) in enumerate(parsed) if _same_agency(agency, lic.get("agency"))]
+        right = [i for i in same_agency if not lic.get("state") or parsed[i][1] == lic["state"]]
+        counts.tp += bool(right)
+        counts.fn += not right
+        used.update(right or same_agency)
+        if not right:
+            wrong = f" state: {[parsed[i][1] for i in same_agency]}" if same_agency else ""
+            misses.append(f"- {lic.get('agency')} ({lic.get('state')}){wrong}")
+    extra = [published[i] for i in range(len(parsed)) if i not in used]
+    counts.fp = len(extra)
+    misses += [f"+ {text}" for text in extra]
     return counts, misses
+
+
+def license_state_errors(published: list[str], gold: dict[str, Any]) -> int:
+    """Gold licenses whose agency was published with a wrong or empty state."""
+    parsed = [_parse_license(text) for text in published]
+    errors = 0
+    for lic in gold.get("licenses", []):
+        states = {st for agency, st in parsed if _same_agency(agency, lic.get("agency"))}
+        errors += bool(states) and bool(lic.get("state")) and lic["state"] not in states
+    return errors
+
+
+def _same_agency(published: str, gold: str | None) -> bool:
+    # A gold license with no agency ("State-licensed") is any published license.
+    if gold is None:
+        return True
+    return fuzz.token_set_ratio(published.lower(), gold.lower()) >= 80
 
 
 def _parse_license(text: str) -> tuple[str, str]:
@@ -255,6 +281,7 @@ def score_site(slug: str, gold: dict[str, Any], rows: list[dict[str, Any]]) -> S
     licenses = sorted({lic for r in rows for lic in r.get("licenses", [])})
     score.fields["licenses"], license_misses = license_counts(licenses, gold)
     score.names, name_notes = name_counts(rows, gold)
+    score.license_state_errors = license_state_errors(licenses, gold)
     score.details = {
         "phones": {"extra": sorted(phones - gold_phones), "missing": sorted(gold_phones - phones)},
         "addresses": address_misses,
@@ -316,9 +343,7 @@ def _plain(value: Any) -> Any:
 
 def report(scores: list[SiteScore], *, verbose: bool = False) -> str:
     lines = [f"{'site':<34}" + "".join(f"{f[:6]:>18}" for f in FIELDS) + f"{'locs':>10}"]
-    lines.append(
-        " " * 34 + "".join(f"{'P/R/F1' if f != 'licenses' else 'recall':>18}" for f in FIELDS) + f"{'pred-gold':>10}"
-    )
+    lines.append(" " * 34 + "".join(f"{'P/R/F1':>18}" for f in FIELDS) + f"{'pred-gold':>10}")
     total = {f: Counts() for f in FIELDS}
     loc_err = 0
     forbidden = 0
@@ -327,9 +352,7 @@ def report(scores: list[SiteScore], *, verbose: bool = False) -> str:
         for f in FIELDS:
             c = s.fields[f]
             total[f].add(c)
-            cells.append(
-                f"{c.recall:>18.2f}" if f == "licenses" else f"{c.precision:>6.2f}/{c.recall:.2f}/{c.f1:.2f}".rjust(18)
-            )
+            cells.append(f"{c.precision:>6.2f}/{c.recall:.2f}/{c.f1:.2f}".rjust(18))
         err = s.locations_predicted - s.locations_gold
         loc_err += abs(err)
         forbidden += len(s.forbidden_phones)
@@ -342,9 +365,7 @@ def report(scores: list[SiteScore], *, verbose: bool = False) -> str:
     cells = []
     for f in FIELDS:
         c = total[f]
-        cells.append(
-            f"{c.recall:>18.2f}" if f == "licenses" else f"{c.precision:>6.2f}/{c.recall:.2f}/{c.f1:.2f}".rjust(18)
-        )
+        cells.append(f"{c.precision:>6.2f}/{c.recall:.2f}/{c.f1:.2f}".rjust(18))
     lines.append(f"{'OVERALL (micro)':<34}" + "".join(cells) + f"{loc_err:>10d}")
     lines.append(f"fax/crisis numbers published as contact phones: {forbidden}")
     names = NameCounts()
@@ -355,5 +376,6 @@ def report(scores: list[SiteScore], *, verbose: bool = False) -> str:
         f"names over {names.rows} rows: organization right {share(names.org_right):.2f}, "
         f"display name acceptable {share(names.display_ok):.2f}, badly cased {names.badly_cased}"
     )
+    lines.append(f"gold licenses published with a wrong or empty state: {sum(s.license_state_errors for s in scores)}")
     lines.append("locs: published rows minus gold locations per site; OVERALL is the sum of absolute errors")
     return "\n".join(lines)

@@ -176,7 +176,7 @@ def test_report_renders_in_headless_chromium(sample_crawl, tmp_path):
     assert dom.get_element_by_id("render-status").text_content().startswith("Charts rendered")
     tiles = {g.get("data-state"): int(g.get("data-count")) for g in dom.cssselect("svg#state-map g.tile")}
     assert set(tiles) == set(TILES)
-    assert {s: n for s, n in tiles.items() if n} == {"CA": 1, "CO": 1, "MO": 6, "OR": 1, "TX": 1}
+    assert {s: n for s, n in tiles.items() if n} == {"CA": 1, "CO": 1, "MO": 6, "OK": 1, "OR": 1, "TX": 1}
 
     def cell(table: str, value: str, state: str) -> int:
         (td,) = dom.cssselect(f'table#{table} tr[data-value="{value}"] td.cell[data-state="{state}"]')
@@ -189,7 +189,7 @@ def test_report_renders_in_headless_chromium(sample_crawl, tmp_path):
     assert cell("accreditations-by-state", "CARF", "CA") == 1
     bars = {g.get("data-column"): int(g.get("data-filled")) for g in dom.cssselect("svg#completeness-chart g.bar")}
     assert list(bars) == [n for n, _, _ in FACILITY_COLUMNS]
-    assert bars["name"] == 10 and bars["licenses"] == 4 and bars["conflicts"] == 0
+    assert bars["name"] == 11 and bars["licenses"] == 5 and bars["conflicts"] == 0
     listed = {tr[0].text_content(): int(tr[1].text_content()) for tr in dom.cssselect("table#sources-listed tr")}
     assert listed == {"site": 10}
 

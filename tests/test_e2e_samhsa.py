@@ -326,12 +326,14 @@ def test_services_accreditations_licenses_with_samhsa_evidence(troubled_crawl, r
         "JC",
         "SAMHSA License/Certification/Accreditation (LCA): The Joint Commission",
     )
+    # SAMHSA's "State substance abuse agency" for a Virginia listing is Virginia's (the registry).
+    dbhds = "Virginia Department of Behavioral Health and Developmental Services (VA)"
     licenses = ev.query("field == 'license'")
-    assert "State substance abuse agency (VA)" in set(licenses["value"])
+    assert dbhds in set(licenses["value"])
     assert "SAMHSA License/Certification/Accreditation (LCA): State substance abuse agency" in set(licenses["snippet"])
     carf = facility_of(facilities, rows_by_prefix["708bf189"]["frid"])
     assert "CARF" in list(carf["accreditations"])
-    assert "State substance abuse agency (VA)" in list(carf["licenses"])
+    assert dbhds in list(carf["licenses"])
 
 
 # -- failures before and during the crawl ---------------------------------------------------

@@ -278,12 +278,17 @@ def test_accreditations_and_licenses(rows):
     assert [(a.value, a.snippet, a.basis) for a in rec.accreditations] == [
         ("CARF", "SAMHSA License/Certification/Accreditation (LCA): "
                  "Commission on Accreditation of Rehabilitation Facilities", "samhsa:LCA")]  # fmt: skip
-    assert [(lic.agency, lic.state, lic.number) for lic in rec.licenses] == [
-        ("State substance abuse agency", "VA", ""), ("State mental health department", "VA", "")]  # fmt: skip
+    # SAMHSA names the kind of body; the registry names Virginia's: DBHDS is both the single
+    # state authority for substance use and the state mental health authority.
+    dbhds = "Virginia Department of Behavioral Health and Developmental Services"
+    assert [(lic.agency, lic.agency_id, lic.state, lic.number, lic.as_shown) for lic in rec.licenses] == [
+        (dbhds, "VA-DBHDS", "VA", "", "State substance abuse agency"),
+        (dbhds, "VA-DBHDS", "VA", "", "State mental health department")]  # fmt: skip
     assert rec.licenses[0].snippet == "SAMHSA License/Certification/Accreditation (LCA): State substance abuse agency"
     hospital = record(rows, "14f1d707")
     assert [a.value for a in hospital.accreditations] == ["JC"]
-    assert "Hospital licensing authority" in [lic.agency for lic in hospital.licenses]
+    assert ("Virginia Department of Health", "Hospital licensing authority") in [
+        (lic.agency, lic.as_shown) for lic in hospital.licenses]
 
 
 def test_known_labels_without_a_value_are_kept_as_known(rows):

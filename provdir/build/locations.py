@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from provdir.build import licenses as site_licenses
 from provdir.extract.names import badly_cased, best_cased, name_key, never_a_name
 from provdir.normalize.address import street_key
 from provdir.normalize.phone import CONTACT_ROLES
@@ -125,6 +126,12 @@ def site_locations(observations: list[dict[str, Any]]) -> list[Location]:
                 **shared,
             )
         )
+    if any(not lic["state"] for lic in licenses):
+        # A site in several states: a license whose page names no state is each location's own.
+        for loc in locations:
+            if loc.state:
+                loc.licenses, own_ev = _licenses(observations, loc.state)
+                loc.evidence = [e for e in loc.evidence if e.field != "license"] + own_ev
     return locations
 
 
@@ -297,20 +304,29 @@ def _stronger(new: str, old: str) -> bool:
     return rank.get(new, len(order)) < rank.get(old, len(order))
 
 
-def _licenses(observations: list[dict[str, Any]]) -> tuple[list[dict[str, str]], list[Evidence]]:
-    found: dict[tuple[str, str], dict[str, str]] = {}
-    ev: dict[tuple[str, str], Evidence] = {}
+def _licenses(
+    observations: list[dict[str, Any]], state: str | None = None
+) -> tuple[list[dict[str, Any]], list[Evidence]]:
+    # The state of a license whose page does not tell it is the facility's (provdir.build.licenses).
+    state = site_licenses.site_state(observations) if state is None else state
+    found: dict[tuple[str, str, str], dict[str, Any]] = {}
+    ev: dict[tuple[str, str, str], Evidence] = {}
     for o in observations:
         for lic in o.get("licenses", []):
-            key = (lic["agency"].lower(), lic["number"])
+            done = site_licenses.complete(lic, state)
+            if done is None:
+                continue
+            key = site_licenses.key(done)
             if key not in found:
-                found[key] = {"agency": lic["agency"], "state": lic["state"], "number": lic["number"]}
-                ev[key] = Evidence(
-                    "license", format_license(found[key]), o["url"], lic["snippet"], lic["region"], "statement"
-                )
+                found[key] = done
+                ev[key] = Evidence("license", format_license(done), o["url"], lic["snippet"], lic["region"],
+                                   done["basis"])  # fmt: skip
     # A license shown once with its number and once without is one license.
-    numbered = {a for a, n in found if n}
-    keep = [k for k in found if k[1] or k[0] not in numbered]
+    numbered = {(a, s) for a, s, n in found if n}
+    keep = [k for k in found if k[2] or k[:2] not in numbered]
+    # "State-licensed" and the agency that licenses it, in the same state, are one license.
+    named_states = {found[k]["state"] for k in keep if found[k]["agency"]}
+    keep = [k for k in keep if found[k]["agency"] or found[k]["number"] or found[k]["state"] not in named_states]
     return [found[k] for k in keep], [ev[k] for k in keep]
 
 
@@ -383,9 +399,7 @@ def record_location(record: dict[str, Any]) -> Location:
         evidence += [
             Evidence(field_name, f["value"], url, f["snippet"], f["region"], f["basis"]) for f in record.get(key, [])
         ]
-    licenses = [
-        {"agency": lic["agency"], "state": lic["state"], "number": lic["number"]} for lic in record.get("licenses", [])
-    ]
+    licenses = [site_licenses.complete(lic, "") or lic for lic in record.get("licenses", [])]
     evidence += [Evidence("license", format_license(lic), url, raw["snippet"], "structured", record["source"])
                  for lic, raw in zip(licenses, record.get("licenses", []), strict=True)]  # fmt: skip
     if record.get("street"):

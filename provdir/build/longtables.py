@@ -36,11 +36,27 @@ def parse_license(text: str) -> dict[str, str]:
     return {"agency": m["agency"] or text, "state": m["state"] or "", "number": m["number"] or ""}
 
 
+def license_fields(text: str, details: dict[str, Any] | None) -> dict[str, Any]:
+    """The license's structured fields: from the build's own licenses when it has them, else
+    (a facility carried from the previous build) parsed back from the published text."""
+    d = details or parse_license(text)
+    return {
+        "agency": d.get("agency") or text,
+        "state": d.get("state", ""),
+        "number": d.get("number", ""),
+        "agency_id": d.get("agency_id", ""),
+        "kind": d.get("kind", ""),
+        "as_shown": d.get("as_shown", ""),
+        "state_inferred": bool(d.get("state_inferred", False)),
+    }
+
+
 def build(
     facilities: list[dict[str, Any]],
     evidence: list[dict[str, Any]],
     phone_details: dict[str, list[dict[str, str]]],
     previous_phones: dict[str, list[dict[str, Any]]] | None = None,
+    license_details: dict[str, dict[str, dict[str, Any]]] | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
     """The four long tables (name -> rows), in facility order."""
     by_value: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
@@ -73,7 +89,9 @@ def build(
                 "basis": (ev or {}).get("basis", ""),
             })  # fmt: skip
         for value, ev in _attributed(row, by_value, "license", row.get("licenses")):
-            licenses.append({"facility_id": fid, "license": value, **parse_license(value), **_provenance(row, ev)})
+            licenses.append({"facility_id": fid, "license": value,
+                             **license_fields(value, (license_details or {}).get(fid, {}).get(value)),
+                             **_provenance(row, ev)})  # fmt: skip
         phones.extend(_phones(row, by_value, phone_details.get(fid), (previous_phones or {}).get(fid)))
     return {
         "facility_services": services,

@@ -30,6 +30,8 @@ class Facility:
     # Every contact phone of every member, with the role and extension that member gives it
     # (for the facility_phones table): {"phone", "role", "extension", "source_key"}.
     phone_details: list[dict[str, str]] = field(default_factory=list)
+    license_details: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Published license text -> its fields (agency, state, number, agency_id, kind, ...)."""
 
     @property
     def source_keys(self) -> list[str]:
@@ -58,6 +60,7 @@ def merge(members: list[tuple[str, Location]]) -> Facility:
         for lic in loc.licenses:
             licenses.setdefault(format_license(lic), lic)
     facility = Facility(members=members)
+    facility.license_details = {text: licenses[text] for text in _licenses(licenses)}
     facility.row = {
         "name": top.name or located.name,
         "organization": top.organization or located.organization,

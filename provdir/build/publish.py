@@ -148,8 +148,10 @@ def publish(output: Path | str, *, force: bool = False) -> PublishResult:
     rows: dict[str, dict[str, Any]] = {}
     evidence: list[dict[str, Any]] = []
     phone_details: dict[str, list[dict[str, str]]] = {}
+    license_details: dict[str, dict[str, dict[str, Any]]] = {}
     for fid, facility in zip(ids, facilities, strict=True):
         phone_details[fid] = facility.phone_details
+        license_details[fid] = facility.license_details
         for key in facility.source_keys:
             entry = registry.rows.setdefault(
                 key, {"source_key": key, "first_seen": today, "first_seen_run": facility.row["run_id"]}
@@ -203,7 +205,7 @@ def publish(output: Path | str, *, force: bool = False) -> PublishResult:
     change_rows = [e.as_row(build_id) for e in events]
     coordinates = geo.fill_coordinates(table)
     carried_phones = _previous_by_facility(output, "facility_phones") if len(phone_details) < len(table) else {}
-    long_tables = longtables.build(table, evidence, phone_details, carried_phones)
+    long_tables = longtables.build(table, evidence, phone_details, carried_phones, license_details)
 
     builds = output / "builds"
     staging = builds / f".staging-{build_id}"

@@ -176,20 +176,35 @@ def compare(listing: Location, site: WebsiteView) -> list[dict[str, Any]]:
             status = "confirmed" if in_dir and in_site else "only_directory" if in_dir else "only_website"
             row(field, value, value if in_dir else "", value if in_site else "", status)
 
-    # Licenses: SAMHSA names the licensing body's type, never the number; a website license in
-    # the same state confirms that the facility is state-licensed.
+    # Licenses: SAMHSA names the licensing body's type, never the number; the build maps it onto
+    # the registry agency of that role in the listing's state, so a website license of the same
+    # agency confirms it. Without an agency on one side, a license in the same state does.
+    matched: set[int] = set()
     for lic in listing.licenses:
         text = format_license(lic)
-        match = next((x for x in site.licenses if x.get("state") == lic.get("state")), None)
-        if match:
-            row("license", text, text, format_license(match), "confirmed")
+        i = _same_license(lic, site.licenses)
+        if i is not None:
+            matched.add(i)
+            row("license", text, text, format_license(site.licenses[i]), "confirmed")
         else:
             row("license", text, text, "", "only_directory")
-    listed_states = {lic.get("state") for lic in listing.licenses}
-    for lic in site.licenses:
-        if lic.get("state") not in listed_states or not listing.licenses:
+    for i, lic in enumerate(site.licenses):
+        if i not in matched and _same_license(lic, listing.licenses) is None:
             row("license", format_license(lic), "", format_license(lic), "only_website")
     return rows
+
+
+def _same_license(lic: dict[str, Any], others: list[dict[str, Any]]) -> int | None:
+    """Index of the license in ``others`` that is ``lic``: the same registry agency, or, when
+    either side names no registry agency, any license in the same state."""
+    ident = lic.get("agency_id", "")
+    for i, other in enumerate(others):
+        if ident and other.get("agency_id") == ident:
+            return i
+    for i, other in enumerate(others):
+        if other.get("state") == lic.get("state") and not (ident and other.get("agency_id")):
+            return i
+    return None
 
 
 def _address_evidence_value(site: WebsiteView) -> str:

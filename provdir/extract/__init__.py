@@ -210,6 +210,8 @@ def extract_page(
     services += implied(services)
     accreditations, rejected_acc = extract_accreditations(page, blog=blog)
     phones, rejected_phones = read_phones(page, blog=blog, org_terms=terms)
+    rejected_lic: list[dict[str, str]] = []
+    licenses = extract_licenses(page, blog=blog, rejected=rejected_lic)
     return PageObservation(
         source="site",
         site=site,
@@ -222,9 +224,9 @@ def extract_page(
         phones=[*structured_phones, *phones],
         addresses=[*structured_addresses, *extract_addresses(page, blog=blog)],
         accreditations=accreditations,
-        licenses=extract_licenses(page, blog=blog),
+        licenses=licenses,
         services=services,
-        rejected=rejected + rejected_acc + rejected_phones,
+        rejected=rejected + rejected_acc + rejected_phones + rejected_lic,
         services_not_offered=extract_not_offered(page, blog=blog, org_terms=terms),
         content_hash=hashlib.sha1(" ".join(b.text for b in page.blocks).encode()).hexdigest(),
     )

@@ -74,10 +74,25 @@ class LicenseFact:
     """A state license or certification of the facility (not a staff credential)."""
 
     agency: str
+    """Canonical name (the registry's spelling of the name shown, current or former), the
+    generic name while the state is unknown ("Department of Mental Health"), or '' when the
+    page names no agency ("State-licensed")."""
     state: str = ""
     number: str = ""
     snippet: str = ""
     region: str = "main"
+    agency_id: str = ""
+    """Registry id of the agency that holds the license today (``MO-DMH``), '' when unknown."""
+    kind: str = ""
+    """Credential kind (``vocab/credential_kinds.csv``): facility_license, program_certification,
+    otp, ccbhc, recovery_residence...; '' when the page does not say."""
+    as_shown: str = ""
+    """The words naming the agency on the page (an acronym, a division, a former name)."""
+    basis: str = "statement"
+    """``statement`` (a licensing sentence), ``list`` (under a licensing heading), ``logo``,
+    ``seal``, ``structured`` (a directory listing)."""
+    state_inferred: bool = False
+    """True when the state is the facility's address, not the page's words."""
 
 
 @attrs.define

@@ -10,7 +10,8 @@ to fetch. One API row becomes one :class:`provdir.model.items.FacilityRecord`:
   as evidence, never a contact phone) become E.164 numbers with their extension;
 - every ``f3`` label (``"value; value"``) of every service category is looked up in
   ``provdir/vocab/samhsa_labels.csv``: a service or accreditation vocabulary value, a license
-  (the kind of licensing body: SAMHSA never gives a license number), or ``none`` (a label SAMHSA
+  (the kind of licensing body, SAMHSA never gives a license number: mapped onto the registry
+  agency of that role in the listing's state, :func:`provdir.normalize.agency.samhsa_license`), or ``none`` (a label SAMHSA
   uses that our vocabulary has no value for). Each fact keeps SAMHSA's category and label as
   its snippet (``SAMHSA Type of Care (TC): Substance use treatment``) and ``samhsa:<code>`` as
   its basis. Labels that map to nothing are kept in ``FacilityRecord.unmapped``, marked
@@ -37,6 +38,7 @@ from urllib.parse import urlsplit, urlunsplit
 import attrs
 
 from provdir.model.items import FacilityRecord, Fact, LicenseFact, PhoneFact
+from provdir.normalize import agency as agencies
 from provdir.normalize.address import parse_address, state_abbr, zip5
 from provdir.normalize.phone import e164, parse_number
 from provdir.vocab import vocabulary
@@ -171,9 +173,12 @@ def row_to_record(row: dict[str, Any], *, page_url: str) -> FacilityRecord:
             record.unmapped.append({"category_code": label.category_code, "category": label.category,
                                     "label": label.label, "known": "no" if mapping is None else "yes"})  # fmt: skip
         elif mapping.field == "license":
-            if all(lic.agency != mapping.value for lic in record.licenses):
-                record.licenses.append(LicenseFact(agency=mapping.value, state=state, number="",
-                                                   snippet=label.snippet, region="structured"))  # fmt: skip
+            if all(lic.as_shown != mapping.value for lic in record.licenses):
+                # The label names a kind of body; the registry names that body in this state.
+                agency, agency_id = agencies.samhsa_license(mapping.value, state)
+                record.licenses.append(LicenseFact(agency=agency, state=state, number="", snippet=label.snippet,
+                                                   region="structured", agency_id=agency_id,
+                                                   as_shown=mapping.value, basis="structured"))  # fmt: skip
         else:
             facts = record.services if mapping.field == "service" else record.accreditations
             if all(f.value != mapping.value for f in facts):  # one fact per value: the first label

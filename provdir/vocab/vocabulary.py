@@ -165,13 +165,27 @@ def non_facility_numbers() -> dict[str, str]:
 
 
 @cache
-def license_agencies() -> list[tuple[re.Pattern[str], str, str]]:
-    """(pattern, state, canonical agency) for licensing agencies known by name or acronym."""
+def license_cues() -> dict[str, re.Pattern[str]]:
+    """Cue name -> one pattern (``license_cues.csv``): licensing verbs, funding, membership,
+    staff subjects, licensing headings. The licensing agencies themselves are a registry:
+    :mod:`provdir.normalize.agency`."""
+    by_cue: dict[str, list[str]] = {}
+    for row in _rows("license_cues.csv"):
+        by_cue.setdefault(row["cue"], []).append(row["pattern"])
+    flags = {"staff_body": 0}  # professional boards are proper names
+    return {cue: re.compile("|".join(f"(?:{p})" for p in pats), flags.get(cue, re.IGNORECASE))
+            for cue, pats in by_cue.items()}  # fmt: skip
+
+
+@cache
+def credential_kinds() -> list[tuple[str, re.Pattern[str]]]:
+    """(kind, pattern) in file order: specific designations (CCBHC, OTP) before the generic
+    license/certification words."""
     out = []
-    for row in _rows("license_agencies.csv"):
-        pat = row["pattern"]
-        flags = 0 if _is_acronym(pat) else re.IGNORECASE
-        out.append((re.compile(rf"(?<!\w){re.escape(pat)}(?!\w)", flags), row["state"], row["agency"]))
+    for row in _rows("credential_kinds.csv"):
+        syns = [s for s in row["synonyms"].split("|") if s]
+        alts = "|".join(re.escape(s) if _is_acronym(s) else f"(?i:{re.escape(s)})" for s in syns)
+        out.append((row["kind"], re.compile(rf"(?<!\w)(?:{alts})(?!\w)")))
     return out
 
 
@@ -209,6 +223,10 @@ def claim_cues(lang: str = "en") -> tuple[CueGroup, ...]:
         source = rf"\b(?:{'|'.join(patterns)})\b" if form == "word" else patterns[0]
         out.append(CueGroup(category, re.compile(source, re.IGNORECASE), fields))
     return tuple(out)
+@cache
+def accreditation_seals() -> list[tuple[str, str]]:
+    """(URL substring, accreditation value): seal scripts, iframes and seal links."""
+    return [(row["url_pattern"].lower(), row["value"]) for row in _rows("accreditation_seals.csv")]
 
 
 SERVICE_VALUES: tuple[str, ...] = (

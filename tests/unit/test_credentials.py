@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from provdir.extract import extract_page
@@ -383,3 +385,319 @@ def test_license_in_blog_post_body_ignored():
 def test_license_snippet_is_the_sentence():
     found = licenses(p("Welcome. Cedar Bluff is licensed by OASAS. Call us today."))
     assert found[0].snippet == "Cedar Bluff is licensed by OASAS."
+
+
+# --- licenses the way real sites write them (issue 15) ----------------------------------------
+
+
+def lic_tuples(found):
+    return [(f.agency, f.state, f.agency_id, f.number, f.basis) for f in found]
+
+
+def test_agency_under_accreditations_heading_with_no_verb_abbreviated_former_name():
+    body = ('<main><h2>Accreditations</h2><ul><li>CARF</li>'
+            "<li>Maine Dept of Behavioral &amp; Developmental Services</li></ul></main>")  # fmt: skip
+    (lic,) = licenses(body)
+    # The former name is what the site claims; the id says who holds the license today.
+    assert (lic.agency, lic.state, lic.agency_id, lic.basis) == (
+        "Maine Department of Behavioral and Developmental Services", "ME", "ME-DHHS", "list")  # fmt: skip
+    assert lic.as_shown == "Maine Dept of Behavioral & Developmental Services"
+    assert accredited(body) == {"CARF"}
+
+
+def test_agency_line_under_licensing_heading_in_footer():
+    body = ('<footer><h4>Licensing &amp; Certification</h4><p>Commonwealth of Virginia DBHDS</p>'
+            "<p>Serving Richmond since 1998.</p></footer>")  # fmt: skip
+    assert lic_tuples(licenses(body)) == [
+        ("Virginia Department of Behavioral Health and Developmental Services", "VA", "VA-DBHDS", "", "list")
+    ]
+
+
+def test_agency_list_under_a_funders_heading_is_not_a_license():
+    body = "<main><h2>Our Funders</h2><ul><li>Missouri Department of Mental Health</li></ul></main>"
+    assert licenses(body) == []
+
+
+def test_slash_between_verbs_variant_spelling_and_no_state():
+    (lic,) = licenses(p("Harbor Point is Licensed/Certified by the Dept. of Health &amp; Human Services."))
+    # Several states have a department of this name: the state is the facility's (the build).
+    assert (lic.agency, lic.state, lic.agency_id, lic.basis) == ("Department of Health and Human Services", "", "",
+                                                                 "statement")  # fmt: skip
+    assert lic.kind == "program_certification"
+
+
+def test_certification_verb_far_from_by_with_designation():
+    text = ("Harbor Point has received certifications in several locations, by the Missouri Department of "
+            "Mental Health, as a Certified Community Behavioral Health Clinic (CCBHC).")  # fmt: skip
+    (lic,) = licenses(p(text))
+    assert (lic.agency, lic.state, lic.agency_id, lic.kind) == (
+        "Missouri Department of Mental Health", "MO", "MO-DMH", "ccbhc")  # fmt: skip
+
+
+def test_state_licensed_and_accredited_without_agency():
+    body = p("Harbor Point is a State-licensed and CARF-accredited residential treatment center.")
+    (lic,) = licenses(body)
+    assert (lic.agency, lic.state, lic.number) == ("", "", "")
+    assert accredited(body) == {"CARF"}
+
+
+def test_holds_a_license_from_with_number():
+    text = "Harbor Point holds a license from the Texas Health and Human Services Commission (License No. 5550123)."
+    (lic,) = licenses(p(text))
+    assert (lic.agency, lic.state, lic.agency_id, lic.number, lic.kind) == (
+        "Texas Health and Human Services Commission", "TX", "TX-HHSC", "5550123", "facility_license")  # fmt: skip
+
+
+def test_licensed_facility_in_the_state_of():
+    (lic,) = licenses(p("Harbor Point is a licensed residential treatment facility in the State of Ohio."))
+    assert (lic.agency, lic.state) == ("", "OH")
+
+
+def test_agency_acronym_before_licensing_word():
+    (lic,) = licenses(p("Harbor Point is a DHCS-licensed and certified residential program."))
+    assert (lic.agency, lic.state, lic.agency_id) == ("California Department of Health Care Services", "CA",
+                                                      "CA-DHCS")  # fmt: skip
+
+
+def test_state_name_before_shared_acronym_resolves_it():
+    (lic,) = licenses(p("Certified by the Missouri DMH since 2009."))
+    assert (lic.agency, lic.state, lic.agency_id) == ("Missouri Department of Mental Health", "MO", "MO-DMH")
+
+
+def test_division_named_instead_of_department():
+    (lic,) = licenses(p("We are licensed by the Division of Health Service Regulation of the State of North Carolina."))
+    assert (lic.agency, lic.state, lic.agency_id) == (
+        "North Carolina Department of Health and Human Services", "NC", "NC-DHHS")  # fmt: skip
+    assert lic.as_shown == "Division of Health Service Regulation"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "agency", "state", "agency_id"),
+    [
+        ("Certified by the New York State Office of Alcoholism and Substance Abuse Services.",
+         "New York State Office of Alcoholism and Substance Abuse Services", "NY", "NY-OASAS"),
+        ("Licensed by the Texas Commission on Alcohol and Drug Abuse since 1994.",
+         "Texas Commission on Alcohol and Drug Abuse", "TX", "TX-DSHS"),
+        ("Licensed by the Ohio Department of Alcohol and Drug Addiction Services.",
+         "Ohio Department of Alcohol and Drug Addiction Services", "OH", "OH-OHIOMHAS"),
+        ("Licensed by the Maryland Department of Health and Mental Hygiene (DHMH).",
+         "Maryland Department of Health and Mental Hygiene", "MD", "MD-MDH"),
+    ],
+)  # fmt: skip
+def test_former_agency_names_are_recognised(sentence, agency, state, agency_id):
+    (lic,) = licenses(p(sentence))
+    assert (lic.agency, lic.state, lic.agency_id) == (agency, state, agency_id)
+
+
+def test_license_number_in_agency_format_without_the_word_license():
+    (lic,) = licenses(p("Licensed and certified by DHCS (190079AP)."))
+    assert (lic.agency_id, lic.number) == ("CA-DHCS", "190079AP")
+
+
+def test_number_on_the_next_line_joins_the_only_agency():
+    body = "<footer><p>Licensed by the Texas HHSC.</p><p>License #: 5550123</p></footer>"
+    assert lic_tuples(licenses(body)) == [
+        ("Texas Health and Human Services Commission", "TX", "TX-HHSC", "5550123", "statement")
+    ]
+
+
+def test_state_agency_seal_file_name_and_number():
+    body = ('<footer><div class="widget"><img src="/wp-content/uploads/2023/02/ohiomhas-seal.png" alt="">'
+            "<p>Certificate No. 04417-AB</p></div></footer>")  # fmt: skip
+    assert lic_tuples(licenses(body)) == [
+        ("Ohio Department of Mental Health and Addiction Services", "OH", "OH-OHIOMHAS", "04417-AB", "seal")
+    ]
+
+
+def test_state_agency_logo_alt_text():
+    body = '<footer><img src="/img/badge-3.png" alt="Missouri Department of Mental Health Logo"></footer>'
+    assert lic_tuples(licenses(body)) == [("Missouri Department of Mental Health", "MO", "MO-DMH", "", "logo")]
+
+
+def test_shared_acronym_logo_waits_for_the_facility_state():
+    (lic,) = licenses('<footer><img src="/img/dmh_logo.png" alt=""></footer>')
+    assert (lic.agency, lic.state, lic.agency_id, lic.basis) == ("Department of Mental Health", "", "", "logo")
+
+
+def test_agency_logo_in_partners_strip_is_not_a_license():
+    body = ('<footer><h3>Our community partners</h3><div class="logos">'
+            '<img src="/img/odmhsas-logo.png" alt=""></div></footer>')  # fmt: skip
+    assert licenses(body) == []
+
+
+def test_plain_photo_named_for_an_acronym_is_not_a_logo():
+    assert licenses('<main><img src="/uploads/dhs-building.jpg" alt="Our building"></main>') == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Our recovery coaching is paid for by a contract with the Kansas Department for Aging and Disability Services.",
+        "This program is made possible by support from the Oregon Health Authority.",
+        "Harbor Point is funded in part by the Ohio Department of Mental Health and Addiction Services.",
+        "We are members of the Ohio Council of Behavioral Health Providers and partner with the Ohio Department of Health.",
+    ],
+)
+def test_funding_and_membership_sentences_are_not_licenses(text):
+    assert licenses(p(text)) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Our counselors are certified by the Texas Health and Human Services Commission.",
+        "Each of our nurses is licensed by the Oklahoma State Board of Nursing.",
+        "Our therapists are licensed by the Virginia Department of Health Professions.",
+        "Dr. Ames is a Licensed Professional Counselor certified by the Missouri Credentialing Board.",
+    ],
+)
+def test_staff_credentials_are_not_licenses(text):
+    assert licenses(p(text)) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Is your rehab licensed by DHCS?",
+        "Make sure any program you choose is licensed by the Department of Health Care Services.",
+        "Harbor Point is not licensed by the Florida Department of Children and Families.",
+        "Our license from the Arizona Department of Health Services is pending.",
+    ],
+)
+def test_questions_advice_negations_are_not_licenses(text):
+    assert licenses(p(text)) == []
+
+
+def test_licensing_sentence_keeps_funder_out():
+    text = "Licensed by LARA and funded by the Michigan Department of Health and Human Services."
+    assert [(f.agency_id) for f in licenses(p(text))] == ["MI-LARA"]
+
+
+# --- accreditation logos and seals (issue 14) ---------------------------------------------------
+
+
+def test_legitscript_seal_script_is_an_accreditation():
+    facts, _ = accreditations(
+        '<footer><script src="https://static.legitscript.com/seals/3412345.js"></script></footer>'
+    )
+    assert [(f.value, f.basis, f.region) for f in facts] == [("LEGITSCRIPT", "seal", "footer")]
+
+
+def test_quality_check_link_around_gold_seal_is_joint_commission():
+    body = ('<footer><a href="https://www.qualitycheck.org/quality-report/?keyword=harbor">'
+            '<img src="/img/badge.png" alt=""></a></footer>')  # fmt: skip
+    facts, _ = accreditations(body)
+    assert [(f.value, f.basis) for f in facts] == [("JC", "seal")]
+
+
+def test_text_link_to_accreditor_site_is_not_a_seal():
+    facts, _ = accreditations('<main><p>Read about <a href="https://www.carf.org/">accreditation</a>.</p></main>')
+    assert facts == []
+
+
+def test_featured_on_strip_logo_is_not_an_accreditation():
+    body = ('<main><h3>As featured in</h3><div class="strip"><img src="/img/joint-commission-logo.png" alt="">'
+            '<img src="/img/samhsa-logo.png" alt="SAMHSA"></div></main>')  # fmt: skip
+    assert accredited(body) == set()
+    assert rejected_reasons(body) == {"JC": "featured"}
+
+
+def test_samhsa_logo_is_not_an_accreditation():
+    assert accredited('<footer><img src="/img/samhsa-logo.png" alt="SAMHSA"></footer>') == set()
+
+
+def test_wordpress_media_widget_logo_is_kept():
+    body = '<footer><section class="widget widget_media_image"><img src="/img/carf-logo.png" alt=""></section></footer>'
+    assert accredited(body) == {"CARF"}
+
+
+def test_badges_beside_a_column_of_links_naming_insurance_are_kept():
+    body = ('<footer><div class="col"><h4>Quick Links</h4><ul><li><a href="/insurance/">Insurance</a></li>'
+            '<li><a href="/about/">About</a></li></ul></div>'
+            '<div class="col badges"><img src="/img/jc-gold-seal.png" alt="The Joint Commission Gold Seal"></div></footer>')  # fmt: skip
+    assert accredited(body) == {"JC"}
+
+
+def test_short_bold_label_works_as_a_licensing_heading():
+    body = ('<aside class="widget-area"><p><strong>Licensing:</strong></p>'
+            "<p>Oklahoma Department of Mental Health &amp; Substance Abuse Services</p></aside>")  # fmt: skip
+    assert lic_tuples(licenses(body)) == [
+        ("Oklahoma Department of Mental Health and Substance Abuse Services", "OK", "OK-ODMHSAS", "", "list")
+    ]
+
+
+def test_certified_staff_trained_by_an_agency_is_not_a_license():
+    assert licenses(p("Our program is run by Certified Peer Specialists trained by DBHDS.")) == []
+
+
+def test_state_body_missing_from_registry_listed_under_heading_is_shown_as_written():
+    body = ("<main><h3>Licenses &amp; Accreditations</h3><ul><li>CARF</li>"
+            "<li>State of Vermont Department of Corrections &amp; Reentry Programs</li></ul></main>")  # fmt: skip
+    assert lic_tuples(licenses(body)) == [
+        ("State of Vermont Department of Corrections and Reentry Programs", "VT", "", "", "list")
+    ]
+
+
+def test_federal_department_is_not_a_state_license():
+    assert licenses(p("Our OTP is certified by the U.S. Department of Health and Human Services.")) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "agency_id"),
+    [
+        ("We are licensed by the Massachusetts Department of Public Health Bureau of Substance Addiction Services "
+         "(BSAS).", "MA-DPH"),
+        ("Licensed by the Missouri Department of Mental Health's Division of Behavioral Health.", "MO-DMH"),
+        ("Licensed by the New Jersey Department of Health, Division of Certificate of Need and Licensing.", "NJ-DOH"),
+    ],
+)  # fmt: skip
+def test_department_and_its_division_are_one_license(text, agency_id):
+    assert [f.agency_id for f in licenses(p(text))] == [agency_id]
+
+
+def test_we_are_fully_licensed_is_a_state_license_without_agency():
+    (lic,) = licenses(p("We are fully licensed and accredited, and we accept most insurance."))
+    assert (lic.agency, lic.state) == ("", "")
+    assert licenses(p("We are licensed therapists who care.")) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("Licensed by LARA and funded by the Michigan Department of Health and Human Services.", "funding"),
+        ("Our counselors are certified by the Texas Health and Human Services Commission.", "staff"),
+        ("Harbor Point is not licensed by the Florida Department of Children and Families.", "negation"),
+    ],
+)
+def test_rejected_license_mentions_kept_with_reason(text, reason):
+    rejected: list[dict[str, str]] = []
+    extract_licenses(parse_page(doc(p(text)), URL), blog=False, rejected=rejected)
+    assert [r["reason"] for r in rejected] == [reason]
+    assert rejected[0]["field"] == "license" and rejected[0]["snippet"] == text
+
+
+def test_extract_page_keeps_rejected_license_mentions():
+    obs = extract_page(doc(p("This program is funded by a grant and licensed through LARA; MDHHS funds it too.")), URL)
+    assert [lic.agency_id for lic in obs.licenses] == ["MI-LARA"]
+    assert {"field": "license", "value": "Michigan Department of Health and Human Services", "reason": "funding",
+            "snippet": "This program is funded by a grant and licensed through LARA; MDHHS funds it too."} in obs.rejected  # fmt: skip
+
+
+def test_run_on_text_is_read_in_bounded_pieces_without_losing_words():
+    from provdir.extract.credentials import _LONGEST, _pieces
+
+    text = ", ".join(f"Licensed by the Missouri Department of Mental Health item {i}" for i in range(400))
+    pieces = _pieces(text)
+    assert len(pieces) > 1 and all(len(piece) <= _LONGEST for piece in pieces)
+    # Overlapping pieces of the text that cover it from its first word to its last.
+    assert all(piece in text for piece in pieces)
+    assert text.startswith(pieces[0]) and text.endswith(pieces[-1])
+    for a, b in itertools.pairwise(pieces):
+        assert text.index(b) <= text.index(a) + len(a)
+    assert _pieces("Licensed by DHCS.") == ["Licensed by DHCS."]
+
+
+def test_licenses_in_run_on_footer_still_found():
+    filler = " ".join(["Serving families across the region"] * 80)
+    body = f"<footer><p>{filler} licensed by the Texas Health and Human Services Commission {filler}</p></footer>"
+    assert [f.agency_id for f in licenses(body)] == ["TX-HHSC"]

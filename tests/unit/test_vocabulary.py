@@ -6,6 +6,7 @@ import csv
 
 import pytest
 
+from provdir.normalize import agency
 from provdir.vocab import vocabulary
 from provdir.vocab.vocabulary import ACCREDITATION_VALUES, SERVICE_VALUES, Matcher, Term
 
@@ -61,7 +62,7 @@ def test_logo_tokens_map_to_accreditation_values():
 
 
 def _agencies_in(text: str) -> set[str]:
-    return {agency for pattern, _, agency in vocabulary.license_agencies() if pattern.search(text)}
+    return {m.name for m in agency.find(text)}
 
 
 def test_license_agency_acronyms_case_sensitive_names_not():

@@ -1,0 +1,68 @@
+"""A site's licenses, completed with the facility's state (pure).
+
+Extraction leaves a license's state empty when the page does not tell it ("State-licensed",
+"licensed by the Department of Mental Health", a "DMH" logo). Here the state comes from the
+site's addresses when they are all in one state, recorded as ``state_inferred``; a name that
+several states use is then resolved in the registry for that state ("Department of Mental
+Health" in Missouri is the Missouri Department of Mental Health). A site that shows no address
+at all gives its contact phones' area-code state instead. A logo that still names no
+registry agency of the facility's state is dropped: a "DMH" badge on a Texas site is not a
+license anyone can check.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import phonenumbers
+from phonenumbers import geocoder
+
+from provdir.normalize import agency as registry
+from provdir.normalize.address import state_abbr
+
+FIELDS = ("agency", "state", "number", "agency_id", "kind", "as_shown", "basis", "state_inferred")
+
+
+def site_state(observations: list[dict[str, Any]]) -> str:
+    """The one state of every address the site shows; when it shows none, the one state of its
+    contact phones' area codes (libphonenumber's geocoder); '' when none or several."""
+    states = {a.get("state", "") for o in observations for a in o.get("addresses", []) if a.get("state")}
+    if states:
+        return states.pop() if len(states) == 1 else ""
+    phones = {p.get("e164", "") for o in observations for p in o.get("phones", [])
+              if p.get("role") in ("main", "admissions") and p.get("e164")}  # fmt: skip
+    states = {_phone_state(p) for p in phones} - {""}
+    return states.pop() if len(states) == 1 else ""
+
+
+def _phone_state(e164: str) -> str:
+    try:
+        where = geocoder.description_for_number(phonenumbers.parse(e164), "en")
+    except phonenumbers.NumberParseException:
+        return ""
+    # "St. Louis, MO" or "Oklahoma"
+    return state_abbr(where.rsplit(",", 1)[-1]) if where else ""
+
+
+def complete(lic: dict[str, Any], state: str) -> dict[str, Any] | None:
+    """The license as published: every field, the state filled in when it can be told;
+    None for a logo whose agency cannot be told."""
+    out: dict[str, Any] = {
+        "agency": lic.get("agency", ""), "state": lic.get("state", ""), "number": lic.get("number", ""),
+        "agency_id": lic.get("agency_id", ""), "kind": lic.get("kind", ""), "as_shown": lic.get("as_shown", ""),
+        "basis": lic.get("basis", "statement"), "state_inferred": bool(lic.get("state_inferred", False)),
+    }  # fmt: skip
+    if not out["state"] and state:
+        out["state"], out["state_inferred"] = state, True
+    if not out["agency_id"] and out["state"] and (out["as_shown"] or out["agency"]):
+        m = registry.resolve(out["as_shown"] or out["agency"], out["state"])
+        if m and m.agency and m.agency.state == out["state"]:
+            out["agency"], out["agency_id"] = m.name, m.agency.id
+    if out["basis"] in ("logo", "seal") and not out["agency_id"]:
+        return None
+    return out
+
+
+def key(lic: dict[str, Any]) -> tuple[str, str, str]:
+    """One license: the same agency (by registry id when known), state and number."""
+    return ((lic.get("agency_id") or lic["agency"]).lower(), lic.get("state", ""), lic.get("number", ""))
