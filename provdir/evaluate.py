@@ -22,7 +22,14 @@ Scoring rules (documented so the figures can be reproduced):
   ``substance_use``...) are listed as unscored.
 - licenses: recall of gold licenses: a published license with the same state and a similar
   agency name (token-set ratio >= 80), or any state license when the gold agency is null.
-- locations: published rows for the site minus gold locations.
+- locations: published rows for the site minus gold locations; the overall figure is the mean
+  absolute error per site.
+- per-location services (``loc-svc``): each published row is matched to at most one gold location,
+  by the address rule above when the gold location has a street, else (a city-level gold location)
+  a row without a street in the same city. A matched row's ``services`` are scored against that
+  location's gold ``services`` (mapped as above); an unmatched row's services are all false
+  positives and an unmatched gold location's services all false negatives, so a row that lists
+  the organization's every service, or a location that is lost, both cost.
 """
 
 from __future__ import annotations
@@ -82,6 +89,10 @@ def set_counts(predicted: set[str], gold: set[str]) -> Counts:
     return Counts(tp=len(predicted & gold), fp=len(predicted - gold), fn=len(gold - predicted))
 
 
+def _gold_values(values: list[str]) -> set[str]:
+    return {v for v in (GOLD_SERVICE_MAP.get(x, x) for x in values) if v in SCORED_SERVICES}
+
+
 @dataclass
 class SiteScore:
     slug: str
@@ -94,12 +105,7 @@ class SiteScore:
 
 # -- mapping gold onto the vocabulary ------------------------------------------------------
 def gold_services(gold: dict[str, Any]) -> set[str]:
-    out = set()
-    for s in gold.get("services", []):
-        value = GOLD_SERVICE_MAP.get(s["value"], s["value"])
-        if value in SCORED_SERVICES:
-            out.add(value)
-    return out
+    return _gold_values([s["value"] for s in gold.get("services", [])])
 
 
 def scored_services(predicted: set[str]) -> tuple[set[str], set[str]]:
@@ -139,6 +145,21 @@ def _address_key(street: str, city: str, state: str, zip5: str) -> tuple[str, st
     return (number, key, city.lower()) if number[:1].isdigit() else None
 
 
+def same_address(row: dict[str, Any], g: dict[str, Any]) -> bool:
+    """A published row with a street and a gold location with a street are the same place."""
+    if not row.get("street") or not g.get("street"):
+        return False
+    pk = _address_key(row["street"], row["city"], row["state"], row["postal_code"])
+    gk = _address_key(g["street"], g["city"], g["state"], g.get("zip") or "")
+    if pk is None or gk is None or pk[0] != gk[0] or fuzz.ratio(pk[1], gk[1]) < 85:
+        return False
+    zips = {g.get("zip"), *(g.get("zip_alternatives") or [])} - {None, ""}
+    return bool(
+        (row["postal_code"] and row["postal_code"] in zips)
+        or ((not row["postal_code"] or not zips) and (row.get("city") or "").lower() == (g.get("city") or "").lower())
+    )
+
+
 def address_counts(rows: list[dict[str, Any]], gold: dict[str, Any]) -> tuple[Counts, list[str]]:
     gold_locs = [loc for loc in gold.get("locations", []) if loc.get("street")]
     unmatched = list(range(len(gold_locs)))
@@ -147,19 +168,7 @@ def address_counts(rows: list[dict[str, Any]], gold: dict[str, Any]) -> tuple[Co
     for row in rows:
         if not row.get("street"):
             continue
-        pk = _address_key(row["street"], row["city"], row["state"], row["postal_code"])
-        hit = None
-        for i in unmatched:
-            g = gold_locs[i]
-            gk = _address_key(g["street"], g["city"], g["state"], g.get("zip") or "")
-            if pk is None or gk is None or pk[0] != gk[0] or fuzz.ratio(pk[1], gk[1]) < 85:
-                continue
-            zips = {g.get("zip"), *(g.get("zip_alternatives") or [])} - {None, ""}
-            if (row["postal_code"] and row["postal_code"] in zips) or (
-                (not row["postal_code"] or not zips) and row["city"].lower() == g["city"].lower()
-            ):
-                hit = i
-                break
+        hit = next((i for i in unmatched if same_address(row, gold_locs[i])), None)
         if hit is None:
             counts.fp += 1
             misses.append(f"+ {row['street']}, {row['city']} {row['postal_code']}")
@@ -169,6 +178,55 @@ def address_counts(rows: list[dict[str, Any]], gold: dict[str, Any]) -> tuple[Co
     counts.fn = len(unmatched)
     misses += [f"- {gold_locs[i]['street']}, {gold_locs[i]['city']} {gold_locs[i].get('zip')}" for i in unmatched]
     return counts, misses
+
+
+def match_locations(rows: list[dict[str, Any]], gold: dict[str, Any]) -> list[tuple[int | None, int | None]]:
+    """Pairs (row index, gold location index), each side used at most once; ``None`` on the
+    other side for a row or a gold location left unmatched. Street matches are made first, then
+    city-level gold locations (no street) take a street-less row of the same city."""
+    golds = gold.get("locations", [])
+    free_rows = list(range(len(rows)))
+    pairs: list[tuple[int | None, int | None]] = []
+    unmatched_gold: list[int] = []
+    for gi, g in enumerate(golds):
+        if not g.get("street"):
+            continue
+        hit = next((ri for ri in free_rows if same_address(rows[ri], g)), None)
+        if hit is None:
+            unmatched_gold.append(gi)
+        else:
+            free_rows.remove(hit)
+            pairs.append((hit, gi))
+    for gi, g in enumerate(golds):
+        if g.get("street"):
+            continue
+        city = (g.get("city") or "").lower()
+        hit = next((ri for ri in free_rows if not rows[ri].get("street") and (rows[ri].get("city") or "").lower() == city
+                    and city), None)  # fmt: skip
+        if hit is None:
+            unmatched_gold.append(gi)
+        else:
+            free_rows.remove(hit)
+            pairs.append((hit, gi))
+    pairs += [(None, gi) for gi in sorted(unmatched_gold)]
+    pairs += [(ri, None) for ri in free_rows]
+    return pairs
+
+
+def location_service_counts(rows: list[dict[str, Any]], gold: dict[str, Any]) -> tuple[Counts, list[str]]:
+    """Per-location services: each row's ``services`` against its matched gold location's."""
+    counts = Counts()
+    notes: list[str] = []
+    golds = gold.get("locations", [])
+    for ri, gi in match_locations(rows, gold):
+        predicted = scored_services(set(rows[ri].get("services") or []))[0] if ri is not None else set()
+        expected = _gold_values(golds[gi].get("services") or []) if gi is not None else set()
+        c = set_counts(predicted, expected)
+        counts.add(c)
+        where = (golds[gi].get("name") or golds[gi].get("city")) if gi is not None else f"(extra row) {rows[ri]['name']}"
+        if c.fp or c.fn:
+            notes.append(f"{where}: +{sorted(predicted - expected)} -{sorted(expected - predicted)}")
+    return counts, notes
 
 
 def license_counts(published: list[str], gold: dict[str, Any]) -> tuple[Counts, list[str]]:
@@ -208,6 +266,7 @@ def score_site(slug: str, gold: dict[str, Any], rows: list[dict[str, Any]]) -> S
     score.fields["services"] = set_counts(scored, gold_services(gold))
     licenses = sorted({lic for r in rows for lic in r.get("licenses", [])})
     score.fields["licenses"], license_misses = license_counts(licenses, gold)
+    score.fields["loc_services"], loc_notes = location_service_counts(rows, gold)
     score.details = {
         "phones": {"extra": sorted(phones - gold_phones), "missing": sorted(gold_phones - phones)},
         "addresses": address_misses,
@@ -221,12 +280,14 @@ def score_site(slug: str, gold: dict[str, Any], rows: list[dict[str, Any]]) -> S
             "unscored": sorted(unscored),
         },
         "licenses": {"published": licenses, "missing": license_misses},
+        "loc_services": loc_notes,
     }
     return score
 
 
 # -- the whole corpus ----------------------------------------------------------------------
-FIELDS = ("phones", "addresses", "accreditations", "services", "licenses")
+FIELDS = ("phones", "addresses", "accreditations", "services", "licenses", "loc_services")
+_HEAD = {"loc_services": "loc-svc"}
 
 
 def evaluate(gold_dir: Path, sites_dir: Path, *, keep: Path | None = None) -> list[SiteScore]:
@@ -260,7 +321,7 @@ def evaluate(gold_dir: Path, sites_dir: Path, *, keep: Path | None = None) -> li
 
 
 def report(scores: list[SiteScore], *, verbose: bool = False) -> str:
-    lines = [f"{'site':<34}" + "".join(f"{f[:6]:>18}" for f in FIELDS) + f"{'locs':>10}"]
+    lines = [f"{'site':<34}" + "".join(f"{_HEAD.get(f, f[:6]):>18}" for f in FIELDS) + f"{'locs':>10}"]
     lines.append(
         " " * 34 + "".join(f"{'P/R/F1' if f != 'licenses' else 'recall':>18}" for f in FIELDS) + f"{'pred-gold':>10}"
     )
@@ -292,5 +353,7 @@ def report(scores: list[SiteScore], *, verbose: bool = False) -> str:
         )
     lines.append(f"{'OVERALL (micro)':<34}" + "".join(cells) + f"{loc_err:>10d}")
     lines.append(f"fax/crisis numbers published as contact phones: {forbidden}")
+    lines.append(f"location-count error: {loc_err / max(len(scores), 1):.2f} per site (mean absolute)")
     lines.append("locs: published rows minus gold locations per site; OVERALL is the sum of absolute errors")
+    lines.append("loc_services: each row's services against its matched gold location's (see provdir/evaluate.py)")
     return "\n".join(lines)
