@@ -16,6 +16,7 @@ from provdir.extract.addresses import extract_addresses
 from provdir.extract.credentials import extract_accreditations, extract_licenses
 from provdir.extract.page import Page, parse_page
 from provdir.extract.phones import extract_phones
+from provdir.extract.scope import assign_scopes, card_phones, city_places
 from provdir.extract.services import extract_services, implied, page_program_values
 from provdir.extract.structured import facts_from_structured, is_blog, structured_items
 from provdir.model.items import Fact, PageObservation
@@ -167,22 +168,48 @@ def extract_page(
     services, rejected = extract_services(
         page, blog=blog, org_terms=terms, program_values=set() if blog else page_program_values(page)
     )
-    services += implied(services)
     accreditations, rejected_acc = extract_accreditations(page, blog=blog)
+    licenses = extract_licenses(page, blog=blog)
+    kind = page_kind(url, blog)
+    addresses = [*structured_addresses, *extract_addresses(page, blog=blog)]
+    addresses += city_places(page, blog=blog, street_addresses=[a for a in addresses if a.street])
+
+    def reread(card: Page) -> list[Fact]:
+        # A card's heading names its program: its descriptive sentences are claims for it.
+        named = {m.value for b in card.blocks if b.heading for m in vocabulary.services().find(b.flat)}
+        return extract_services(card, blog=blog, org_terms=terms, program_values=named)[0]
+
+    card_phones(page, addresses)
+    services = assign_scopes(page, kind, addresses, services, accreditations, licenses, reread)
+    services += scoped_implied(services)
     return PageObservation(
         source="site",
         site=site,
         seed_url=seed_url,
         url=url,
-        page_kind=page_kind(url, blog),
+        page_kind=kind,
         title=page.title,
         seed_name=seed_name,
         org_names=org_names,
         phones=[*structured_phones, *extract_phones(page, blog=blog)],
-        addresses=[*structured_addresses, *extract_addresses(page, blog=blog)],
+        addresses=addresses,
         accreditations=accreditations,
-        licenses=extract_licenses(page, blog=blog),
+        licenses=licenses,
         services=services,
         rejected=rejected + rejected_acc,
         content_hash=hashlib.sha1(" ".join(b.text for b in page.blocks).encode()).hexdigest(),
     )
+
+
+def scoped_implied(facts: list[Fact]) -> list[Fact]:
+    """What the claimed services imply, within each scope: detox at one clinic implies
+    substance-use treatment at that clinic, not at the organization's other places."""
+    groups: dict[tuple[str, str], list[Fact]] = {}
+    for f in facts:
+        groups.setdefault((f.scope, f.location_hint), []).append(f)
+    out: list[Fact] = []
+    for (scope, hint), group in groups.items():
+        for f in implied(group):
+            f.scope, f.location_hint = scope, hint
+            out.append(f)
+    return out

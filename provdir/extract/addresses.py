@@ -136,9 +136,21 @@ def _label(before: str, blocks: list[Block], i: int) -> str:
         prev = blocks[j]
         if prev.region != blocks[i].region:
             break
-        if prev.heading and _name_like(prev.flat):
-            return prev.flat.strip(" :-|,;")
+        if prev.heading:
+            # The nearest heading is the card's title; a heading further up titles another card.
+            if _name_like(prev.flat) or _names_program(prev.flat):
+                return prev.flat.strip(" :-|,;")
+            break
     return ""
+
+
+def _names_program(text: str) -> bool:
+    """A short heading that is mostly a program's name ("PHP/IOP", "Detox")."""
+    from provdir.vocab import vocabulary
+
+    words = text.split()
+    covered = sum(m.end - m.start for m in vocabulary.services().find(text))
+    return 1 <= len(words) <= 6 and covered >= 0.5 * len(text.replace(" ", ""))
 
 
 def _name_like(text: str) -> bool:
