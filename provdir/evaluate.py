@@ -15,7 +15,8 @@ Scoring rules (documented so the figures can be reproduced):
   same ZIP (or one of ``zip_alternatives``, or the same city when a ZIP is missing).
 - accreditations: vocabulary values vs. gold values mapped (``Joint Commission`` -> ``JC``);
   gold values outside the vocabulary (``FARR``) are not scored.
-- services: the site's services vs. gold org-level services mapped onto the vocabulary
+- services: the site's services (its rows' ``services`` and ``organization_services``; likewise
+  for accreditations and licenses) vs. gold org-level services mapped onto the vocabulary
   (``dual_diagnosis`` -> ``co_occurring``, ``transitional_housing`` -> ``sober_living``,
   ``adolescent`` -> ``adolescents``; ``mat`` and the named medications count as one ``mat``
   unit). Only values the gold set can speak to are scored; others (payment, populations,
@@ -252,6 +253,10 @@ def _parse_license(text: str) -> tuple[str, str]:
 
 
 # -- one site ------------------------------------------------------------------------------
+def _both(row: dict[str, Any], column: str) -> list[str]:
+    return [*(row.get(column) or []), *(row.get(f"organization_{column}") or [])]
+
+
 def score_site(slug: str, gold: dict[str, Any], rows: list[dict[str, Any]]) -> SiteScore:
     """Score one site's published rows against its gold file (pure)."""
     score = SiteScore(slug, locations_predicted=len(rows), locations_gold=len(gold.get("locations", [])))
@@ -260,11 +265,13 @@ def score_site(slug: str, gold: dict[str, Any], rows: list[dict[str, Any]]) -> S
     score.fields["phones"] = set_counts(phones, gold_phones)
     score.forbidden_phones = sorted(phones & forbidden_numbers(gold))
     score.fields["addresses"], address_misses = address_counts(rows, gold)
-    accreditations = {a for r in rows for a in r.get("accreditations", [])}
+    # Organization level: what the rows list as their own plus what the organization states
+    # site-wide (organization_* columns).
+    accreditations = {a for r in rows for a in _both(r, "accreditations")}
     score.fields["accreditations"] = set_counts(accreditations, gold_accreditations(gold))
-    scored, unscored = scored_services({s for r in rows for s in r.get("services", [])})
+    scored, unscored = scored_services({s for r in rows for s in _both(r, "services")})
     score.fields["services"] = set_counts(scored, gold_services(gold))
-    licenses = sorted({lic for r in rows for lic in r.get("licenses", [])})
+    licenses = sorted({lic for r in rows for lic in _both(r, "licenses")})
     score.fields["licenses"], license_misses = license_counts(licenses, gold)
     score.fields["loc_services"], loc_notes = location_service_counts(rows, gold)
     score.details = {

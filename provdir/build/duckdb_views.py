@@ -28,8 +28,16 @@ VIEWS: dict[str, tuple[str, str]] = {
         "SELECT * FROM facilities WHERE status = 'active'",
     ),
     "services_offered": (
-        "One row per facility and service, whatever the sources (facility_services without provenance).",
-        "SELECT DISTINCT facility_id, service, label, category, samhsa_code FROM facility_services",
+        "One row per facility and service known at that facility, whatever the sources (facility_services "
+        "with scope 'location', without provenance). Count facilities offering a service from this view.",
+        "SELECT DISTINCT facility_id, service, label, category, samhsa_code FROM facility_services "
+        "WHERE scope = 'location'",
+    ),
+    "services_stated_by_organization": (
+        "One row per facility and service its organization states site-wide without tying it to that "
+        "facility (facility_services with scope 'organization'): offered somewhere by the organization.",
+        "SELECT DISTINCT facility_id, service, label, category, samhsa_code FROM facility_services "
+        "WHERE scope = 'organization'",
     ),
     "accreditations_held": (
         "One row per facility and accreditation, whatever the sources.",

@@ -31,6 +31,7 @@ LIST_JOIN = "; "
 GEOJSON_PROPERTIES = (
     "facility_id", "name", "organization", "street", "city", "state", "postal_code", "phone", "phones",
     "website", "accreditations", "licenses", "services", "status", "source", "coordinates_source",
+    "address_precision", "organization_services",
 )  # fmt: skip
 
 

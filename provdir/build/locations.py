@@ -6,9 +6,24 @@
   crisis line anywhere on the site (the strictest label wins). The main phone is the one shown
   most often in headers, footers and structured data.
 - Locations: one per distinct physical address (USPS street key + ZIP), named by the label
-  next to it; its own phones are those printed in its address block. A site that shows no
-  street address still yields one record for the organization, without an address.
-- Accreditations, licenses and services are site-wide facts and apply to every location.
+  next to it; its own phones are those printed in its address block. A town the site names
+  without a street (a sober home, a network listing its facilities by city) is a city-level
+  location (``address_precision`` ``city``), unless it is the town of exactly one of the site's
+  street addresses (then it is that address). A site that shows no address at all still yields
+  one record for the organization.
+- Phones stay with their card: a number printed in one location's address block is not given
+  to the organization's other locations; the organization's main line is shared by all.
+- Names: a location's own label (a card heading, a location page's title) when it has one,
+  else the organization's name, followed by the town when the organization has several
+  locations ("Redbud Hollow – Joplin").
+- Services, accreditations and licenses carry the scope the extractor found
+  (:mod:`provdir.extract.scope`). A location's ``services`` are those the site ties to that
+  location; what the site says for the whole organization goes to ``organization_services``
+  (likewise accreditations, licenses) and is not repeated as the location's own. A
+  single-location organization's facts are all its location's. One inference is made, and its
+  evidence says so (basis ``sole_level``): when everything the site says offers exactly one
+  level of care (sober living only, outpatient only), each location that names none offers
+  that one.
 - Every value carries its evidence: the page URL, the snippet and the extractor's basis.
 """
 
@@ -20,8 +35,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from provdir.extract.scope import place_hint
 from provdir.normalize.address import street_key
 from provdir.normalize.phone import CONTACT_ROLES
+from provdir.vocab import vocabulary
 
 _ROLE_RANK = {"fax": 0, "crisis": 0, "admissions": 1, "text": 2, "toll_free": 3, "main": 4}
 
@@ -34,6 +51,8 @@ class Evidence:
     snippet: str
     region: str = ""
     basis: str = ""
+    scope: str = ""
+    """``location`` or ``organization`` for services, accreditations and licenses."""
 
 
 @dataclass
@@ -60,6 +79,12 @@ class Location:
     latitude: float | None = None
     longitude: float | None = None
     evidence: list[Evidence] = field(default_factory=list)
+    address_precision: str = ""
+    """``street``, ``city`` (town only) or empty (no address)."""
+    organization_services: list[str] = field(default_factory=list)
+    """What the organization says site-wide and does not tie to this location."""
+    organization_accreditations: list[str] = field(default_factory=list)
+    organization_licenses: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def source_key(self) -> str:
@@ -79,48 +104,183 @@ def site_locations(observations: list[dict[str, Any]]) -> list[Location]:
     website = _website(observations, seed_url)
     phones, roles, main, phone_ev = _phones(observations)
     extensions = _extensions(observations)
-    accreditations, acc_ev = _vocab_facts(observations, "accreditations", "accreditation")
-    services, svc_ev = _vocab_facts(observations, "services", "service")
-    licenses, lic_ev = _licenses(observations)
-    places, mailing = _places(observations, org)
+    places, mailing, hints = _places(observations, org)
+    acc = _scoped(observations, "accreditations", "accreditation", hints)
+    svc = _scoped(observations, "services", "service", hints)
+    lic = _scoped_licenses(observations, hints)
     source_urls = sorted({o["url"] for o in observations})
-
-    shared = dict(
-        source="site", site=site, organization=org, website=website, accreditations=accreditations,
-        licenses=licenses, services=services, source_urls=source_urls, mailing_address=mailing,
-    )  # fmt: skip
-    common_ev = [*org_ev, *acc_ev, *svc_ev, *lic_ev]
+    shared = dict(source="site", site=site, organization=org, website=website, source_urls=source_urls,
+                  mailing_address=mailing)  # fmt: skip
+    if len(places) <= 1:
+        # One place (or none): everything the site says is that place's.
+        key = next(iter(places), "org")
+        place = places.get(key)
+        own = [p for p in place["phones"] if p in roles] if place else []
+        loc_phones = _unique([*own, *phones])
+        ev = [*org_ev, *svc.all_evidence("location"), *acc.all_evidence("location"), *lic.all_evidence("location"),
+              *(place["evidence"] if place else []), *(e for e in phone_ev if e.value in loc_phones)]  # fmt: skip
+        loc = Location(location_key=key, name=(place["label"] if place else "") or org, phone=own[0] if own else main,
+                       phones=loc_phones, phone_roles={p: roles[p] for p in loc_phones},
+                       phone_extensions={p: extensions[p] for p in loc_phones if p in extensions},
+                       accreditations=acc.all_values(), services=svc.all_values(), licenses=lic.all_licenses(),
+                       evidence=ev, **shared)  # fmt: skip
+        if place:
+            _set_address(loc, place)
+        return [loc]
+    owned = {p: k for k, place in places.items() for p in place["phones"]}
+    sole = _sole_level(svc)
+    names = _names(places, org)
     locations: list[Location] = []
-    if not places:
-        ev = [*common_ev, *(e for e in phone_ev if e.value in phones)]
-        locations.append(Location(location_key="org", name=org, phone=main, phones=phones,
-                                  phone_roles={p: roles[p] for p in phones},
-                                  phone_extensions={p: extensions[p] for p in phones if p in extensions},
-                                  evidence=ev, **shared))  # fmt: skip
-        return locations
     for key, place in places.items():
         own = [p for p in place["phones"] if p in roles]
-        loc_phones = _unique([*own, *phones])
-        ev = [*common_ev, *place["evidence"], *(e for e in phone_ev if e.value in loc_phones)]
-        locations.append(
-            Location(
-                location_key=key,
-                name=place["label"] or org,
-                street=place["street"],
-                city=place["city"],
-                state=place["state"],
-                postal_code=place["postal_code"],
-                phone=own[0] if own else main,
-                phones=loc_phones,
-                phone_roles={p: roles[p] for p in loc_phones},
-                phone_extensions={p: extensions[p] for p in loc_phones if p in extensions},
-                latitude=place["latitude"],
-                longitude=place["longitude"],
-                evidence=ev,
-                **shared,
-            )
-        )
+        # A number printed in another location's block is that location's; the main line is shared.
+        shared_phones = [p for p in phones if p == main or owned.get(p, key) == key]
+        loc_phones = _unique([*own, *shared_phones])
+        services, service_ev = svc.own(key)
+        if sole and not any(_is_level(v) for v in services):
+            services = sorted({*services, sole[0]})
+            service_ev = [*service_ev, Evidence("service", sole[0], sole[1].url, sole[1].snippet, sole[1].region,
+                                                "sole_level", "location")]  # fmt: skip
+        accreditations, acc_ev = acc.own(key)
+        licenses, lic_ev = lic.own_licenses(key)
+        org_services, org_svc_ev = svc.organization(exclude=services)
+        org_acc, org_acc_ev = acc.organization(exclude=accreditations)
+        org_lic, org_lic_ev = lic.organization_licenses(exclude=licenses)
+        ev = [*org_ev, *service_ev, *acc_ev, *lic_ev, *org_svc_ev, *org_acc_ev, *org_lic_ev, *place["evidence"],
+              *(e for e in phone_ev if e.value in loc_phones)]  # fmt: skip
+        loc = Location(location_key=key, name=names[key], phone=own[0] if own else main, phones=loc_phones,
+                       phone_roles={p: roles[p] for p in loc_phones},
+                       phone_extensions={p: extensions[p] for p in loc_phones if p in extensions},
+                       accreditations=accreditations, licenses=licenses, services=services,
+                       organization_services=org_services, organization_accreditations=org_acc,
+                       organization_licenses=org_lic, evidence=ev, **shared)  # fmt: skip
+        _set_address(loc, place)
+        locations.append(loc)
     return locations
+
+
+def _set_address(loc: Location, place: dict[str, Any]) -> None:
+    loc.street, loc.city, loc.state, loc.postal_code = place["street"], place["city"], place["state"], place["postal_code"]
+    loc.latitude, loc.longitude = place["latitude"], place["longitude"]
+    loc.address_precision = "street" if place["street"] else "city"
+
+
+def _names(places: dict[str, dict[str, Any]], org: str) -> dict[str, str]:
+    """A location's own label, else "Organization – Town"; a label two locations share gets
+    its town too ("PHP/IOP – Sacramento")."""
+    labels = Counter(p["label"].lower() for p in places.values() if p["label"])
+    out: dict[str, str] = {}
+    for key, place in places.items():
+        label, town = place["label"], place["city"]
+        if not label:
+            out[key] = f"{org} \u2013 {town}" if town else org
+        elif labels[label.lower()] > 1 and town and town.lower() not in label.lower():
+            out[key] = f"{label} \u2013 {town}"
+        else:
+            out[key] = label
+    return out
+
+
+# -- scoped facts --------------------------------------------------------------------------
+@dataclass
+class _Scoped:
+    """A site's vocabulary facts split by scope: per location key, and organization-wide."""
+
+    field_name: str
+    org: dict[str, Evidence] = field(default_factory=dict)
+    at: dict[str, dict[str, Evidence]] = field(default_factory=dict)
+    raw: dict[str, dict[str, Any]] = field(default_factory=dict)  # licenses: value -> parts
+
+    def add(self, key: str | None, value: str, ev: Evidence) -> None:
+        bucket = self.org if key is None else self.at.setdefault(key, {})
+        if value not in bucket or _stronger(ev.basis, bucket[value].basis):
+            bucket[value] = ev
+
+    def all_values(self) -> list[str]:
+        return sorted({*self.org, *(v for b in self.at.values() for v in b)})
+
+    def all_evidence(self, scope: str) -> list[Evidence]:
+        best: dict[str, Evidence] = {}
+        for bucket in [*self.at.values(), self.org]:
+            for value, ev in bucket.items():
+                best.setdefault(value, ev)
+        return [_scope(ev, scope) for ev in best.values()]
+
+    def own(self, key: str) -> tuple[list[str], list[Evidence]]:
+        bucket = self.at.get(key, {})
+        return sorted(bucket), [_scope(ev, "location") for ev in bucket.values()]
+
+    def organization(self, exclude: list[str]) -> tuple[list[str], list[Evidence]]:
+        values = sorted(v for v in self.org if v not in exclude)
+        return values, [_scope(self.org[v], "organization") for v in values]
+
+    # licenses keep their parts (agency, state, number) beside the formatted value
+    def all_licenses(self) -> list[dict[str, str]]:
+        return _license_list(self.raw, self.all_values())
+
+    def own_licenses(self, key: str) -> tuple[list[dict[str, str]], list[Evidence]]:
+        values, ev = self.own(key)
+        return _license_list(self.raw, values), ev
+
+    def organization_licenses(self, exclude: list[dict[str, str]]) -> tuple[list[dict[str, str]], list[Evidence]]:
+        values, ev = self.organization([format_license(lic) for lic in exclude])
+        return _license_list(self.raw, values), ev
+
+
+def _scope(ev: Evidence, scope: str) -> Evidence:
+    return Evidence(ev.field, ev.value, ev.url, ev.snippet, ev.region, ev.basis, scope)
+
+
+def _hint_key(f: dict[str, Any], hints: dict[str, str]) -> str | None:
+    if f.get("scope") != "location":
+        return None
+    return hints.get(f.get("location_hint") or "")
+
+
+def _scoped(observations: list[dict[str, Any]], key: str, field_name: str, hints: dict[str, str]) -> _Scoped:
+    out = _Scoped(field_name)
+    for o in observations:
+        for f in o.get(key, []):
+            ev = Evidence(field_name, f["value"], o["url"], f["snippet"], f["region"], f["basis"])
+            out.add(_hint_key(f, hints), f["value"], ev)
+    return out
+
+
+def _scoped_licenses(observations: list[dict[str, Any]], hints: dict[str, str]) -> _Scoped:
+    licenses, _ = _licenses(observations)
+    keep = {format_license(lic) for lic in licenses}
+    out = _Scoped("license")
+    for o in observations:
+        for lic in o.get("licenses", []):
+            parts = {"agency": lic["agency"], "state": lic["state"], "number": lic["number"]}
+            text = format_license(parts)
+            if text not in keep:
+                continue  # the same agency shown elsewhere with its number
+            out.raw.setdefault(text, parts)
+            out.add(_hint_key(lic, hints), text, Evidence("license", text, o["url"], lic["snippet"], lic["region"],
+                                                          "statement"))  # fmt: skip
+    return out
+
+
+def _license_list(raw: dict[str, dict[str, str]], values: list[str]) -> list[dict[str, str]]:
+    return [raw[v] for v in values if v in raw]
+
+
+def _is_level(value: str) -> bool:
+    """A level of care (detox, residential, php, iop, outpatient, sober living): a setting
+    other than the telehealth mode."""
+    term = vocabulary.services().terms.get(value)
+    return term is not None and term.category == "setting" and value != "telehealth"
+
+
+def _sole_level(svc: _Scoped) -> tuple[str, Evidence] | None:
+    """The one level of care the whole site offers, with the organization's evidence for it."""
+    levels = {v for v in svc.all_values() if _is_level(v)}
+    if len(levels) != 1:
+        return None
+    value = next(iter(levels))
+    ev = svc.org.get(value) or next(b[value] for b in svc.at.values() if value in b)
+    return value, ev
 
 
 # -- organization --------------------------------------------------------------------------
@@ -251,46 +411,77 @@ def format_license(lic: dict[str, str]) -> str:
 
 
 # -- places --------------------------------------------------------------------------------
-def _places(observations: list[dict[str, Any]], org: str = "") -> tuple[dict[str, dict[str, Any]], str]:
+def _places(
+    observations: list[dict[str, Any]], org: str = ""
+) -> tuple[dict[str, dict[str, Any]], str, dict[str, str]]:
+    """(places by key, mailing address, location hint -> place key)."""
     places: dict[str, dict[str, Any]] = {}
+    hints: dict[str, str] = {}
     # A footer repeated on every page is one piece of evidence, not one per page: each
     # (label, region) votes once, and a label in the page body (a location card) or in
     # structured data outweighs the site template's.
     labels: dict[str, dict[tuple[str, str], int]] = defaultdict(dict)
     region_weight = {"main": 3, "structured": 2}
     mailing = ""
+    towns: list[tuple[str, dict[str, Any]]] = []  # (page url, address) of town-only places
     for o in observations:
         for a in o.get("addresses", []):
             if a["kind"] == "mailing":
                 mailing = mailing or f"{a['street']}, {a['city']}, {a['state']} {a['postal_code']}".strip()
                 continue
+            if a.get("precision", "street") == "city" or not a["street"]:
+                towns.append((o["url"], a))
+                continue
             key = f"{street_key(a['street'])}|{a['postal_code'] or a['city'].upper()}"
-            place = places.setdefault(key, {
-                "street": a["street"], "city": a["city"], "state": a["state"],
-                "postal_code": a["postal_code"], "phones": [], "latitude": None, "longitude": None,
-                "evidence": [], "label": "",
-            })  # fmt: skip
-            if not place["postal_code"] and a["postal_code"]:
-                place["postal_code"] = a["postal_code"]
-            if a.get("latitude") is not None and place["latitude"] is None:
-                place["latitude"], place["longitude"] = a["latitude"], a["longitude"]
+            hints[place_hint(a["street"], a["city"], a["state"], a["postal_code"])] = key
+            _add_place(places, labels, key, a, o["url"], region_weight)
+    # A town is one of the site's street addresses when exactly one of them is in that town;
+    # several street addresses there leave it unresolved (its facts stay organization-wide).
+    in_town: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for key, place in places.items():
+        in_town[(place["city"].upper(), place["state"])].append(key)
+    for url, a in towns:
+        town = (a["city"].upper(), a["state"])
+        hint = place_hint("", a["city"], a["state"])
+        streets = in_town.get(town, [])
+        if len(streets) > 1:
+            continue
+        key = streets[0] if streets else f"city|{a['city'].upper()}|{a['state']}"
+        hints[hint] = key
+        if streets:
             for p in a.get("phones", []):
-                if p not in place["phones"]:
-                    place["phones"].append(p)
-            if a.get("label"):
-                labels[key][(a["label"], a["region"])] = region_weight.get(a["region"], 1)
-            if not place["evidence"]:
-                place["evidence"].append(
-                    Evidence("address", a["raw"], o["url"], a["snippet"] or a["raw"], a["region"], a["source"])
-                )
+                if p not in places[key]["phones"]:
+                    places[key]["phones"].append(p)
+            continue
+        _add_place(places, labels, key, a, url, region_weight)
     for key, votes in labels.items():
         tally: Counter[str] = Counter()
         for (label, _region), weight in votes.items():
             # The organization's own name over an address is the fallback, not a place name:
             # "Springfield Clinic" beats "Redbud Hollow Behavioral Health" for that address.
             tally[label] += weight if label.lower() != org.lower() else weight / 10
-        places[key]["label"] = tally.most_common(1)[0][0]
-    return places, mailing
+        best = tally.most_common(1)[0][0]
+        places[key]["label"] = "" if best.lower() == org.lower() else best
+    return places, mailing, hints
+
+
+def _add_place(places, labels, key: str, a: dict[str, Any], url: str, region_weight: dict[str, int]) -> None:
+    place = places.setdefault(key, {
+        "street": a["street"], "city": a["city"], "state": a["state"],
+        "postal_code": a["postal_code"], "phones": [], "latitude": None, "longitude": None,
+        "evidence": [], "label": "",
+    })  # fmt: skip
+    if not place["postal_code"] and a["postal_code"]:
+        place["postal_code"] = a["postal_code"]
+    if a.get("latitude") is not None and place["latitude"] is None:
+        place["latitude"], place["longitude"] = a["latitude"], a["longitude"]
+    for p in a.get("phones", []):
+        if p not in place["phones"]:
+            place["phones"].append(p)
+    if a.get("label"):
+        labels[key][(a["label"], a["region"])] = region_weight.get(a["region"], 1)
+    if not place["evidence"]:
+        place["evidence"].append(Evidence("address", a["raw"], url, a["snippet"] or a["raw"], a["region"], a["source"]))
 
 
 def _unique(items: list[str]) -> list[str]:

@@ -94,6 +94,28 @@ FACILITY_COLUMNS: list[tuple[str, pa.DataType, str]] = [
         "Date (UTC) the directory listing was last checked against the provider's website "
         "(see verification.csv); empty when never checked.",
     ),
+    (
+        "address_precision",
+        pa.string(),
+        "'street' (a full street address), 'city' (the source names only the town: street is empty, "
+        "as sober homes and networks listing facilities by city do), or empty when no address is known.",
+    ),
+    (
+        "organization_services",
+        pa.list_(pa.string()),
+        "Services the organization states for itself as a whole (site menus, about pages) and does not tie "
+        "to this location: not known to be offered here. 'services' lists what is known at this location.",
+    ),
+    (
+        "organization_accreditations",
+        pa.list_(pa.string()),
+        "Accreditations the organization shows site-wide without tying them to this location.",
+    ),
+    (
+        "organization_licenses",
+        pa.list_(pa.string()),
+        "Licenses the organization shows site-wide without tying them to this location ('Agency (ST) #number').",
+    ),
 ]
 
 EVIDENCE_COLUMNS: list[tuple[str, pa.DataType, str]] = [
@@ -153,6 +175,12 @@ FACILITY_SERVICES_COLUMNS: list[tuple[str, pa.DataType, str]] = [
     ("evidence", pa.string(), "Text the service was read from."),
     ("url", pa.string(), "Page the text is on."),
     ("basis", pa.string(), "Why it counts: menu, label, statement, structured, implied:<value>, samhsa:<category>."),
+    (
+        "scope",
+        pa.string(),
+        "'location' (the source ties it to this facility: its card, its page, its directory record) or "
+        "'organization' (stated for the organization as a whole; listed in the facility's organization_* column).",
+    ),
 ]
 
 FACILITY_ACCREDITATIONS_COLUMNS: list[tuple[str, pa.DataType, str]] = [
@@ -165,6 +193,12 @@ FACILITY_ACCREDITATIONS_COLUMNS: list[tuple[str, pa.DataType, str]] = [
     ("evidence", pa.string(), "Text (or logo alt text/file name) it was read from."),
     ("url", pa.string(), "Page it is on."),
     ("basis", pa.string(), "Why it counts: statement, label, logo, structured, samhsa:<category>."),
+    (
+        "scope",
+        pa.string(),
+        "'location' (the source ties it to this facility: its card, its page, its directory record) or "
+        "'organization' (stated for the organization as a whole; listed in the facility's organization_* column).",
+    ),
 ]
 
 FACILITY_LICENSES_COLUMNS: list[tuple[str, pa.DataType, str]] = [
@@ -177,6 +211,12 @@ FACILITY_LICENSES_COLUMNS: list[tuple[str, pa.DataType, str]] = [
     ("source_key", pa.string(), "Source record that shows it (one row per facility, license and source record)."),
     ("evidence", pa.string(), "Text it was read from."),
     ("url", pa.string(), "Page it is on."),
+    (
+        "scope",
+        pa.string(),
+        "'location' (the source ties it to this facility: its card, its page, its directory record) or "
+        "'organization' (stated for the organization as a whole; listed in the facility's organization_* column).",
+    ),
 ]
 
 FACILITY_PHONES_COLUMNS: list[tuple[str, pa.DataType, str]] = [
@@ -217,6 +257,8 @@ STATUSES = ("active", "missing", "closed?")
 CHANGE_KINDS = ("added", "removed", "changed", "merged", "split")
 EVIDENCE_FIELDS = ("organization", "phone", "address", "accreditation", "license", "service")
 COORDINATE_SOURCES = ("source", "zip_centroid")
+ADDRESS_PRECISIONS = ("street", "city")
+SCOPES = ("location", "organization")
 VERIFICATION_STATUSES = ("confirmed", "conflict", "only_directory", "only_website", "website_unreachable")
 
 
@@ -314,6 +356,9 @@ TABLES: list[TableSpec] = [
             "source_keys": _REQUIRED,
             "coordinates_source": Rule(enum=COORDINATE_SOURCES),
             "verified_at": Rule(pattern=DATE_PATTERN, date=True),
+            "address_precision": Rule(enum=ADDRESS_PRECISIONS),
+            "organization_services": Rule(enum=service_values),
+            "organization_accreditations": Rule(enum=accreditation_values),
         },
     ),
     TableSpec(
@@ -326,6 +371,7 @@ TABLES: list[TableSpec] = [
         rules={
             "facility_id": _ID,
             "service": Rule(required=True, enum=service_values),
+            "scope": Rule(required=True, enum=SCOPES),
             "label": _REQUIRED,
             "category": Rule(required=True, enum=service_categories),
             "source": _SOURCE,
@@ -341,6 +387,7 @@ TABLES: list[TableSpec] = [
         rules={
             "facility_id": _ID,
             "accreditation": Rule(required=True, enum=accreditation_values),
+            "scope": Rule(required=True, enum=SCOPES),
             "label": _REQUIRED,
             "source": _SOURCE,
             "source_key": _REQUIRED,
@@ -356,6 +403,7 @@ TABLES: list[TableSpec] = [
             "facility_id": _ID,
             "license": _REQUIRED,
             "agency": _REQUIRED,
+            "scope": Rule(required=True, enum=SCOPES),
             "state": Rule(enum=states),
             "source": _SOURCE,
             "source_key": _REQUIRED,
