@@ -340,7 +340,9 @@ def assign_scopes(
         return services
     kept = [f for f in services if not scope_one(f) and not f.basis.startswith("implied:")]
     for card in cards:
-        sub = Page(url=page.url, html="", title="", blocks=[page.blocks[i] for i in sorted({*card.headings, *card.blocks})])
+        sub = Page(
+            url=page.url, html="", title="", blocks=[page.blocks[i] for i in sorted({*card.headings, *card.blocks})]
+        )
         for fact in reread(sub):
             fact.scope, fact.location_hint = LOCATION, card.hint
             kept.append(fact)
