@@ -139,7 +139,8 @@ def test_a_build_that_breaks_its_dictionary_is_not_published(tmp_path):
     for force in (False, True):
         with pytest.raises(SchemaViolation) as exc:
             publish(tmp_path, force=force)
-        assert "facilities.services" in str(exc.value) and "teleportation" in str(exc.value)
+        # two locations and a site-wide fact: it is the organization's (issue 13)
+        assert "facilities.organization_services" in str(exc.value) and "teleportation" in str(exc.value)
         assert "facility_services.service" in str(exc.value)
     assert (tmp_path / "latest").resolve() == before
     assert not [p for p in (tmp_path / "builds").iterdir() if p.name.startswith(".staging")]
@@ -263,7 +264,10 @@ def test_duckdb_database_works_from_any_folder_and_views_sql_from_its_own(tmp_pa
     monkeypatch.chdir(folder)
     mem = duckdb.connect()
     mem.execute((folder / "views.sql").read_text(encoding="utf-8"))
-    assert mem.execute("SELECT count(*) FROM services_offered WHERE service = 'medicaid'").fetchall() == [(2,)]
+    # The site states medicaid site-wide for its two clinics: the organization's, not known per clinic.
+    assert mem.execute("SELECT count(*) FROM services_offered WHERE service = 'medicaid'").fetchall() == [(0,)]
+    stated = "SELECT count(*) FROM services_stated_by_organization WHERE service = 'medicaid'"
+    assert mem.execute(stated).fetchall() == [(2,)]
     assert mem.execute("SELECT count(*) FROM active_facilities").fetchall() == [(2,)]
 
 

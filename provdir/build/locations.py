@@ -128,14 +128,17 @@ def site_locations(observations: list[dict[str, Any]]) -> list[Location]:
             _set_address(loc, place)
         return [loc]
     owned = {p: k for k, place in places.items() for p in place["phones"]}
+    template = _template_numbers(observations)
     sole = _sole_level(svc)
     names = _names(places, org)
     locations: list[Location] = []
     for key, place in places.items():
         own = [p for p in place["phones"] if p in roles]
-        # A number printed in another location's block is that location's; the main line is shared.
-        shared_phones = [p for p in phones if p == main or owned.get(p, key) == key]
+        # A number printed in another location's block is that location's; the organization's
+        # line (in the site's header, footer or structured data) is shared.
+        shared_phones = [p for p in phones if p in template or owned.get(p, key) == key]
         loc_phones = _unique([*own, *shared_phones])
+        org_line = next((p for p in shared_phones if p in template and p not in owned), "")
         services, service_ev = svc.own(key)
         if sole and not any(_is_level(v) for v in services):
             services = sorted({*services, sole[0]})
@@ -148,7 +151,8 @@ def site_locations(observations: list[dict[str, Any]]) -> list[Location]:
         org_lic, org_lic_ev = lic.organization_licenses(exclude=licenses)
         ev = [*org_ev, *service_ev, *acc_ev, *lic_ev, *org_svc_ev, *org_acc_ev, *org_lic_ev, *place["evidence"],
               *(e for e in phone_ev if e.value in loc_phones)]  # fmt: skip
-        loc = Location(location_key=key, name=names[key], phone=own[0] if own else main, phones=loc_phones,
+        display = own[0] if own else (org_line or (main if main in loc_phones else next(iter(loc_phones), "")))
+        loc = Location(location_key=key, name=names[key], phone=display, phones=loc_phones,
                        phone_roles={p: roles[p] for p in loc_phones},
                        phone_extensions={p: extensions[p] for p in loc_phones if p in extensions},
                        accreditations=accreditations, licenses=licenses, services=services,
@@ -357,6 +361,12 @@ def _phones(observations: list[dict[str, Any]]) -> tuple[list[str], dict[str, st
     return contact, {n: roles[n] for n in contact}, main, ev
 
 
+def _template_numbers(observations: list[dict[str, Any]]) -> set[str]:
+    """Numbers the site shows in its header, footer or structured data: the organization's lines."""
+    return {p["e164"] for o in observations for p in o.get("phones", [])
+            if p["e164"] and p["region"] in ("header", "footer", "structured")}  # fmt: skip
+
+
 def _extensions(observations: list[dict[str, Any]]) -> dict[str, str]:
     """The extension shown with each number (the first one seen)."""
     out: dict[str, str] = {}
@@ -424,10 +434,14 @@ def _places(
     region_weight = {"main": 3, "structured": 2}
     mailing = ""
     towns: list[tuple[str, dict[str, Any]]] = []  # (page url, address) of town-only places
+    offices: list[tuple[str, dict[str, Any]]] = []  # a corporate office: a location only if none else
     for o in observations:
         for a in o.get("addresses", []):
             if a["kind"] == "mailing":
                 mailing = mailing or f"{a['street']}, {a['city']}, {a['state']} {a['postal_code']}".strip()
+                continue
+            if a["kind"] == "office":
+                offices.append((o["url"], a))
                 continue
             if a.get("precision", "street") == "city" or not a["street"]:
                 towns.append((o["url"], a))
@@ -454,6 +468,11 @@ def _places(
                     places[key]["phones"].append(p)
             continue
         _add_place(places, labels, key, a, url, region_weight)
+    if not places:
+        for url, a in offices:
+            key = f"{street_key(a['street'])}|{a['postal_code'] or a['city'].upper()}"
+            hints[place_hint(a["street"], a["city"], a["state"], a["postal_code"])] = key
+            _add_place(places, labels, key, a, url, region_weight)
     for key, votes in labels.items():
         tally: Counter[str] = Counter()
         for (label, _region), weight in votes.items():

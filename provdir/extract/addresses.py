@@ -30,6 +30,12 @@ _GENERIC_LABELS = re.compile(
     re.I,
 )
 _MAILING = re.compile(r"mailing|mail to|send (?:mail|correspondence)|remit|p\.?\s*o\.?\s*box", re.I)
+# An address introduced as the organization's office is where it is run from, not a facility.
+_OFFICE = re.compile(
+    r"\b(?:corporate|administrative|admin|business|executive|billing)\s+(?:office|offices|headquarters)\b|"
+    r"\b(?:corporate\s+)?headquarters\b",
+    re.I,
+)
 
 
 @cache
@@ -67,6 +73,7 @@ def extract_addresses(page: Page, *, blog: bool) -> list[AddressFact]:
             before = text[:start]
             label = _label(before, blocks, i)
             mailing = parsed.po_box or bool(_MAILING.search(before[-60:]))
+            office = not mailing and bool(_OFFICE.search(before[-60:] or _heading_before(blocks, i)))
             facts.append(
                 AddressFact(
                     raw=raw,
@@ -74,7 +81,7 @@ def extract_addresses(page: Page, *, blog: bool) -> list[AddressFact]:
                     city=parsed.city,
                     state=parsed.state,
                     postal_code=parsed.postal_code,
-                    kind="mailing" if mailing else "physical",
+                    kind="mailing" if mailing else "office" if office else "physical",
                     label=label,
                     phones=contact_numbers_in(tail) or _phones_after(blocks, i, next_anchor is None),
                     snippet=_snippet(text, start, anchor.end()),
@@ -83,6 +90,13 @@ def extract_addresses(page: Page, *, blog: bool) -> list[AddressFact]:
                 )
             )
     return facts
+
+
+def _heading_before(blocks: list[Block], i: int) -> str:
+    """The short block just above an address block (its heading, or a title line)."""
+    if i and blocks[i - 1].region == blocks[i].region and len(blocks[i - 1].flat) <= 60:
+        return blocks[i - 1].flat
+    return ""
 
 
 def _phones_after(blocks: list[Block], i: int, last_in_block: bool) -> list[str]:

@@ -117,7 +117,10 @@ def city_places(page: Page, *, blog: bool, street_addresses: list[AddressFact]) 
             state = state_abbr(m["state"])
             # A heading that ends with the town ("Residential & Detox Facilities / Orangevale,
             # CA") names the place in its lines above; a list of towns has no names of its own.
-            label = " ".join(lines[:first]) if block.heading and first else _heading_label(page.blocks, i)
+            # A list item "Tallgrass Wichita / Wichita, KS" names its place in its first lines too.
+            above = " ".join(lines[:first])
+            named = first and (block.heading or _name_line_text(above))
+            label = above if named else _heading_label(page.blocks, i)
             add(m["city"], state, m["zip"] or "", block, lines[n].strip(), label)
         # Hero sections are often marked up as a banner: a sentence there still locates a place.
         if block.region in ("main", "header") and not block.heading and not blog:
@@ -236,7 +239,11 @@ def find_cards(page: Page, places: list[AddressFact]) -> list[Card]:
 
 
 def _name_line(block: Block) -> bool:
-    return not block.has_digit and 1 <= len(block.flat.split()) <= MAX_LABEL_WORDS
+    return _name_line_text(block.flat)
+
+
+def _name_line_text(text: str) -> bool:
+    return not any(ch.isdigit() for ch in text) and 1 <= len(text.split()) <= MAX_LABEL_WORDS
 
 
 def _ancestors(blocks: list[Block], sec: int) -> list[int]:

@@ -64,7 +64,9 @@ class AddressFact:
     state: str = ""
     postal_code: str = ""
     kind: str = "physical"
-    """``physical`` (a place clients go) or ``mailing`` (PO box)."""
+    """``physical`` (a place clients go), ``mailing`` (PO box) or ``office`` (introduced as the
+    organization's corporate or administrative office: a location only when the site shows no
+    other)."""
     precision: str = "street"
     """``street`` (a full street address) or ``city`` (the site names only the town and state,
     as sober homes often do: ``street`` is empty)."""
