@@ -135,7 +135,7 @@ def site_locations(observations: list[dict[str, Any]]) -> list[Location]:
     for key, place in places.items():
         own = [p for p in place["phones"] if p in roles]
         # A number printed in another location's block is that location's; the organization's
-        # line (in the site's header, footer or structured data) is shared.
+        # line (in the site's template or structured data) is shared.
         shared_phones = [p for p in phones if p in template or owned.get(p, key) == key]
         loc_phones = _unique([*own, *shared_phones])
         org_line = next((p for p in shared_phones if p in template and p not in owned), "")
@@ -362,9 +362,10 @@ def _phones(observations: list[dict[str, Any]]) -> tuple[list[str], dict[str, st
 
 
 def _template_numbers(observations: list[dict[str, Any]]) -> set[str]:
-    """Numbers the site shows in its header, footer or structured data: the organization's lines."""
+    """Numbers the site shows in its template (header, menu bar, footer, sidebar) or structured
+    data, rather than only in a page's body: the organization's lines."""
     return {p["e164"] for o in observations for p in o.get("phones", [])
-            if p["e164"] and p["region"] in ("header", "footer", "structured")}  # fmt: skip
+            if p["e164"] and p["region"] != "main"}  # fmt: skip
 
 
 def _extensions(observations: list[dict[str, Any]]) -> dict[str, str]:

@@ -22,7 +22,7 @@ from provdir.extract.structured import facts_from_structured, is_blog, structure
 from provdir.model.items import Fact, PageObservation
 from provdir.vocab import vocabulary
 
-__all__ = ["extract_page", "page_kind", "parse_page"]
+__all__ = ["extract_page", "page_kind", "parse_page", "warm_up"]
 
 _KIND_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("contact", re.compile(r"contact|get-in-touch|reach-us", re.I)),
@@ -33,6 +33,15 @@ _KIND_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
                            r"housing|sober|recovery|therapy|mat\b|medication", re.I)),
 ]  # fmt: skip
 _TITLE_SEP = re.compile(r"\s+[|\u2013\u2014:\u00bb>\u00b7\u2022-]\s+|\s*\|\s*")
+
+
+def warm_up() -> None:
+    """Load the tables extraction reads lazily (the towns of every state takes a second or two),
+    so that the first page a crawl reads does not pay for it inside its extraction time limit."""
+    from provdir.extract.scope import is_town
+
+    is_town("", "")
+    vocabulary.services()
 
 
 def page_kind(url: str, blog: bool) -> str:
