@@ -436,6 +436,7 @@ def _places(
     mailing = ""
     towns: list[tuple[str, dict[str, Any]]] = []  # (page url, address) of town-only places
     offices: list[tuple[str, dict[str, Any]]] = []  # a corporate office: a location only if none else
+    home_towns: list[tuple[str, dict[str, Any]]] = []  # a copyright line's town: likewise
     for o in observations:
         for a in o.get("addresses", []):
             if a["kind"] == "mailing":
@@ -443,6 +444,9 @@ def _places(
                 continue
             if a["kind"] == "office":
                 offices.append((o["url"], a))
+                continue
+            if a.get("source") == "copyright":
+                home_towns.append((o["url"], a))
                 continue
             if a.get("precision", "street") == "city" or not a["street"]:
                 towns.append((o["url"], a))
@@ -468,6 +472,11 @@ def _places(
                 if p not in places[key]["phones"]:
                     places[key]["phones"].append(p)
             continue
+        _add_place(places, labels, key, a, url, region_weight)
+    if not places and not offices and home_towns:
+        url, a = home_towns[0]  # every page's footer says the same
+        key = f"city|{a['city'].upper()}|{a['state']}"
+        hints[place_hint("", a["city"], a["state"])] = key
         _add_place(places, labels, key, a, url, region_weight)
     if not places:
         for url, a in offices:

@@ -16,7 +16,7 @@ from provdir.extract.addresses import extract_addresses
 from provdir.extract.credentials import extract_accreditations, extract_licenses
 from provdir.extract.page import Page, parse_page
 from provdir.extract.phones import extract_phones
-from provdir.extract.scope import assign_scopes, card_phones, city_places
+from provdir.extract.scope import assign_scopes, card_phones, city_places, copyright_town
 from provdir.extract.services import extract_services, implied, page_program_values
 from provdir.extract.structured import facts_from_structured, is_blog, structured_items
 from provdir.model.items import Fact, PageObservation
@@ -182,6 +182,8 @@ def extract_page(
     kind = page_kind(url, blog)
     addresses = [*structured_addresses, *extract_addresses(page, blog=blog)]
     addresses += city_places(page, blog=blog, street_addresses=[a for a in addresses if a.street])
+    if not addresses and (town := copyright_town(page)) is not None:
+        addresses.append(town)
 
     def reread(card: Page) -> list[Fact]:
         # A card's heading names its program: its descriptive sentences are claims for it.

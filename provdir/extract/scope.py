@@ -132,6 +132,29 @@ def city_places(page: Page, *, blog: bool, street_addresses: list[AddressFact]) 
     return out
 
 
+@cache
+def _copyright_town() -> re.Pattern[str]:
+    states = "|".join(re.escape(s) for s in state_names() if len(s) > 2)
+    return re.compile(rf"(?P<words>(?:[A-Z][a-z.]+[ ,]+){{1,3}}?)(?P<state>(?i:{states}))\b")
+
+
+def copyright_town(page: Page) -> AddressFact | None:
+    """The town of a copyright line ("(c) Rincon Recovery Center, Tucson Arizona"): where the
+    organization is, for a site that gives no other address (the build uses it only then)."""
+    for block in page.blocks:
+        if block.region != "footer" or not re.search(r"\u00a9|&copy;|\bcopyright\b", block.flat, re.I):
+            continue
+        for m in _copyright_town().finditer(block.flat):
+            state = state_abbr(m["state"])
+            words = [w.strip(" ,.") for w in re.split(r"[ ,]+", m["words"].strip()) if w.strip(" ,.")]
+            for n in (3, 2, 1):  # the longest run of words before the state that is one of its towns
+                city = " ".join(words[-n:])
+                if len(words) >= n and state and is_town(city, state):
+                    return AddressFact(raw=f"{city}, {state}", city=city, state=state, precision="city",
+                                       snippet=block.flat[:200], region="footer", source="copyright")  # fmt: skip
+    return None
+
+
 _STREET_NUMBER = re.compile(r"^\s*\d{1,6}[A-Za-z]?\s+\w")
 _GENERIC_HEADING = re.compile(
     r"^(?:our |other )?(?:address(?:es)?|locations?|offices?|contact(?: us| info(?:rmation)?)?|"
