@@ -8,6 +8,10 @@ publishes towns only, and a network that lists its facilities by city. Expected 
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+import duckdb
 import pandas as pd
 import pytest
 
@@ -98,3 +102,20 @@ def test_analyst_counts_detox_facilities_not_organizations(facilities, services_
     ok = facilities[(facilities["state"] == "OK") & (facilities["website"] == sample_web["prairie-lantern-health"])]
     local = services_long[(services_long.scope == "location") & (services_long.service == "detox")]
     assert set(ok["facility_id"]) & set(local["facility_id"]) == set(ok[ok["city"] == "Oklahoma City"]["facility_id"])
+
+
+def test_readme_facility_or_organization_examples(sample_crawl, sample_web, monkeypatch):
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    start = text.index("## Facility or organization: what each row says\n")
+    section = text[start : text.find("\n## ", start + 10)]
+    (python,) = re.findall(r"```python\n(.*?)```", section, re.S)
+    (sql,) = re.findall(r"```sql\n(.*?)```", section, re.S)
+    monkeypatch.chdir(sample_crawl.out.parent)
+    ns: dict = {}
+    exec(compile(python, "README.md", "exec"), ns)
+    assert list(ns["at_facility"]["name"]) == ["Oklahoma City Detox & Residential Center"]
+    assert set(ns["org_offers_somewhere"]["name"]) == {"Norman Outpatient Clinic", "Edmond Recovery Residence"}
+    con = duckdb.connect("output/latest/directory.duckdb", read_only=True)
+    rows = con.execute(sql).fetchall()
+    con.close()
+    assert rows == [("Oklahoma City Detox & Residential Center", "Oklahoma City", "street")]

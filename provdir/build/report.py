@@ -49,7 +49,10 @@ def report_data(facilities: list[dict[str, Any]], long_tables: dict[str, list[di
             out[value][state_of.get(fid, "??")] += 1
         return {k: dict(sorted(v.items())) for k, v in out.items()}
 
-    services = by_state_of(long_tables.get("facility_services", []), "service")
+    # Facilities offering a service at that location (scope 'location'), not every location of an
+    # organization that offers it somewhere.
+    local = [r for r in long_tables.get("facility_services", []) if r.get("scope", "location") == "location"]
+    services = by_state_of(local, "service")
     accreditations = by_state_of(long_tables.get("facility_accreditations", []), "accreditation")
     svc_terms = vocabulary.services().terms
     acc_terms = vocabulary.accreditations().terms

@@ -86,7 +86,8 @@ FACILITY_COLUMNS: list[tuple[str, pa.DataType, str]] = [
         pa.string(),
         "Where latitude/longitude come from: 'source' (given by the source, e.g. schema.org geo or SAMHSA), "
         "'zip_centroid' (approximate: the centre of the ZIP code, from the zipcodes package's bundled table), "
-        "or empty when there are none.",
+        "'city_centroid' (more approximate: a town-only location, placed at the mean of its town's ZIP "
+        "centres), or empty when there are none.",
     ),
     (
         "verified_at",
@@ -256,7 +257,7 @@ PHONE_ROLES = ("main", "admissions", "toll_free", "text")
 STATUSES = ("active", "missing", "closed?")
 CHANGE_KINDS = ("added", "removed", "changed", "merged", "split")
 EVIDENCE_FIELDS = ("organization", "phone", "address", "accreditation", "license", "service")
-COORDINATE_SOURCES = ("source", "zip_centroid")
+COORDINATE_SOURCES = ("source", "zip_centroid", "city_centroid")
 ADDRESS_PRECISIONS = ("street", "city")
 SCOPES = ("location", "organization")
 VERIFICATION_STATUSES = ("confirmed", "conflict", "only_directory", "only_website", "website_unreachable")

@@ -211,3 +211,62 @@ def test_single_location_org_keeps_every_fact_as_its_own():
     (loc,) = site_locations(obs)
     assert {"detox", "residential", "iop", "buprenorphine", "family_program"} <= set(loc.services)
     assert loc.organization_services == [] and loc.accreditations == ["CARF"]
+
+
+NETWORK = """<html><head><title>Our Facilities | Tallgrass Recovery Network</title></head><body>
+<header role="banner"><nav role="navigation"><a href="/">Home</a> <a href="/facilities/">Our Facilities</a></nav></header>
+<main>
+  <h1>Our Facilities</h1>
+  <ul class="facility-list">
+    <li><strong>Tallgrass Wichita</strong><br>Wichita, KS<br>(316) 555-0140</li>
+    <li><strong>Tallgrass Salina</strong><br>Salina, KS<br>(785) 555-0150</li>
+  </ul>
+</main>
+<footer role="contentinfo">
+  <p>Corporate Office<br>100 SE Quincy St<br>Topeka, KS 66603<br>(785) 555-0100</p>
+  <p>&copy; 2026 Tallgrass Recovery Network, Topeka, Kansas</p>
+</footer></body></html>"""
+
+
+def test_network_list_items_are_city_level_places_named_by_their_first_line():
+    o = _obs(NETWORK, "/facilities/")
+    towns = [(a["label"], a["city"], a["precision"], a["phones"]) for a in o["addresses"] if a["precision"] == "city"]
+    assert towns == [("Tallgrass Wichita", "Wichita", "city", ["+13165550140"]),
+                     ("Tallgrass Salina", "Salina", "city", ["+17855550150"])]  # fmt: skip
+
+
+def test_corporate_office_is_an_office_not_a_facility():
+    o = _obs(NETWORK, "/facilities/")
+    (office,) = [a for a in o["addresses"] if a["street"]]
+    assert (office["street"], office["kind"]) == ("100 SE Quincy St", "office")
+    locs = site_locations([o])
+    assert sorted(loc.city for loc in locs) == ["Salina", "Wichita"]
+    # the office's number is the organization's line: shared, and no clinic's own
+    assert all("+17855550100" in loc.phones for loc in locs)
+    assert {loc.phone for loc in locs} == {"+13165550140", "+17855550150"}
+
+
+def test_an_office_is_the_location_when_the_site_shows_no_other():
+    html = NETWORK.replace('<li><strong>Tallgrass Wichita</strong><br>Wichita, KS<br>(316) 555-0140</li>', "")
+    html = html.replace('<li><strong>Tallgrass Salina</strong><br>Salina, KS<br>(785) 555-0150</li>', "")
+    (loc,) = site_locations([_obs(html, "/facilities/")])
+    assert (loc.street, loc.city, loc.address_precision) == ("100 SE Quincy St", "Topeka", "street")
+
+
+COPYRIGHT_ONLY = """<html><head><title>Mesa Verde Recovery</title></head><body>
+<nav class="menu"><ul><li><a href="/iop/">Intensive Outpatient</a></li></ul></nav>
+<main><h1>Recovery in the Sonoran Desert</h1><p>We offer intensive outpatient treatment.</p></main>
+<footer class="site-footer"><p>&copy; Mesa Verde Recovery, Tucson Arizona | Privacy Policy</p></footer>
+</body></html>"""
+
+
+def test_copyright_town_locates_an_org_with_no_other_address():
+    (loc,) = site_locations([_obs(COPYRIGHT_ONLY, "/")])
+    assert (loc.street, loc.city, loc.state, loc.address_precision) == ("", "Tucson", "AZ", "city")
+    assert "iop" in loc.services
+
+
+def test_copyright_town_is_not_another_location_beside_a_street_address():
+    html = COPYRIGHT_ONLY.replace("<p>We offer", "<p>Visit us at 40 E Congress St, Tucson, AZ 85701.</p><p>We offer")
+    (loc,) = site_locations([_obs(html, "/")])
+    assert (loc.street, loc.address_precision) == ("40 E Congress St", "street")
