@@ -95,12 +95,80 @@ class Location:
 
 
 def site_locations(observations: list[dict[str, Any]]) -> list[Location]:
-    """All facility locations of one site, from that site's page observations."""
+    """All facility locations of one site, from that site's page observations.
+
+    A site that presents several brands (each page's header logo names its own) gives one
+    organization per brand: each brand's pages are read as that organization's site. Pages
+    without a brand logo go with the brand most pages show (the site's own).
+    """
     if not observations:
         return []
+    groups = _brand_groups(observations)
+    if len(groups) < 2:
+        return _organization_locations(observations)
+    out: list[Location] = []
+    for i, (brand, pages, ev) in enumerate(groups):
+        for loc in _organization_locations(pages, (brand, ev)):
+            if i:  # the site's main brand keeps the keys a one-brand reading gives
+                loc.location_key = f"{_slug(brand)}:{loc.location_key}"
+            out.append(loc)
+    return out
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def _brand_groups(observations: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]], list[Evidence]]]:
+    """[(brand, its pages, evidence)], main brand first; one entry or none for a one-brand site."""
+    if any(o.get("seed_name") for o in observations):
+        return []  # the seeds file names the organization
+    brand_of: dict[str, str] = {}
+    evidence: dict[str, Evidence] = {}
+    for o in observations:
+        logos = [f for f in o.get("org_names", []) if f.get("basis") == "logo" and f.get("region") == "header"]
+        if logos:
+            name = logos[0]["value"].strip()
+            brand_of[o["url"]] = name
+            evidence.setdefault(name, Evidence("organization", name, o["url"], logos[0]["snippet"], "header", "logo"))
+    names = _distinct_brands(list(dict.fromkeys(brand_of.values())))
+    if len(names) < 2:
+        return []
+    canon = {n: next(c for c in names if n == c or _same_brand(n, c)) for n in brand_of.values()}
+    counts = Counter(canon[b] for b in brand_of.values())
+    # a brand is one when its pages show a place of their own (else it is a partner's logo)
+    located = {canon[brand_of[o["url"]]] for o in observations if o["url"] in brand_of and o.get("addresses")}
+    brands = [b for b, _ in counts.most_common() if b in located]
+    if len(brands) < 2:
+        return []
+    main = brands[0]
+    groups: dict[str, list[dict[str, Any]]] = {b: [] for b in brands}
+    for o in observations:
+        brand = canon.get(brand_of.get(o["url"], ""), main)
+        groups[brand if brand in groups else main].append(o)
+    return [(b, groups[b], [evidence[b]] if b in evidence else []) for b in brands]
+
+
+def _same_brand(a: str, b: str) -> bool:
+    from rapidfuzz import fuzz
+
+    return fuzz.token_set_ratio(a.lower(), b.lower()) >= 85
+
+
+def _distinct_brands(names: list[str]) -> list[str]:
+    out: list[str] = []
+    for n in names:
+        if not any(_same_brand(n, o) for o in out):
+            out.append(n)
+    return out
+
+
+def _organization_locations(
+    observations: list[dict[str, Any]], brand: tuple[str, list[Evidence]] | None = None
+) -> list[Location]:
     first = observations[0]
     site, seed_url = first["site"], first["seed_url"]
-    org, org_ev = _organization(observations)
+    org, org_ev = brand if brand else _organization(observations)
     website = _website(observations, seed_url)
     phones, roles, main, phone_ev = _phones(observations)
     extensions = _extensions(observations)

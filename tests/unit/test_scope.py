@@ -247,8 +247,8 @@ def test_corporate_office_is_an_office_not_a_facility():
 
 
 def test_an_office_is_the_location_when_the_site_shows_no_other():
-    html = NETWORK.replace('<li><strong>Tallgrass Wichita</strong><br>Wichita, KS<br>(316) 555-0140</li>', "")
-    html = html.replace('<li><strong>Tallgrass Salina</strong><br>Salina, KS<br>(785) 555-0150</li>', "")
+    html = NETWORK.replace("<li><strong>Tallgrass Wichita</strong><br>Wichita, KS<br>(316) 555-0140</li>", "")
+    html = html.replace("<li><strong>Tallgrass Salina</strong><br>Salina, KS<br>(785) 555-0150</li>", "")
     (loc,) = site_locations([_obs(html, "/facilities/")])
     assert (loc.street, loc.city, loc.address_precision) == ("100 SE Quincy St", "Topeka", "street")
 
@@ -270,3 +270,50 @@ def test_copyright_town_is_not_another_location_beside_a_street_address():
     html = COPYRIGHT_ONLY.replace("<p>We offer", "<p>Visit us at 40 E Congress St, Tucson, AZ 85701.</p><p>We offer")
     (loc,) = site_locations([_obs(html, "/")])
     assert (loc.street, loc.address_precision) == ("40 E Congress St", "street")
+
+
+def _brand_page(brand: str, logo: str, title: str, body: str) -> str:
+    return f"""<html><head><title>{title}</title></head><body>
+<header class="site-header"><a href="/"><img src="/img/{logo}" alt="{brand} logo"></a>
+<nav class="main-navigation"><ul><li><a href="/willow/">Willow Creek</a></li><li><a href="/juniper/">Juniper House</a></li></ul></nav>
+</header><main>{body}</main>
+<footer class="site-footer"><p>Part of the Tamarack family of programs.</p></footer></body></html>"""
+
+
+WILLOW = _brand_page(
+    "Willow Creek Detox",
+    "willow-logo.png",
+    "Willow Creek Detox",
+    """
+<h1>Willow Creek Detox</h1><p>We offer medically supervised detox, 24 hours a day.</p>
+<p>Willow Creek Detox<br>910 Alder Ln<br>Spokane, WA 99201</p><p>Call (509) 555-0141</p>""",
+)
+JUNIPER = _brand_page(
+    "Juniper House Sober Living",
+    "juniper-logo.png",
+    "Juniper House",
+    """
+<h1>Juniper House</h1><p>Juniper House is our sober living home for women.</p>
+<p>Juniper House<br>77 Birch Ave<br>Spokane Valley, WA 99206</p><p>Call (509) 555-0177</p>""",
+)
+
+
+def test_two_brand_theme_gives_one_organization_per_brand():
+    obs = [_obs(WILLOW, "/willow/"), _obs(WILLOW.replace("<h1>Willow Creek Detox</h1>", "<h1>About</h1>"), "/willow/about/"),
+           _obs(JUNIPER, "/juniper/")]  # fmt: skip
+    locs = {loc.street: loc for loc in site_locations(obs)}
+    willow, juniper = locs["910 Alder Ln"], locs["77 Birch Ave"]
+    assert (willow.organization, juniper.organization) == ("Willow Creek Detox", "Juniper House Sober Living")
+    assert "detox" in willow.services and "detox" not in juniper.services
+    assert "sober_living" in juniper.services and "sober_living" not in willow.services
+    assert willow.phone == "+15095550141" and "+15095550141" not in juniper.phones
+    assert willow.location_key != juniper.location_key
+
+
+def test_one_brand_with_a_partner_logo_stays_one_organization():
+    partner = WILLOW.replace("/willow/", "/partners/").replace(
+        "<p>Willow Creek Detox<br>910 Alder Ln<br>Spokane, WA 99201</p>", ""
+    )
+    partner = partner.replace('alt="Willow Creek Detox logo"', 'alt="Spokane Health Alliance logo"')
+    locs = site_locations([_obs(WILLOW, "/willow/"), _obs(partner, "/partners/")])
+    assert [loc.organization for loc in locs] == ["Willow Creek Detox"]
