@@ -129,7 +129,8 @@ EVIDENCE_COLUMNS: list[tuple[str, pa.DataType, str]] = [
     (
         "basis",
         pa.string(),
-        "Why it counts: menu, label, statement, logo, structured, implied:<value>, text, tel_href, samhsa:<category>.",
+        "Why it counts: menu, label, statement, logo, structured, implied:<value>, sole_level (the only level "
+        "of care the site names, given to each of its locations), text, tel_href, samhsa:<category>.",
     ),
     ("source_key", pa.string(), "Source record the value came from."),
     ("run_id", pa.string(), "Run the evidence comes from."),
