@@ -23,9 +23,11 @@ private, networks list their facilities by city. Each becomes an address of ``pr
 
 from __future__ import annotations
 
+import csv
 import re
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 
 from provdir.extract.page import Block, Page
 from provdir.extract.phones import contact_numbers_in
@@ -34,6 +36,8 @@ from provdir.normalize.address import state_abbr, state_names
 
 LOCATION, ORGANIZATION = "location", "organization"
 MAX_LABEL_WORDS = 8
+MAX_TOWN_LINE = 60
+MAX_PARAGRAPH = 5000
 
 
 def place_hint(street: str, city: str, state: str, postal_code: str = "") -> str:
@@ -50,15 +54,13 @@ def address_hint(a: AddressFact) -> str:
 # -- towns without a street ------------------------------------------------------------------
 @cache
 def _cities() -> dict[str, frozenset[str]]:
-    """Lower-cased town names per state, from the ``zipcodes`` package's bundled USPS table
-    (a town line is taken only when the town exists in that state)."""
-    import zipcodes
-
+    """Lower-cased town names per state (``provdir/vocab/us_towns.csv``, USPS names from the
+    ``zipcodes`` package's table): a town line is taken only when the town exists in that state.
+    A small file of its own, because loading the whole ZIP table costs >100 MB in every crawl."""
     out: dict[str, set[str]] = {}
-    for row in zipcodes.list_all():
-        names = out.setdefault(row["state"], set())
-        names.add(row["city"].lower())
-        names.update(c.lower() for c in row.get("acceptable_cities") or [])
+    with resources.files("provdir.vocab").joinpath("us_towns.csv").open(encoding="utf-8") as fh:
+        for row in csv.DictReader(line for line in fh if not line.startswith("#")):
+            out.setdefault(row["state"], set()).add(row["town"].lower())
     return {state: frozenset(names) for state, names in out.items()}
 
 
@@ -107,7 +109,8 @@ def city_places(page: Page, *, blog: bool, street_addresses: list[AddressFact]) 
         if block.region == "nav" or (blog and block.region == "main"):
             continue
         lines = block.lines
-        towns = [_town_line().match(line.strip()) for line in lines]
+        # a town line is short; a long line is prose (and matching it would cost on huge pages)
+        towns = [_town_line().match(line.strip()) if len(line) <= MAX_TOWN_LINE else None for line in lines]
         first = next((n for n, m in enumerate(towns) if m), len(lines))
         for n, m in enumerate(towns):
             if m is None or (n and _STREET_NUMBER.match(lines[n - 1])):
@@ -123,7 +126,7 @@ def city_places(page: Page, *, blog: bool, street_addresses: list[AddressFact]) 
             label = above if named else _heading_label(page.blocks, i)
             add(m["city"], state, m["zip"] or "", block, lines[n].strip(), label)
         # Hero sections are often marked up as a banner: a sentence there still locates a place.
-        if block.region in ("main", "header") and not block.heading and not blog:
+        if block.region in ("main", "header") and not block.heading and not blog and len(block.flat) <= MAX_PARAGRAPH:
             for m in _located_in().finditer(block.flat):
                 state = state_abbr(m["state"])
                 if state:
