@@ -38,6 +38,7 @@ LOCATION, ORGANIZATION = "location", "organization"
 MAX_LABEL_WORDS = 8
 MAX_TOWN_LINE = 60
 MAX_PARAGRAPH = 5000
+MAX_CARD_WORDS = 150
 
 
 def place_hint(street: str, city: str, state: str, postal_code: str = "") -> str:
@@ -247,7 +248,15 @@ def find_cards(page: Page, places: list[AddressFact]) -> list[Card]:
         if not showing:
             continue
         if len(hints) == 1 and sec != -1:
-            cards.append(Card(next(iter(hints)), idx, _ancestors(blocks, sec)))
+            if sum(len(blocks[i].flat.split()) for i in idx) <= MAX_CARD_WORDS:
+                cards.append(Card(next(iter(hints)), idx, _ancestors(blocks, sec)))
+            else:
+                # A long section that shows an address is prose about the organization with a
+                # "visit us" line, not a place's card: only the address lines and the few short
+                # lines after it (phone, hours) are the place's.
+                for i in showing:
+                    tail = [j for j in idx if i < j <= i + 2 and len(blocks[j].flat.split()) <= MAX_LABEL_WORDS * 2]
+                    cards.append(Card(next(iter(hints)), [i, *tail], [sec]))
             continue
         for k, i in enumerate(showing):
             if len(at[i]) != 1:

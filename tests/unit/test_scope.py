@@ -317,3 +317,21 @@ def test_one_brand_with_a_partner_logo_stays_one_organization():
     partner = partner.replace('alt="Willow Creek Detox logo"', 'alt="Spokane Health Alliance logo"')
     locs = site_locations([_obs(WILLOW, "/willow/"), _obs(partner, "/partners/")])
     assert [loc.organization for loc in locs] == ["Willow Creek Detox"]
+
+
+HOME_WITH_VISIT_LINE = f"""<html><head><title>Home | Bluestem Behavioral Health</title></head><body>
+{MENU}
+<main>
+  <h2>Welcome to Bluestem</h2>
+  <p>{"Bluestem Behavioral Health has served central Oklahoma for twenty-five years. " * 6}</p>
+  <p>We offer medical detox, residential treatment and intensive outpatient programs at our three sites
+  across the metro, and family programs for the people who love our clients.</p>
+  <p>Visit our main office: 1200 N Walker Ave, Oklahoma City, OK 73103</p>
+</main>
+{FOOTER}</body></html>"""
+
+
+def test_long_section_with_a_visit_line_is_not_that_addresss_card():
+    o = _obs(HOME_WITH_VISIT_LINE, "/")
+    assert {"detox", "residential", "iop"} <= _services(o, "organization")
+    assert not _services(o, "location")
