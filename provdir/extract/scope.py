@@ -38,7 +38,7 @@ LOCATION, ORGANIZATION = "location", "organization"
 MAX_LABEL_WORDS = 8
 MAX_TOWN_LINE = 60
 MAX_PARAGRAPH = 5000
-MAX_CARD_WORDS = 150
+MAX_CARD_WORDS = 100
 
 
 def place_hint(street: str, city: str, state: str, postal_code: str = "") -> str:

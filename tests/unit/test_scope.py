@@ -323,7 +323,7 @@ HOME_WITH_VISIT_LINE = f"""<html><head><title>Home | Bluestem Behavioral Health<
 {MENU}
 <main>
   <h2>Welcome to Bluestem</h2>
-  <p>{"Bluestem Behavioral Health has served central Oklahoma for twenty-five years. " * 6}</p>
+  <p>{"Bluestem Behavioral Health has served central Oklahoma for twenty-five years. " * 10}</p>
   <p>We offer medical detox, residential treatment and intensive outpatient programs at our three sites
   across the metro, and family programs for the people who love our clients.</p>
   <p>Visit our main office: 1200 N Walker Ave, Oklahoma City, OK 73103</p>
