@@ -17,7 +17,11 @@ from provdir.runs.store import OBSERVATIONS, latest_good_runs, run_members
 
 
 def body_hash(body: bytes) -> str:
-    return hashlib.sha1(body).hexdigest()
+    """The body's digest under the current extractors: an extractor change (a new
+    ``EXTRACTOR_VERSION``) re-reads unchanged pages instead of reusing facts read the old way."""
+    from provdir.extract import EXTRACTOR_VERSION
+
+    return hashlib.sha1(EXTRACTOR_VERSION.encode() + b"\0" + body).hexdigest()
 
 
 class ExtractionCache:

@@ -22,7 +22,11 @@ from provdir.extract.structured import facts_from_structured, is_blog, structure
 from provdir.model.items import Fact, PageObservation
 from provdir.vocab import vocabulary
 
-__all__ = ["extract_page", "page_kind", "parse_page", "warm_up"]
+__all__ = ["EXTRACTOR_VERSION", "extract_page", "page_kind", "parse_page", "warm_up"]
+
+EXTRACTOR_VERSION = "2026-12-01 scope"
+"""Changes when extraction reads different facts from the same bytes (issue 13: fact scope, town
+places): the extraction cache keys on it, so unchanged pages are read again after an upgrade."""
 
 _KIND_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("contact", re.compile(r"contact|get-in-touch|reach-us", re.I)),
