@@ -59,7 +59,8 @@ def test_address_precision_street_and_name(facilities, sample_web, sample_facts,
             assert parsed is not None and row["street"] == parsed.full_street
             assert row["postal_code"] == loc["postal_code"]
         else:
-            assert row["street"] == "" and row["postal_code"] == ""
+            # no street, no ZIP: NULL in Parquet (missing values are NULL, not '')
+            assert pd.isna(row["street"]) and pd.isna(row["postal_code"])
         assert row["name"] == loc["name"]
 
 
