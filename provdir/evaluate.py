@@ -224,7 +224,10 @@ def location_service_counts(rows: list[dict[str, Any]], gold: dict[str, Any]) ->
         expected = _gold_values(golds[gi].get("services") or []) if gi is not None else set()
         c = set_counts(predicted, expected)
         counts.add(c)
-        where = (golds[gi].get("name") or golds[gi].get("city")) if gi is not None else f"(extra row) {rows[ri]['name']}"
+        if gi is not None:
+            where = golds[gi].get("name") or golds[gi].get("city")
+        else:
+            where = f"(extra row) {rows[ri]['name']}" if ri is not None else ""
         if c.fp or c.fn:
             notes.append(f"{where}: +{sorted(predicted - expected)} -{sorted(expected - predicted)}")
     return counts, notes

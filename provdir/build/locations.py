@@ -232,7 +232,12 @@ def _organization_locations(
 
 
 def _set_address(loc: Location, place: dict[str, Any]) -> None:
-    loc.street, loc.city, loc.state, loc.postal_code = place["street"], place["city"], place["state"], place["postal_code"]
+    loc.street, loc.city, loc.state, loc.postal_code = (
+        place["street"],
+        place["city"],
+        place["state"],
+        place["postal_code"],
+    )
     loc.latitude, loc.longitude = place["latitude"], place["longitude"]
     loc.address_precision = "street" if place["street"] else "city"
 
@@ -490,9 +495,7 @@ def format_license(lic: dict[str, str]) -> str:
 
 
 # -- places --------------------------------------------------------------------------------
-def _places(
-    observations: list[dict[str, Any]], org: str = ""
-) -> tuple[dict[str, dict[str, Any]], str, dict[str, str]]:
+def _places(observations: list[dict[str, Any]], org: str = "") -> tuple[dict[str, dict[str, Any]], str, dict[str, str]]:
     """(places by key, mailing address, location hint -> place key)."""
     places: dict[str, dict[str, Any]] = {}
     hints: dict[str, str] = {}

@@ -83,7 +83,9 @@ def _scoped(row, by_value, field_name: str, column: str) -> list[tuple[str, str,
     """(scope, value, evidence) for the facility's own column (``location``) and its
     ``organization_<column>`` (``organization``: stated for the whole organization)."""
     own = [("location", v, ev) for v, ev in _attributed(row, by_value, field_name, row.get(column))]
-    org = [("organization", v, ev) for v, ev in _attributed(row, by_value, field_name, row.get(f"organization_{column}"))]
+    org = [
+        ("organization", v, ev) for v, ev in _attributed(row, by_value, field_name, row.get(f"organization_{column}"))
+    ]
     return own + org
 
 

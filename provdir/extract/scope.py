@@ -374,8 +374,10 @@ def assign_scopes(
             fact.scope, fact.location_hint = LOCATION, about
         return False
 
-    for fact in [*accreditations, *licenses]:
+    for fact in accreditations:
         scope_one(fact)
+    for lic in licenses:
+        scope_one(lic)
     if not cards:
         for fact in services:
             scope_one(fact)
