@@ -9,8 +9,9 @@
   next to it; its own phones are those printed in its address block. A town the site names
   without a street (a sober home, a network listing its facilities by city) is a city-level
   location (``address_precision`` ``city``), unless it is the town of exactly one of the site's
-  street addresses (then it is that address). A site that shows no address at all still yields
-  one record for the organization.
+  street addresses (then it is that address); a town only the site template names (header,
+  footer) beside street addresses is a service area, not a location. A site that shows no
+  address at all still yields one record for the organization.
 - Phones stay with their card: a number printed in one location's address block is not given
   to the organization's other locations; the organization's main line is shared by all.
 - Names: a location's own label (a card heading, a location page's title) when it has one,
@@ -535,6 +536,10 @@ def _places(observations: list[dict[str, Any]], org: str = "") -> tuple[dict[str
         hint = place_hint("", a["city"], a["state"])
         streets = in_town.get(town, [])
         if len(streets) > 1:
+            continue
+        if not streets and in_town and a["region"] in ("header", "footer", "sidebar", "nav"):
+            # A town in the site template of an organization with street addresses is where it
+            # says it serves ("Serving Denver, CO"), not another facility.
             continue
         key = streets[0] if streets else f"city|{a['city'].upper()}|{a['state']}"
         hints[hint] = key

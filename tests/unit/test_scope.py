@@ -335,3 +335,11 @@ def test_long_section_with_a_visit_line_is_not_that_addresss_card():
     o = _obs(HOME_WITH_VISIT_LINE, "/")
     assert {"detox", "residential", "iop"} <= _services(o, "organization")
     assert not _services(o, "location")
+
+
+def test_template_town_beside_a_street_address_is_not_another_location():
+    html = CLINIC_PAGE.replace(
+        FOOTER, """<footer id="colophon"><p>Serving central Oklahoma</p><p>Moore, OK</p></footer>"""
+    )
+    (loc,) = site_locations([_obs(html, "/locations/norman/")])
+    assert (loc.street, loc.city) == ("455 W Main St", "Norman")
