@@ -1,7 +1,8 @@
 """300 NormalizeAddresses: state, ZIP5 and street checked; repeats on a page merged.
 
-Counts ``field/address/physical``, ``field/address/mailing`` and ``field/address/invalid``
-(dropped: no street, city or state).
+Counts ``field/address/physical``, ``field/address/mailing``, ``field/address/city`` (a town
+without a street, ``precision="city"``) and ``field/address/invalid`` (dropped: no city or
+state, or no street on an address that claims one).
 """
 
 from __future__ import annotations
@@ -21,9 +22,12 @@ class NormalizeAddresses(Pipeline):
         for addr in item.addresses:
             addr.state = state_abbr(addr.state)
             addr.postal_code = zip5(addr.postal_code)
-            if not (addr.street and addr.city and addr.state):
+            town_only = addr.precision == "city"
+            if not (addr.city and addr.state and (addr.street or town_only)) or (town_only and addr.street):
                 self.count("field/address/invalid")
                 continue
+            if town_only:
+                self.count("field/address/city")
             key = (street_key(addr.street), addr.postal_code or addr.city.lower())
             if key in kept:
                 # The same address twice on a page (structured data and footer): keep the

@@ -15,7 +15,8 @@ Scoring rules (documented so the figures can be reproduced):
   same ZIP (or one of ``zip_alternatives``, or the same city when a ZIP is missing).
 - accreditations: vocabulary values vs. gold values mapped (``Joint Commission`` -> ``JC``);
   gold values outside the vocabulary (``FARR``) are not scored.
-- services: the site's services vs. gold org-level services mapped onto the vocabulary
+- services: the site's services (its rows' ``services`` and ``organization_services``; likewise
+  for accreditations and licenses) vs. gold org-level services mapped onto the vocabulary
   (``dual_diagnosis`` -> ``co_occurring``, ``transitional_housing`` -> ``sober_living``,
   ``adolescent`` -> ``adolescents``; ``mat`` and the named medications count as one ``mat``
   unit). Only values the gold set can speak to are scored; others (payment, populations,
@@ -24,7 +25,14 @@ Scoring rules (documented so the figures can be reproduced):
   agency name (token-set ratio >= 80), or any license in its state when the gold agency is null;
   a published license that is no gold license counts against precision. A gold license whose
   agency is published with a wrong or empty state is a miss, and counted on its own line.
-- locations: published rows for the site minus gold locations.
+- locations: published rows for the site minus gold locations; the overall figure is the mean
+  absolute error per site.
+- per-location services (``loc-svc``): each published row is matched to at most one gold location,
+  by the address rule above when the gold location has a street, else (a city-level gold location)
+  a row without a street in the same city. A matched row's ``services`` are scored against that
+  location's gold ``services`` (mapped as above); an unmatched row's services are all false
+  positives and an unmatched gold location's services all false negatives, so a row that lists
+  the organization's every service, or a location that is lost, both cost.
 """
 
 from __future__ import annotations
@@ -85,6 +93,10 @@ def set_counts(predicted: set[str], gold: set[str]) -> Counts:
     return Counts(tp=len(predicted & gold), fp=len(predicted - gold), fn=len(gold - predicted))
 
 
+def _gold_values(values: list[str]) -> set[str]:
+    return {v for v in (GOLD_SERVICE_MAP.get(x, x) for x in values) if v in SCORED_SERVICES}
+
+
 @dataclass
 class SiteScore:
     slug: str
@@ -115,12 +127,7 @@ class NameCounts:
 
 # -- mapping gold onto the vocabulary ------------------------------------------------------
 def gold_services(gold: dict[str, Any]) -> set[str]:
-    out = set()
-    for s in gold.get("services", []):
-        value = GOLD_SERVICE_MAP.get(s["value"], s["value"])
-        if value in SCORED_SERVICES:
-            out.add(value)
-    return out
+    return _gold_values([s["value"] for s in gold.get("services", [])])
 
 
 def scored_services(predicted: set[str]) -> tuple[set[str], set[str]]:
@@ -160,6 +167,21 @@ def _address_key(street: str, city: str, state: str, zip5: str) -> tuple[str, st
     return (number, key, city.lower()) if number[:1].isdigit() else None
 
 
+def same_address(row: dict[str, Any], g: dict[str, Any]) -> bool:
+    """A published row with a street and a gold location with a street are the same place."""
+    if not row.get("street") or not g.get("street"):
+        return False
+    pk = _address_key(row["street"], row["city"], row["state"], row["postal_code"])
+    gk = _address_key(g["street"], g["city"], g["state"], g.get("zip") or "")
+    if pk is None or gk is None or pk[0] != gk[0] or fuzz.ratio(pk[1], gk[1]) < 85:
+        return False
+    zips = {g.get("zip"), *(g.get("zip_alternatives") or [])} - {None, ""}
+    return bool(
+        (row["postal_code"] and row["postal_code"] in zips)
+        or ((not row["postal_code"] or not zips) and (row.get("city") or "").lower() == (g.get("city") or "").lower())
+    )
+
+
 def address_counts(rows: list[dict[str, Any]], gold: dict[str, Any]) -> tuple[Counts, list[str]]:
     gold_locs = [loc for loc in gold.get("locations", []) if loc.get("street")]
     unmatched = list(range(len(gold_locs)))
@@ -168,19 +190,7 @@ def address_counts(rows: list[dict[str, Any]], gold: dict[str, Any]) -> tuple[Co
     for row in rows:
         if not row.get("street"):
             continue
-        pk = _address_key(row["street"], row["city"], row["state"], row["postal_code"])
-        hit = None
-        for i in unmatched:
-            g = gold_locs[i]
-            gk = _address_key(g["street"], g["city"], g["state"], g.get("zip") or "")
-            if pk is None or gk is None or pk[0] != gk[0] or fuzz.ratio(pk[1], gk[1]) < 85:
-                continue
-            zips = {g.get("zip"), *(g.get("zip_alternatives") or [])} - {None, ""}
-            if (row["postal_code"] and row["postal_code"] in zips) or (
-                (not row["postal_code"] or not zips) and row["city"].lower() == g["city"].lower()
-            ):
-                hit = i
-                break
+        hit = next((i for i in unmatched if same_address(row, gold_locs[i])), None)
         if hit is None:
             counts.fp += 1
             misses.append(f"+ {row['street']}, {row['city']} {row['postal_code']}")
@@ -190,6 +200,58 @@ def address_counts(rows: list[dict[str, Any]], gold: dict[str, Any]) -> tuple[Co
     counts.fn = len(unmatched)
     misses += [f"- {gold_locs[i]['street']}, {gold_locs[i]['city']} {gold_locs[i].get('zip')}" for i in unmatched]
     return counts, misses
+
+
+def match_locations(rows: list[dict[str, Any]], gold: dict[str, Any]) -> list[tuple[int | None, int | None]]:
+    """Pairs (row index, gold location index), each side used at most once; ``None`` on the
+    other side for a row or a gold location left unmatched. Street matches are made first, then
+    city-level gold locations (no street) take a street-less row of the same city."""
+    golds = gold.get("locations", [])
+    free_rows = list(range(len(rows)))
+    pairs: list[tuple[int | None, int | None]] = []
+    unmatched_gold: list[int] = []
+    for gi, g in enumerate(golds):
+        if not g.get("street"):
+            continue
+        hit = next((ri for ri in free_rows if same_address(rows[ri], g)), None)
+        if hit is None:
+            unmatched_gold.append(gi)
+        else:
+            free_rows.remove(hit)
+            pairs.append((hit, gi))
+    for gi, g in enumerate(golds):
+        if g.get("street"):
+            continue
+        city = (g.get("city") or "").lower()
+        hit = next((ri for ri in free_rows if not rows[ri].get("street") and (rows[ri].get("city") or "").lower() == city
+                    and city), None)  # fmt: skip
+        if hit is None:
+            unmatched_gold.append(gi)
+        else:
+            free_rows.remove(hit)
+            pairs.append((hit, gi))
+    pairs += [(None, gi) for gi in sorted(unmatched_gold)]
+    pairs += [(ri, None) for ri in free_rows]
+    return pairs
+
+
+def location_service_counts(rows: list[dict[str, Any]], gold: dict[str, Any]) -> tuple[Counts, list[str]]:
+    """Per-location services: each row's ``services`` against its matched gold location's."""
+    counts = Counts()
+    notes: list[str] = []
+    golds = gold.get("locations", [])
+    for ri, gi in match_locations(rows, gold):
+        predicted = scored_services(set(rows[ri].get("services") or []))[0] if ri is not None else set()
+        expected = _gold_values(golds[gi].get("services") or []) if gi is not None else set()
+        c = set_counts(predicted, expected)
+        counts.add(c)
+        if gi is not None:
+            where = golds[gi].get("name") or golds[gi].get("city")
+        else:
+            where = f"(extra row) {rows[ri]['name']}" if ri is not None else ""
+        if c.fp or c.fn:
+            notes.append(f"{where}: +{sorted(predicted - expected)} -{sorted(expected - predicted)}")
+    return counts, notes
 
 
 def license_counts(published: list[str], gold: dict[str, Any]) -> tuple[Counts, list[str]]:
@@ -266,6 +328,10 @@ def name_counts(rows: list[dict[str, Any]], gold: dict[str, Any]) -> tuple[NameC
 
 
 # -- one site ------------------------------------------------------------------------------
+def _both(row: dict[str, Any], column: str) -> list[str]:
+    return [*(row.get(column) or []), *(row.get(f"organization_{column}") or [])]
+
+
 def score_site(slug: str, gold: dict[str, Any], rows: list[dict[str, Any]]) -> SiteScore:
     """Score one site's published rows against its gold file (pure)."""
     score = SiteScore(slug, locations_predicted=len(rows), locations_gold=len(gold.get("locations", [])))
@@ -274,14 +340,17 @@ def score_site(slug: str, gold: dict[str, Any], rows: list[dict[str, Any]]) -> S
     score.fields["phones"] = set_counts(phones, gold_phones)
     score.forbidden_phones = sorted(phones & forbidden_numbers(gold))
     score.fields["addresses"], address_misses = address_counts(rows, gold)
-    accreditations = {a for r in rows for a in r.get("accreditations", [])}
+    # Organization level: what the rows list as their own plus what the organization states
+    # site-wide (organization_* columns).
+    accreditations = {a for r in rows for a in _both(r, "accreditations")}
     score.fields["accreditations"] = set_counts(accreditations, gold_accreditations(gold))
-    scored, unscored = scored_services({s for r in rows for s in r.get("services", [])})
+    scored, unscored = scored_services({s for r in rows for s in _both(r, "services")})
     score.fields["services"] = set_counts(scored, gold_services(gold))
-    licenses = sorted({lic for r in rows for lic in r.get("licenses", [])})
+    licenses = sorted({lic for r in rows for lic in _both(r, "licenses")})
     score.fields["licenses"], license_misses = license_counts(licenses, gold)
     score.names, name_notes = name_counts(rows, gold)
     score.license_state_errors = license_state_errors(licenses, gold)
+    score.fields["loc_services"], loc_notes = location_service_counts(rows, gold)
     score.details = {
         "phones": {"extra": sorted(phones - gold_phones), "missing": sorted(gold_phones - phones)},
         "addresses": address_misses,
@@ -296,12 +365,14 @@ def score_site(slug: str, gold: dict[str, Any], rows: list[dict[str, Any]]) -> S
         },
         "licenses": {"published": licenses, "missing": license_misses},
         "names": name_notes,
+        "loc_services": loc_notes,
     }
     return score
 
 
 # -- the whole corpus ----------------------------------------------------------------------
-FIELDS = ("phones", "addresses", "accreditations", "services", "licenses")
+FIELDS = ("phones", "addresses", "accreditations", "services", "licenses", "loc_services")
+_HEAD = {"loc_services": "loc-svc"}
 
 
 def evaluate(gold_dir: Path, sites_dir: Path, *, keep: Path | None = None) -> list[SiteScore]:
@@ -342,7 +413,7 @@ def _plain(value: Any) -> Any:
 
 
 def report(scores: list[SiteScore], *, verbose: bool = False) -> str:
-    lines = [f"{'site':<34}" + "".join(f"{f[:6]:>18}" for f in FIELDS) + f"{'locs':>10}"]
+    lines = [f"{'site':<34}" + "".join(f"{_HEAD.get(f, f[:6]):>18}" for f in FIELDS) + f"{'locs':>10}"]
     lines.append(" " * 34 + "".join(f"{'P/R/F1':>18}" for f in FIELDS) + f"{'pred-gold':>10}")
     total = {f: Counts() for f in FIELDS}
     loc_err = 0
@@ -377,5 +448,7 @@ def report(scores: list[SiteScore], *, verbose: bool = False) -> str:
         f"display name acceptable {share(names.display_ok):.2f}, badly cased {names.badly_cased}"
     )
     lines.append(f"gold licenses published with a wrong or empty state: {sum(s.license_state_errors for s in scores)}")
+    lines.append(f"location-count error: {loc_err / max(len(scores), 1):.2f} per site (mean absolute)")
     lines.append("locs: published rows minus gold locations per site; OVERALL is the sum of absolute errors")
+    lines.append("loc_services: each row's services against its matched gold location's (see provdir/evaluate.py)")
     return "\n".join(lines)

@@ -36,7 +36,7 @@ from provdir.crawl import policy as crawl_policy
 from provdir.crawl.extract_cache import ExtractionCache, body_hash
 from provdir.crawl.failures import failure_line, retries_text
 from provdir.crawl.middlewares import seconds_setting
-from provdir.extract import extract_page
+from provdir.extract import extract_page, warm_up
 from provdir.model.items import PageObservation
 from provdir.runs.store import Run, read_observations, runs_dir, utc_now_iso, valid_run_id
 from provdir.sources.seeds import Seed, SeedsError, load_seeds, site_key
@@ -108,6 +108,7 @@ class ProviderSitesSpider(scrapy.Spider):
         if spider.max_pages < 1:
             raise ValueError("max_pages_per_site must be at least 1")
         spider.extract_time_limit = seconds_setting(crawler.settings, "PROVDIR_EXTRACT_TIME_LIMIT")
+        warm_up()  # load extraction tables now, not inside the first page's time limit
         spider.extraction_cache = (
             ExtractionCache.for_output(Path(crawler.settings.get("PROVDIR_OUTPUT_DIR")))
             if crawler.settings.getbool("PROVDIR_REUSE_EXTRACTION")

@@ -74,7 +74,13 @@ def test_long_tables_agree_with_the_wide_table(tmp_path):
                                ("facility_licenses", "license", "licenses"), ("facility_phones", "phone", "phones")):  # fmt: skip
         long = latest(tmp_path, stem)
         for _, row in fac.iterrows():
-            assert set(long[long.facility_id == row.facility_id][column]) == set(row[wide]), (stem, row["name"])
+            mine = long[long.facility_id == row.facility_id]
+            if stem == "facility_phones":
+                assert set(mine[column]) == set(row[wide]), (stem, row["name"])
+                continue
+            # Issue 13: scope 'location' rows are the wide column, 'organization' rows its organization_* twin.
+            assert set(mine[mine.scope == "location"][column]) == set(row[wide]), (stem, row["name"])
+            assert set(mine[mine.scope == "organization"][column]) == set(row[f"organization_{wide}"]), stem
 
 
 def test_carried_facility_keeps_its_phone_roles(tmp_path):
@@ -133,7 +139,8 @@ def test_a_build_that_breaks_its_dictionary_is_not_published(tmp_path):
     for force in (False, True):
         with pytest.raises(SchemaViolation) as exc:
             publish(tmp_path, force=force)
-        assert "facilities.services" in str(exc.value) and "teleportation" in str(exc.value)
+        # two locations and a site-wide fact: it is the organization's (issue 13)
+        assert "facilities.organization_services" in str(exc.value) and "teleportation" in str(exc.value)
         assert "facility_services.service" in str(exc.value)
     assert (tmp_path / "latest").resolve() == before
     assert not [p for p in (tmp_path / "builds").iterdir() if p.name.startswith(".staging")]
@@ -257,7 +264,10 @@ def test_duckdb_database_works_from_any_folder_and_views_sql_from_its_own(tmp_pa
     monkeypatch.chdir(folder)
     mem = duckdb.connect()
     mem.execute((folder / "views.sql").read_text(encoding="utf-8"))
-    assert mem.execute("SELECT count(*) FROM services_offered WHERE service = 'medicaid'").fetchall() == [(2,)]
+    # The site states medicaid site-wide for its two clinics: the organization's, not known per clinic.
+    assert mem.execute("SELECT count(*) FROM services_offered WHERE service = 'medicaid'").fetchall() == [(0,)]
+    stated = "SELECT count(*) FROM services_stated_by_organization WHERE service = 'medicaid'"
+    assert mem.execute(stated).fetchall() == [(2,)]
     assert mem.execute("SELECT count(*) FROM active_facilities").fetchall() == [(2,)]
 
 

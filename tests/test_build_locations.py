@@ -147,7 +147,8 @@ def test_po_box_is_mailing_not_a_location():
     assert loc.mailing_address == "PO Box 412, Columbia, MO 65205"
 
 
-def test_site_wide_facts_apply_to_every_location_with_evidence():
+def test_site_wide_facts_of_a_multi_location_org_are_organization_facts_with_evidence():
+    # Issue 13: a menu's services are the organization's, not each location's own.
     obs = [
         page(
             "/",
@@ -157,10 +158,20 @@ def test_site_wide_facts_apply_to_every_location_with_evidence():
         )
     ]
     locs = site_locations(obs)
-    assert all(loc.services == ["detox", "iop"] and loc.accreditations == ["CARF"] for loc in locs)
+    assert len(locs) == 2
     for loc in locs:
-        fields = {(e.field, e.value) for e in loc.evidence}
-        assert {("service", "detox"), ("service", "iop"), ("accreditation", "CARF")} <= fields
+        assert loc.services == [] and loc.accreditations == []
+        assert loc.organization_services == ["detox", "iop"] and loc.organization_accreditations == ["CARF"]
+        scoped = {(e.field, e.value, e.scope) for e in loc.evidence}
+        assert {("service", "detox", "organization"), ("service", "iop", "organization"),
+                ("accreditation", "CARF", "organization")} <= scoped  # fmt: skip
+
+
+def test_site_wide_facts_of_a_single_location_org_are_its_location_facts():
+    obs = [page("/", addresses=FOOTER[:1], services=[fact("detox")], accreditations=[fact("CARF", "logo", "footer")])]
+    (loc,) = site_locations(obs)
+    assert loc.services == ["detox"] and loc.accreditations == ["CARF"]
+    assert loc.organization_services == [] and loc.address_precision == "street"
 
 
 def test_organization_votes_prefer_the_name_every_title_shares():

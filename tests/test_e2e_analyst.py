@@ -82,15 +82,20 @@ def test_readme_examples_run_on_the_sample_crawl(sample_crawl, monkeypatch):
 
 def test_carf_detox_in_missouri_is_harris_house(sample_crawl, sample_web):
     con = duckdb.connect(str(sample_crawl.latest / "directory.duckdb"), read_only=True)
-    rows = con.execute("""
+    query = """
         SELECT f.name, f.website, p.phone FROM facilities f JOIN phone_numbers p USING (facility_id)
         WHERE f.state = 'MO'
           AND f.facility_id IN (SELECT facility_id FROM accreditations_held WHERE accreditation = 'CARF')
-          AND f.facility_id IN (SELECT facility_id FROM services_offered WHERE service = 'detox')
-        ORDER BY f.name""").fetchall()  # fmt: skip
+          AND f.facility_id IN (SELECT facility_id FROM {view} WHERE service = 'detox')
+        ORDER BY f.name"""
+    at_facility = con.execute(query.format(view="services_offered")).fetchall()
+    stated = con.execute(query.format(view="services_stated_by_organization")).fetchall()
     con.close()
-    assert rows == [("Harris House Treatment Center", sample_web["harris-house"], "+13146314299"),
-                    ("Transitional Housing", sample_web["harris-house"], "+13146314299")]  # fmt: skip
+    # Issue 13: Harris House lists detox in its menu and both addresses in its footer; no page
+    # ties detox to either address, so it is the organization's, stated for both rows.
+    assert at_facility == []
+    assert stated == [("Harris House Treatment Center", sample_web["harris-house"], "+13146314299"),
+                      ("Transitional Housing", sample_web["harris-house"], "+13146314299")]  # fmt: skip
 
 
 def test_readme_answer_lists_the_facility_that_qualifies(tmp_path, monkeypatch):
@@ -150,6 +155,11 @@ def test_long_tables_agree_with_the_wide_table(sample_crawl):
         long = pd.read_parquet(sample_crawl.latest / f"{stem}.parquet")
         if stem == "facility_services":  # the wide services column holds what is offered
             long = long[long["status"] == "offered"]
+        if "scope" in long:  # issue 13: 'organization' rows are the organization_* column's
+            org = long[long.scope == "organization"].groupby("facility_id")[column].apply(set).to_dict()
+            for _, row in fac.iterrows():
+                assert org.get(row.facility_id, set()) == set(row[f"organization_{wide}"]), (stem, row["name"])
+            long = long[long.scope == "location"]
         by_facility = long.groupby("facility_id")[column].apply(set).to_dict()
         for _, row in fac.iterrows():
             assert by_facility.get(row.facility_id, set()) == set(row[wide]), (stem, row["name"])
@@ -163,7 +173,11 @@ def test_every_sample_facility_is_on_the_map(sample_crawl):
     # Agarita's page gives schema.org geo; the others are placed at their ZIP's centre.
     assert fac.loc["Agarita Recovery Clinic", "coordinates_source"] == "source"
     others = fac.drop(index="Agarita Recovery Clinic")
-    assert set(others.coordinates_source) == {"zip_centroid"}
+    # town-only locations (issue 13) sit at their town's centre
+    assert set(others[others.address_precision == "street"].coordinates_source) == {"zip_centroid"}
+    assert set(others[others.address_precision == "city"].coordinates_source) == {"city_centroid"}
+    golden = fac.loc["Aspen House"]  # Golden, CO
+    assert abs(golden.latitude - 39.75) < 0.2 and abs(golden.longitude + 105.2) < 0.2
     harris = fac.loc["Harris House Treatment Center"]  # ZIP 63303, St. Charles MO
     assert abs(harris.latitude - 38.76) < 0.2 and abs(harris.longitude + 90.55) < 0.2
 
@@ -176,22 +190,25 @@ def test_report_renders_in_headless_chromium(sample_crawl, tmp_path):
     assert dom.get_element_by_id("render-status").text_content().startswith("Charts rendered")
     tiles = {g.get("data-state"): int(g.get("data-count")) for g in dom.cssselect("svg#state-map g.tile")}
     assert set(tiles) == set(TILES)
-    assert {s: n for s, n in tiles.items() if n} == {"CA": 1, "CO": 1, "MO": 6, "OK": 1, "OR": 1, "TX": 1}
+    assert {s: n for s, n in tiles.items() if n} == {"CA": 1, "CO": 4, "KS": 4, "MO": 6, "OK": 4, "OR": 1, "TX": 1}
 
     def cell(table: str, value: str, state: str) -> int:
         (td,) = dom.cssselect(f'table#{table} tr[data-value="{value}"] td.cell[data-state="{state}"]')
         return int(td.get("data-count"))
 
-    assert cell("services-by-state", "detox", "MO") == 2  # Harris House's two locations
-    assert cell("services-by-state", "medicaid", "MO") == 3  # Redbud Hollow's three clinics
+    # Issue 13: services by state count locations the site ties the service to. Harris House's
+    # detox and Redbud Hollow's Medicaid are stated site-wide for several addresses: not counted.
+    assert cell("services-by-state", "detox", "MO") == 0
+    assert cell("services-by-state", "medicaid", "MO") == 0
+    assert cell("services-by-state", "detox", "OK") == 1  # Prairie Lantern's Oklahoma City card
     assert cell("services-by-state", "ketamine", "CO") == 1
     assert cell("accreditations-by-state", "CARF", "MO") == 2
     assert cell("accreditations-by-state", "CARF", "CA") == 1
     bars = {g.get("data-column"): int(g.get("data-filled")) for g in dom.cssselect("svg#completeness-chart g.bar")}
     assert list(bars) == [n for n, _, _ in FACILITY_COLUMNS]
-    assert bars["name"] == 11 and bars["licenses"] == 5 and bars["conflicts"] == 0
+    assert bars["name"] == 21 and bars["licenses"] == 2 and bars["conflicts"] == 0
     listed = {tr[0].text_content(): int(tr[1].text_content()) for tr in dom.cssselect("table#sources-listed tr")}
-    assert listed == {"site": 10}
+    assert listed == {"site": 21}
 
 
 def test_report_screenshot_is_a_real_picture(sample_crawl, tmp_path):

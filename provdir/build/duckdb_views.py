@@ -28,9 +28,18 @@ VIEWS: dict[str, tuple[str, str]] = {
         "SELECT * FROM facilities WHERE status = 'active'",
     ),
     "services_offered": (
-        "One row per facility and service offered, whatever the sources (facility_services without provenance).",
+        "One row per facility and service offered at that facility, whatever the sources (facility_services "
+        "with scope 'location' and status 'offered', without provenance). Count facilities offering a service "
+        "from this view.",
         "SELECT DISTINCT facility_id, service, label, category, samhsa_code FROM facility_services "
-        "WHERE status = 'offered'",
+        "WHERE scope = 'location' AND status = 'offered'",
+    ),
+    "services_stated_by_organization": (
+        "One row per facility and service its organization states site-wide without tying it to that "
+        "facility (facility_services with scope 'organization', status 'offered'): offered somewhere by the "
+        "organization.",
+        "SELECT DISTINCT facility_id, service, label, category, samhsa_code FROM facility_services "
+        "WHERE scope = 'organization' AND status = 'offered'",
     ),
     "accreditations_held": (
         "One row per facility and accreditation, whatever the sources.",

@@ -31,6 +31,7 @@ LIST_JOIN = "; "
 GEOJSON_PROPERTIES = (
     "facility_id", "name", "organization", "street", "city", "state", "postal_code", "phone", "phones",
     "website", "accreditations", "licenses", "services", "status", "source", "coordinates_source",
+    "address_precision", "organization_services",
 )  # fmt: skip
 
 
@@ -169,7 +170,7 @@ def geojson(latest: Path) -> dict[str, Any]:
             if isinstance(value, date):
                 value = value.isoformat()  # GeoJSON is JSON: dates as YYYY-MM-DD text
             props[name] = LIST_JOIN.join(value) if isinstance(value, list) else ("" if value is None else value)
-        props["approximate"] = row.get("coordinates_source") == "zip_centroid"
+        props["approximate"] = row.get("coordinates_source") in ("zip_centroid", "city_centroid")
         features.append({
             "type": "Feature", "id": row["facility_id"],
             "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},

@@ -4,7 +4,8 @@ ZIP code, flagged as approximate in ``coordinates_source``.
 The ZIP centroids come from the ``zipcodes`` package, whose wheel embeds its dataset (no
 download at run time, no network). A ZIP code the table does not know, or one that the table
 places in another state than the facility's (a typo in the source), gives no coordinates: a
-wrong point on a map is worse than none.
+wrong point on a map is worse than none. A town-only location (``address_precision`` ``city``)
+is placed at the mean of its town's ZIP centres, flagged ``city_centroid``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import zipcodes
 
 SOURCE = "source"
 ZIP_CENTROID = "zip_centroid"
+CITY_CENTROID = "city_centroid"
 
 
 @lru_cache(maxsize=65536)
@@ -41,6 +43,30 @@ def zip_centroid(zip5: str, state: str = "") -> tuple[float, float] | None:
     return None
 
 
+@lru_cache(maxsize=1)
+def _towns() -> dict[tuple[str, str], list[tuple[float, float]]]:
+    """(TOWN, ST) -> the centres of its ZIP codes (USPS city name and acceptable names)."""
+    out: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    for row in zipcodes.list_all():
+        try:
+            point = (float(row["lat"]), float(row["long"]))
+        except (KeyError, TypeError, ValueError):
+            continue
+        if not _valid(*point):
+            continue
+        for name in {row["city"], *(row.get("acceptable_cities") or [])}:
+            out.setdefault((name.upper(), row["state"]), []).append(point)
+    return out
+
+
+def town_centroid(city: str, state: str) -> tuple[float, float] | None:
+    """The mean of a town's ZIP centres: where a town-only (city-level) location goes on a map."""
+    points = _towns().get((city.upper().strip(), state), []) if city and state else []
+    if not points:
+        return None
+    return sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points)
+
+
 def _valid(lat: Any, lon: Any) -> bool:
     if not isinstance(lat, int | float) or not isinstance(lon, int | float):
         return False
@@ -57,13 +83,17 @@ def fill_coordinates(rows: list[dict[str, Any]]) -> Counter[str]:
         lat, lon = row.get("latitude"), row.get("longitude")
         if _valid(lat, lon):
             # A carried row keeps its flag; fresh coordinates are the source's.
-            if row.get("coordinates_source") != ZIP_CENTROID:
+            if row.get("coordinates_source") not in (ZIP_CENTROID, CITY_CENTROID):
                 row["coordinates_source"] = SOURCE
         else:
             point = zip_centroid(row.get("postal_code") or "", row.get("state") or "")
+            town = None if point or row.get("street") else town_centroid(row.get("city") or "", row.get("state") or "")
             if point:
                 row["latitude"], row["longitude"] = point
                 row["coordinates_source"] = ZIP_CENTROID
+            elif town:
+                row["latitude"], row["longitude"] = town
+                row["coordinates_source"] = CITY_CENTROID
             else:
                 row["latitude"] = row["longitude"] = None
                 row["coordinates_source"] = ""

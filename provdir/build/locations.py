@@ -6,9 +6,25 @@
   crisis line anywhere on the site (the strictest label wins). The main phone is the one shown
   most often in headers, footers and structured data.
 - Locations: one per distinct physical address (USPS street key + ZIP), named by the label
-  next to it; its own phones are those printed in its address block. A site that shows no
-  street address still yields one record for the organization, without an address.
-- Accreditations, licenses and services are site-wide facts and apply to every location.
+  next to it; its own phones are those printed in its address block. A town the site names
+  without a street (a sober home, a network listing its facilities by city) is a city-level
+  location (``address_precision`` ``city``), unless it is the town of exactly one of the site's
+  street addresses (then it is that address); a town only the site template names (header,
+  footer) beside street addresses is a service area, not a location. A site that shows no
+  address at all still yields one record for the organization.
+- Phones stay with their card: a number printed in one location's address block is not given
+  to the organization's other locations; the organization's main line is shared by all.
+- Names: a location's own label (a card heading, a location page's title) when it has one,
+  else the organization's name, followed by the town when the organization has several
+  locations ("Redbud Hollow – Joplin").
+- Services, accreditations and licenses carry the scope the extractor found
+  (:mod:`provdir.extract.scope`). A location's ``services`` are those the site ties to that
+  location; what the site says for the whole organization goes to ``organization_services``
+  (likewise accreditations, licenses) and is not repeated as the location's own. A
+  single-location organization's facts are all its location's. One inference is made, and its
+  evidence says so (basis ``sole_level``): when everything the site says offers exactly one
+  level of care (sober living only, outpatient only), each location that names none offers
+  that one.
 - Every value carries its evidence: the page URL, the snippet and the extractor's basis.
 """
 
@@ -22,8 +38,10 @@ from urllib.parse import urlsplit
 
 from provdir.build import licenses as site_licenses
 from provdir.extract.names import badly_cased, best_cased, name_key, never_a_name
+from provdir.extract.scope import place_hint
 from provdir.normalize.address import street_key
 from provdir.normalize.phone import CONTACT_ROLES
+from provdir.vocab import vocabulary
 
 _ROLE_RANK = {"fax": 0, "crisis": 0, "tty": 0, "admissions": 1, "text": 2, "toll_free": 3, "main": 4}
 
@@ -36,6 +54,8 @@ class Evidence:
     snippet: str
     region: str = ""
     basis: str = ""
+    scope: str = ""
+    """``location`` or ``organization`` for services, accreditations and licenses."""
 
 
 @dataclass
@@ -57,13 +77,19 @@ class Location:
     accreditations: list[str] = field(default_factory=list)
     licenses: list[dict[str, str]] = field(default_factory=list)
     services: list[str] = field(default_factory=list)
-    services_not_offered: list[str] = field(default_factory=list)
-    """Services the site says it does not offer ("we do not offer methadone")."""
     source_urls: list[str] = field(default_factory=list)
     mailing_address: str = ""
     latitude: float | None = None
     longitude: float | None = None
     evidence: list[Evidence] = field(default_factory=list)
+    address_precision: str = ""
+    """``street``, ``city`` (town only) or empty (no address)."""
+    organization_services: list[str] = field(default_factory=list)
+    """What the organization says site-wide and does not tie to this location."""
+    organization_accreditations: list[str] = field(default_factory=list)
+    organization_licenses: list[dict[str, str]] = field(default_factory=list)
+    services_not_offered: list[str] = field(default_factory=list)
+    """Services the site says it does not offer ("we do not offer methadone")."""
 
     @property
     def source_key(self) -> str:
@@ -74,65 +100,279 @@ class Location:
 
 
 def site_locations(observations: list[dict[str, Any]]) -> list[Location]:
-    """All facility locations of one site, from that site's page observations."""
+    """All facility locations of one site, from that site's page observations.
+
+    A site that presents several brands (each page's header logo names its own) gives one
+    organization per brand: each brand's pages are read as that organization's site. Pages
+    without a brand logo go with the brand most pages show (the site's own).
+    """
     if not observations:
         return []
+    groups = _brand_groups(observations)
+    if len(groups) < 2:
+        return _organization_locations(observations)
+    out: list[Location] = []
+    for i, (brand, pages, ev) in enumerate(groups):
+        for loc in _organization_locations(pages, (brand, ev)):
+            if i:  # the site's main brand keeps the keys a one-brand reading gives
+                loc.location_key = f"{_slug(brand)}:{loc.location_key}"
+            out.append(loc)
+    return out
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def _brand_groups(observations: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]], list[Evidence]]]:
+    """[(brand, its pages, evidence)], main brand first; one entry or none for a one-brand site."""
+    if any(o.get("seed_name") for o in observations):
+        return []  # the seeds file names the organization
+    brand_of: dict[str, str] = {}
+    evidence: dict[str, Evidence] = {}
+    for o in observations:
+        logos = [f for f in o.get("org_names", []) if f.get("basis") == "logo" and f.get("region") == "header"]
+        if logos:
+            name = logos[0]["value"].strip()
+            brand_of[o["url"]] = name
+            evidence.setdefault(name, Evidence("organization", name, o["url"], logos[0]["snippet"], "header", "logo"))
+    names = _distinct_brands(list(dict.fromkeys(brand_of.values())))
+    if len(names) < 2:
+        return []
+    canon = {n: next(c for c in names if n == c or _same_brand(n, c)) for n in brand_of.values()}
+    counts = Counter(canon[b] for b in brand_of.values())
+    # a brand is one when its pages show a place of their own (else it is a partner's logo)
+    located = {canon[brand_of[o["url"]]] for o in observations if o["url"] in brand_of and o.get("addresses")}
+    brands = [b for b, _ in counts.most_common() if b in located]
+    if len(brands) < 2:
+        return []
+    main = brands[0]
+    groups: dict[str, list[dict[str, Any]]] = {b: [] for b in brands}
+    for o in observations:
+        brand = canon.get(brand_of.get(o["url"], ""), main)
+        groups[brand if brand in groups else main].append(o)
+    return [(b, groups[b], [evidence[b]] if b in evidence else []) for b in brands]
+
+
+def _same_brand(a: str, b: str) -> bool:
+    from rapidfuzz import fuzz
+
+    return fuzz.token_set_ratio(a.lower(), b.lower()) >= 85
+
+
+def _distinct_brands(names: list[str]) -> list[str]:
+    out: list[str] = []
+    for n in names:
+        if not any(_same_brand(n, o) for o in out):
+            out.append(n)
+    return out
+
+
+def _organization_locations(
+    observations: list[dict[str, Any]], brand: tuple[str, list[Evidence]] | None = None
+) -> list[Location]:
     first = observations[0]
     site, seed_url = first["site"], first["seed_url"]
-    org, org_ev = _organization(observations)
+    org, org_ev = brand if brand else _organization(observations)
     website = _website(observations, seed_url)
     phones, roles, main, phone_ev = _phones(observations)
     extensions = _extensions(observations)
-    accreditations, acc_ev = _vocab_facts(observations, "accreditations", "accreditation")
-    services, svc_ev = _vocab_facts(observations, "services", "service")
-    services, svc_ev, not_offered, no_ev = _service_status(observations, services, svc_ev)
-    licenses, lic_ev = _licenses(observations)
-    places, mailing = _places(observations, org)
+    places, mailing, hints = _places(observations, org)
+    acc = _scoped(observations, "accreditations", "accreditation", hints)
+    svc = _scoped(observations, "services", "service", hints)
+    not_offered, no_ev = _apply_service_status(observations, svc)
+    lic = _scoped_licenses(observations, hints)
     source_urls = sorted({o["url"] for o in observations})
-
-    shared = dict(
-        source="site", site=site, organization=org, website=website, accreditations=accreditations,
-        licenses=licenses, services=services, source_urls=source_urls, mailing_address=mailing,
-        services_not_offered=not_offered,
-    )  # fmt: skip
-    common_ev = [*org_ev, *acc_ev, *svc_ev, *lic_ev, *no_ev]
+    shared = dict(source="site", site=site, organization=org, website=website, source_urls=source_urls,
+                  mailing_address=mailing, services_not_offered=not_offered)  # fmt: skip
+    org_ev = [*org_ev, *no_ev]
+    if len(places) <= 1:
+        # One place (or none): everything the site says is that place's.
+        key = next(iter(places), "org")
+        place = places.get(key)
+        own = [p for p in place["phones"] if p in roles] if place else []
+        loc_phones = _unique([*own, *phones])
+        ev = [*org_ev, *svc.all_evidence("location"), *acc.all_evidence("location"), *lic.all_evidence("location"),
+              *(place["evidence"] if place else []), *(e for e in phone_ev if e.value in loc_phones)]  # fmt: skip
+        loc = Location(location_key=key, name=(place["label"] if place else "") or org, phone=own[0] if own else main,
+                       phones=loc_phones, phone_roles={p: roles[p] for p in loc_phones},
+                       phone_extensions={p: extensions[p] for p in loc_phones if p in extensions},
+                       accreditations=acc.all_values(), services=svc.all_values(), licenses=lic.all_licenses(),
+                       evidence=ev, **shared)  # fmt: skip
+        if place:
+            _set_address(loc, place)
+        return [loc]
+    owned = {p: k for k, place in places.items() for p in place["phones"]}
+    template = _template_numbers(observations)
+    sole = _sole_level(svc)
+    names = _names(places, org)
+    stateless = any(not item.get("state") for item in lic.all_licenses())
     locations: list[Location] = []
-    if not places:
-        ev = [*common_ev, *(e for e in phone_ev if e.value in phones)]
-        locations.append(Location(location_key="org", name=org, phone=main, phones=phones,
-                                  phone_roles={p: roles[p] for p in phones},
-                                  phone_extensions={p: extensions[p] for p in phones if p in extensions},
-                                  evidence=ev, **shared))  # fmt: skip
-        return locations
     for key, place in places.items():
         own = [p for p in place["phones"] if p in roles]
-        loc_phones = _unique([*own, *phones])
-        ev = [*common_ev, *place["evidence"], *(e for e in phone_ev if e.value in loc_phones)]
-        locations.append(
-            Location(
-                location_key=key,
-                name=place["label"] or org,
-                street=place["street"],
-                city=place["city"],
-                state=place["state"],
-                postal_code=place["postal_code"],
-                phone=own[0] if own else main,
-                phones=loc_phones,
-                phone_roles={p: roles[p] for p in loc_phones},
-                phone_extensions={p: extensions[p] for p in loc_phones if p in extensions},
-                latitude=place["latitude"],
-                longitude=place["longitude"],
-                evidence=ev,
-                **shared,
-            )
-        )
-    if any(not lic["state"] for lic in licenses):
+        # A number printed in another location's block is that location's; the organization's
+        # line (in the site's template or structured data) is shared.
+        shared_phones = [p for p in phones if p in template or owned.get(p, key) == key]
+        loc_phones = _unique([*own, *shared_phones])
+        org_line = next((p for p in shared_phones if p in template and p not in owned), "")
+        services, service_ev = svc.own(key)
+        if sole and not any(_is_level(v) for v in services):
+            services = sorted({*services, sole[0]})
+            service_ev = [*service_ev, Evidence("service", sole[0], sole[1].url, sole[1].snippet, sole[1].region,
+                                                "sole_level", "location")]  # fmt: skip
+        accreditations, acc_ev = acc.own(key)
         # A site in several states: a license whose page names no state is each location's own.
-        for loc in locations:
-            if loc.state:
-                loc.licenses, own_ev = _licenses(observations, loc.state)
-                loc.evidence = [e for e in loc.evidence if e.field != "license"] + own_ev
+        lic_here = _scoped_licenses(observations, hints, place["state"]) if stateless and place["state"] else lic
+        licenses, lic_ev = lic_here.own_licenses(key)
+        org_services, org_svc_ev = svc.organization(exclude=services)
+        org_acc, org_acc_ev = acc.organization(exclude=accreditations)
+        org_lic, org_lic_ev = lic_here.organization_licenses(exclude=licenses)
+        ev = [*org_ev, *service_ev, *acc_ev, *lic_ev, *org_svc_ev, *org_acc_ev, *org_lic_ev, *place["evidence"],
+              *(e for e in phone_ev if e.value in loc_phones)]  # fmt: skip
+        display = own[0] if own else (org_line or (main if main in loc_phones else next(iter(loc_phones), "")))
+        loc = Location(location_key=key, name=names[key], phone=display, phones=loc_phones,
+                       phone_roles={p: roles[p] for p in loc_phones},
+                       phone_extensions={p: extensions[p] for p in loc_phones if p in extensions},
+                       accreditations=accreditations, licenses=licenses, services=services,
+                       organization_services=org_services, organization_accreditations=org_acc,
+                       organization_licenses=org_lic, evidence=ev, **shared)  # fmt: skip
+        _set_address(loc, place)
+        locations.append(loc)
     return locations
+
+
+def _set_address(loc: Location, place: dict[str, Any]) -> None:
+    loc.street, loc.city, loc.state, loc.postal_code = (
+        place["street"],
+        place["city"],
+        place["state"],
+        place["postal_code"],
+    )
+    loc.latitude, loc.longitude = place["latitude"], place["longitude"]
+    loc.address_precision = "street" if place["street"] else "city"
+
+
+def _names(places: dict[str, dict[str, Any]], org: str) -> dict[str, str]:
+    """A location's own label, else "Organization – Town"; a label two locations share gets
+    its town too ("PHP/IOP – Sacramento")."""
+    labels = Counter(p["label"].lower() for p in places.values() if p["label"])
+    out: dict[str, str] = {}
+    for key, place in places.items():
+        label, town = place["label"], place["city"]
+        if not label:
+            out[key] = f"{org} \u2013 {town}" if town else org
+        elif labels[label.lower()] > 1 and town and town.lower() not in label.lower():
+            out[key] = f"{label} \u2013 {town}"
+        else:
+            out[key] = label
+    return out
+
+
+# -- scoped facts --------------------------------------------------------------------------
+@dataclass
+class _Scoped:
+    """A site's vocabulary facts split by scope: per location key, and organization-wide."""
+
+    field_name: str
+    org: dict[str, Evidence] = field(default_factory=dict)
+    at: dict[str, dict[str, Evidence]] = field(default_factory=dict)
+    raw: dict[str, dict[str, Any]] = field(default_factory=dict)  # licenses: value -> parts
+
+    def add(self, key: str | None, value: str, ev: Evidence) -> None:
+        bucket = self.org if key is None else self.at.setdefault(key, {})
+        if value not in bucket or _stronger(ev.basis, bucket[value].basis):
+            bucket[value] = ev
+
+    def all_values(self) -> list[str]:
+        return sorted({*self.org, *(v for b in self.at.values() for v in b)})
+
+    def all_evidence(self, scope: str) -> list[Evidence]:
+        best: dict[str, Evidence] = {}
+        for bucket in [*self.at.values(), self.org]:
+            for value, ev in bucket.items():
+                best.setdefault(value, ev)
+        return [_scope(ev, scope) for ev in best.values()]
+
+    def own(self, key: str) -> tuple[list[str], list[Evidence]]:
+        bucket = self.at.get(key, {})
+        return sorted(bucket), [_scope(ev, "location") for ev in bucket.values()]
+
+    def organization(self, exclude: list[str]) -> tuple[list[str], list[Evidence]]:
+        values = sorted(v for v in self.org if v not in exclude)
+        return values, [_scope(self.org[v], "organization") for v in values]
+
+    # licenses keep their parts (agency, state, number) beside the formatted value
+    def all_licenses(self) -> list[dict[str, str]]:
+        return _license_list(self.raw, self.all_values())
+
+    def own_licenses(self, key: str) -> tuple[list[dict[str, str]], list[Evidence]]:
+        values, ev = self.own(key)
+        return _license_list(self.raw, values), ev
+
+    def organization_licenses(self, exclude: list[dict[str, str]]) -> tuple[list[dict[str, str]], list[Evidence]]:
+        values, ev = self.organization([format_license(lic) for lic in exclude])
+        return _license_list(self.raw, values), ev
+
+
+def _scope(ev: Evidence, scope: str) -> Evidence:
+    return Evidence(ev.field, ev.value, ev.url, ev.snippet, ev.region, ev.basis, scope)
+
+
+def _hint_key(f: dict[str, Any], hints: dict[str, str]) -> str | None:
+    if f.get("scope") != "location":
+        return None
+    return hints.get(f.get("location_hint") or "")
+
+
+def _scoped(observations: list[dict[str, Any]], key: str, field_name: str, hints: dict[str, str]) -> _Scoped:
+    out = _Scoped(field_name)
+    for o in observations:
+        for f in o.get(key, []):
+            ev = Evidence(field_name, f["value"], o["url"], f["snippet"], f["region"], f["basis"])
+            out.add(_hint_key(f, hints), f["value"], ev)
+    return out
+
+
+def _scoped_licenses(observations: list[dict[str, Any]], hints: dict[str, str], state: str | None = None) -> _Scoped:
+    """The site's licenses by scope, each completed from the registry (canonical agency, state,
+    kind; the state inferred from ``state`` or the site's addresses when the page names none)."""
+    state = site_licenses.site_state(observations) if state is None else state
+    licenses, _ = _licenses(observations, state)
+    keep = {format_license(item) for item in licenses}
+    out = _Scoped("license")
+    for o in observations:
+        for lic in o.get("licenses", []):
+            done = site_licenses.complete(lic, state)
+            if done is None:
+                continue
+            text = format_license(done)
+            if text not in keep:
+                continue  # the same agency shown elsewhere with its number
+            out.raw.setdefault(text, done)
+            out.add(_hint_key(lic, hints), text, Evidence("license", text, o["url"], lic["snippet"], lic["region"],
+                                                          done["basis"]))  # fmt: skip
+    return out
+
+
+def _license_list(raw: dict[str, dict[str, str]], values: list[str]) -> list[dict[str, str]]:
+    return [raw[v] for v in values if v in raw]
+
+
+def _is_level(value: str) -> bool:
+    """A level of care (detox, residential, php, iop, outpatient, sober living): a setting
+    other than the telehealth mode."""
+    term = vocabulary.services().terms.get(value)
+    return term is not None and term.category == "setting" and value != "telehealth"
+
+
+def _sole_level(svc: _Scoped) -> tuple[str, Evidence] | None:
+    """The one level of care the whole site offers, with the organization's evidence for it."""
+    levels = {v for v in svc.all_values() if _is_level(v)}
+    if len(levels) != 1:
+        return None
+    value = next(iter(levels))
+    ev = svc.org.get(value) or next(b[value] for b in svc.at.values() if value in b)
+    return value, ev
 
 
 # -- organization --------------------------------------------------------------------------
@@ -238,6 +478,13 @@ def _phones(observations: list[dict[str, Any]]) -> tuple[list[str], dict[str, st
     return contact, {n: roles[n] for n in contact}, main, ev
 
 
+def _template_numbers(observations: list[dict[str, Any]]) -> set[str]:
+    """Numbers the site shows in its template (header, menu bar, footer, sidebar) or structured
+    data, rather than only in a page's body: the organization's lines."""
+    return {p["e164"] for o in observations for p in o.get("phones", [])
+            if p["e164"] and p["region"] != "main"}  # fmt: skip
+
+
 def _extensions(observations: list[dict[str, Any]]) -> dict[str, str]:
     """The extension shown with each number (the first one seen)."""
     out: dict[str, str] = {}
@@ -298,6 +545,22 @@ def _service_status(
             [negatives[v] for v in sorted(not_offered)])  # fmt: skip
 
 
+
+def _apply_service_status(observations: list[dict[str, Any]], svc: _Scoped) -> tuple[list[str], list[Evidence]]:
+    """Drop from ``svc`` (every scope) what the site says it does not offer; returns the not
+    offered values and their evidence (:func:`_service_status` decides)."""
+    best: dict[str, Evidence] = {}
+    for bucket in [svc.org, *svc.at.values()]:
+        for value, ev in bucket.items():
+            if value not in best or _stronger(ev.basis, best[value].basis):
+                best[value] = ev
+    kept, _, not_offered, no_ev = _service_status(observations, sorted(best), list(best.values()))
+    for bucket in [svc.org, *svc.at.values()]:
+        for value in [v for v in bucket if v not in kept]:
+            del bucket[value]
+    return not_offered, no_ev
+
+
 def _stronger(new: str, old: str) -> bool:
     order = ["statement", "label", "menu", "logo", "structured"]
     rank = {b: i for i, b in enumerate(order)}
@@ -340,46 +603,97 @@ def format_license(lic: dict[str, str]) -> str:
 
 
 # -- places --------------------------------------------------------------------------------
-def _places(observations: list[dict[str, Any]], org: str = "") -> tuple[dict[str, dict[str, Any]], str]:
+def _places(observations: list[dict[str, Any]], org: str = "") -> tuple[dict[str, dict[str, Any]], str, dict[str, str]]:
+    """(places by key, mailing address, location hint -> place key)."""
     places: dict[str, dict[str, Any]] = {}
+    hints: dict[str, str] = {}
     # A footer repeated on every page is one piece of evidence, not one per page: each
     # (label, region) votes once, and a label in the page body (a location card) or in
     # structured data outweighs the site template's.
     labels: dict[str, dict[tuple[str, str], int]] = defaultdict(dict)
     region_weight = {"main": 3, "structured": 2}
     mailing = ""
+    towns: list[tuple[str, dict[str, Any]]] = []  # (page url, address) of town-only places
+    offices: list[tuple[str, dict[str, Any]]] = []  # a corporate office: a location only if none else
+    home_towns: list[tuple[str, dict[str, Any]]] = []  # a copyright line's town: likewise
     for o in observations:
         for a in o.get("addresses", []):
             if a["kind"] == "mailing":
                 mailing = mailing or f"{a['street']}, {a['city']}, {a['state']} {a['postal_code']}".strip()
                 continue
+            if a["kind"] == "office":
+                offices.append((o["url"], a))
+                continue
+            if a.get("source") == "copyright":
+                home_towns.append((o["url"], a))
+                continue
+            if a.get("precision", "street") == "city" or not a["street"]:
+                towns.append((o["url"], a))
+                continue
             key = f"{street_key(a['street'])}|{a['postal_code'] or a['city'].upper()}"
-            place = places.setdefault(key, {
-                "street": a["street"], "city": a["city"], "state": a["state"],
-                "postal_code": a["postal_code"], "phones": [], "latitude": None, "longitude": None,
-                "evidence": [], "label": "",
-            })  # fmt: skip
-            if not place["postal_code"] and a["postal_code"]:
-                place["postal_code"] = a["postal_code"]
-            if a.get("latitude") is not None and place["latitude"] is None:
-                place["latitude"], place["longitude"] = a["latitude"], a["longitude"]
+            hints[place_hint(a["street"], a["city"], a["state"], a["postal_code"])] = key
+            _add_place(places, labels, key, a, o["url"], region_weight)
+    # A town is one of the site's street addresses when exactly one of them is in that town;
+    # several street addresses there leave it unresolved (its facts stay organization-wide).
+    in_town: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for key, place in places.items():
+        in_town[(place["city"].upper(), place["state"])].append(key)
+    for url, a in towns:
+        town = (a["city"].upper(), a["state"])
+        hint = place_hint("", a["city"], a["state"])
+        streets = in_town.get(town, [])
+        if len(streets) > 1:
+            continue
+        if not streets and in_town and a["region"] in ("header", "footer", "sidebar", "nav"):
+            # A town in the site template of an organization with street addresses is where it
+            # says it serves ("Serving Denver, CO"), not another facility.
+            continue
+        key = streets[0] if streets else f"city|{a['city'].upper()}|{a['state']}"
+        hints[hint] = key
+        if streets:
             for p in a.get("phones", []):
-                if p not in place["phones"]:
-                    place["phones"].append(p)
-            if a.get("label"):
-                labels[key][(a["label"], a["region"])] = region_weight.get(a["region"], 1)
-            if not place["evidence"]:
-                place["evidence"].append(
-                    Evidence("address", a["raw"], o["url"], a["snippet"] or a["raw"], a["region"], a["source"])
-                )
+                if p not in places[key]["phones"]:
+                    places[key]["phones"].append(p)
+            continue
+        _add_place(places, labels, key, a, url, region_weight)
+    if not places and not offices and home_towns:
+        url, a = home_towns[0]  # every page's footer says the same
+        key = f"city|{a['city'].upper()}|{a['state']}"
+        hints[place_hint("", a["city"], a["state"])] = key
+        _add_place(places, labels, key, a, url, region_weight)
+    if not places:
+        for url, a in offices:
+            key = f"{street_key(a['street'])}|{a['postal_code'] or a['city'].upper()}"
+            hints[place_hint(a["street"], a["city"], a["state"], a["postal_code"])] = key
+            _add_place(places, labels, key, a, url, region_weight)
     for key, votes in labels.items():
         tally: Counter[str] = Counter()
         for (label, _region), weight in votes.items():
             # The organization's own name over an address is the fallback, not a place name:
             # "Springfield Clinic" beats "Redbud Hollow Behavioral Health" for that address.
             tally[label] += weight if label.lower() != org.lower() else weight / 10
-        places[key]["label"] = tally.most_common(1)[0][0]
-    return places, mailing
+        best = tally.most_common(1)[0][0]
+        places[key]["label"] = "" if best.lower() == org.lower() else best
+    return places, mailing, hints
+
+
+def _add_place(places, labels, key: str, a: dict[str, Any], url: str, region_weight: dict[str, int]) -> None:
+    place = places.setdefault(key, {
+        "street": a["street"], "city": a["city"], "state": a["state"],
+        "postal_code": a["postal_code"], "phones": [], "latitude": None, "longitude": None,
+        "evidence": [], "label": "",
+    })  # fmt: skip
+    if not place["postal_code"] and a["postal_code"]:
+        place["postal_code"] = a["postal_code"]
+    if a.get("latitude") is not None and place["latitude"] is None:
+        place["latitude"], place["longitude"] = a["latitude"], a["longitude"]
+    for p in a.get("phones", []):
+        if p not in place["phones"]:
+            place["phones"].append(p)
+    if a.get("label"):
+        labels[key][(a["label"], a["region"])] = region_weight.get(a["region"], 1)
+    if not place["evidence"]:
+        place["evidence"].append(Evidence("address", a["raw"], url, a["snippet"] or a["raw"], a["region"], a["source"]))
 
 
 def _unique(items: list[str]) -> list[str]:

@@ -1,7 +1,9 @@
 """Long tables beside the wide one: one row per facility, value and source record.
 
 ``facility_services``, ``facility_accreditations``, ``facility_licenses`` and ``facility_phones``
-are derived from the merged facility rows (which values are published) and the evidence
+are derived from the merged facility rows (which values are published; ``scope`` says whether a
+value is the location's own, from ``services``, or the organization's, from
+``organization_services`` and its siblings) and the evidence
 (which source record showed each value, on which page, in which words). Every value of a
 facility's list column appears in its long table at least once; a value no evidence row
 explains (none is expected) is attributed to the facility's displayed source record with empty
@@ -67,12 +69,12 @@ def build(
     acc_terms = vocabulary.accreditations().terms
     for row in facilities:
         fid = row["facility_id"]
-        for value, ev in _attributed(row, by_value, "service", row.get("services")):
+        for scope, value, ev in _scoped(row, by_value, "service", "services"):
             term = svc_terms.get(value)
             services.append({
                 "facility_id": fid, "service": value, "label": term.label if term else value,
                 "category": term.category if term else "", "samhsa_code": term.samhsa_code if term else "",
-                **_provenance(row, ev), "basis": (ev or {}).get("basis", ""), "status": "offered",
+                **_provenance(row, ev), "basis": (ev or {}).get("basis", ""), "status": "offered", "scope": scope,
             })  # fmt: skip
         for value, ev in _attributed(row, by_value, "service_not_offered", row.get("services_not_offered")):
             term = svc_terms.get(value)
@@ -80,18 +82,20 @@ def build(
                 "facility_id": fid, "service": value, "label": term.label if term else value,
                 "category": term.category if term else "", "samhsa_code": term.samhsa_code if term else "",
                 **_provenance(row, ev), "basis": (ev or {}).get("basis", ""), "status": "not_offered",
+                # What a site says it does not offer is said for the organization as a whole.
+                "scope": "organization",
             })  # fmt: skip
-        for value, ev in _attributed(row, by_value, "accreditation", row.get("accreditations")):
+        for scope, value, ev in _scoped(row, by_value, "accreditation", "accreditations"):
             term = acc_terms.get(value)
             accreditations.append({
                 "facility_id": fid, "accreditation": value, "label": term.label if term else value,
                 "samhsa_code": term.samhsa_code if term else "", **_provenance(row, ev),
-                "basis": (ev or {}).get("basis", ""),
+                "basis": (ev or {}).get("basis", ""), "scope": scope,
             })  # fmt: skip
-        for value, ev in _attributed(row, by_value, "license", row.get("licenses")):
+        for scope, value, ev in _scoped(row, by_value, "license", "licenses"):
             licenses.append({"facility_id": fid, "license": value,
                              **license_fields(value, (license_details or {}).get(fid, {}).get(value)),
-                             **_provenance(row, ev)})  # fmt: skip
+                             **_provenance(row, ev), "scope": scope})  # fmt: skip
         phones.extend(_phones(row, by_value, phone_details.get(fid), (previous_phones or {}).get(fid)))
     return {
         "facility_services": services,
@@ -99,6 +103,16 @@ def build(
         "facility_licenses": licenses,
         "facility_phones": phones,
     }
+
+
+def _scoped(row, by_value, field_name: str, column: str) -> list[tuple[str, str, dict[str, Any] | None]]:
+    """(scope, value, evidence) for the facility's own column (``location``) and its
+    ``organization_<column>`` (``organization``: stated for the whole organization)."""
+    own = [("location", v, ev) for v, ev in _attributed(row, by_value, field_name, row.get(column))]
+    org = [
+        ("organization", v, ev) for v, ev in _attributed(row, by_value, field_name, row.get(f"organization_{column}"))
+    ]
+    return own + org
 
 
 def _attributed(row, by_value, field_name: str, values) -> list[tuple[str, dict[str, Any] | None]]:

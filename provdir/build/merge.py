@@ -85,7 +85,23 @@ def merge(members: list[tuple[str, Location]]) -> Facility:
         "source_key": top.source_key,
         "run_id": run_id,
         "conflicts": _conflicts(members, top, located, main),
+        "address_precision": located.address_precision or ("street" if located.street else ""),
     }
+    # What the organization says site-wide, minus what some source ties to this facility.
+    own = {"services": facility.row["services"], "accreditations": facility.row["accreditations"]}
+    facility.row["organization_services"] = sorted(
+        v for v in _union(loc.organization_services for _, loc in members) if v not in own["services"]
+    )
+    facility.row["organization_accreditations"] = sorted(
+        v for v in _union(loc.organization_accreditations for _, loc in members) if v not in own["accreditations"]
+    )
+    org_licenses: dict[str, dict[str, str]] = {}
+    for _, loc in members:
+        for lic in loc.organization_licenses:
+            org_licenses.setdefault(format_license(lic), lic)
+    facility.row["organization_licenses"] = [t for t in _licenses(org_licenses) if t not in facility.row["licenses"]]
+    for text in facility.row["organization_licenses"]:
+        facility.license_details.setdefault(text, org_licenses[text])
     for rid, loc in members:
         facility.evidence.extend((rid, loc.source_key, ev) for ev in loc.evidence)
         facility.phone_details.extend(

@@ -49,8 +49,14 @@ def report_data(facilities: list[dict[str, Any]], long_tables: dict[str, list[di
             out[value][state_of.get(fid, "??")] += 1
         return {k: dict(sorted(v.items())) for k, v in out.items()}
 
-    offered = [r for r in long_tables.get("facility_services", []) if r.get("status", "offered") == "offered"]
-    services = by_state_of(offered, "service")
+    # Facilities offering a service at that location (scope 'location'), not every location of an
+    # organization that offers it somewhere; services a site says it does not offer are left out.
+    local = [
+        r
+        for r in long_tables.get("facility_services", [])
+        if r.get("scope", "location") == "location" and r.get("status", "offered") == "offered"
+    ]
+    services = by_state_of(local, "service")
     accreditations = by_state_of(long_tables.get("facility_accreditations", []), "accreditation")
     svc_terms = vocabulary.services().terms
     acc_terms = vocabulary.accreditations().terms

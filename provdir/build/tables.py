@@ -86,7 +86,8 @@ FACILITY_COLUMNS: list[tuple[str, pa.DataType, str]] = [
         pa.string(),
         "Where latitude/longitude come from: 'source' (given by the source, e.g. schema.org geo or SAMHSA), "
         "'zip_centroid' (approximate: the centre of the ZIP code, from the zipcodes package's bundled table), "
-        "or empty when there are none.",
+        "'city_centroid' (more approximate: a town-only location, placed at the mean of its town's ZIP "
+        "centres), or empty when there are none.",
     ),
     (
         "verified_at",
@@ -100,6 +101,28 @@ FACILITY_COLUMNS: list[tuple[str, pa.DataType, str]] = [
         "Services the provider's website says it does not offer ('we do not offer methadone', 'outpatient "
         "only'); a service in neither list is not stated.",
     ),
+    (
+        "address_precision",
+        pa.string(),
+        "'street' (a full street address), 'city' (the source names only the town: street is empty, "
+        "as sober homes and networks listing facilities by city do), or empty when no address is known.",
+    ),
+    (
+        "organization_services",
+        pa.list_(pa.string()),
+        "Services the organization states for itself as a whole (site menus, about pages) and does not tie "
+        "to this location: not known to be offered here. 'services' lists what is known at this location.",
+    ),
+    (
+        "organization_accreditations",
+        pa.list_(pa.string()),
+        "Accreditations the organization shows site-wide without tying them to this location.",
+    ),
+    (
+        "organization_licenses",
+        pa.list_(pa.string()),
+        "Licenses the organization shows site-wide without tying them to this location ('Agency (ST) #number').",
+    ),
 ]
 
 EVIDENCE_COLUMNS: list[tuple[str, pa.DataType, str]] = [
@@ -112,7 +135,8 @@ EVIDENCE_COLUMNS: list[tuple[str, pa.DataType, str]] = [
     (
         "basis",
         pa.string(),
-        "Why it counts: menu, label, statement, logo, structured, implied:<value>, text, tel_href, samhsa:<category>.",
+        "Why it counts: menu, label, statement, logo, structured, implied:<value>, sole_level (the only level "
+        "of care the site names, given to each of its locations), text, tel_href, samhsa:<category>.",
     ),
     ("source_key", pa.string(), "Source record the value came from."),
     ("run_id", pa.string(), "Run the evidence comes from."),
@@ -165,6 +189,12 @@ FACILITY_SERVICES_COLUMNS: list[tuple[str, pa.DataType, str]] = [
         "'offered', or 'not_offered' when the source says it does not offer the service (basis 'negative': "
         "'we do not offer X'; 'negative_implied': 'outpatient only' rules out beds).",
     ),
+    (
+        "scope",
+        pa.string(),
+        "'location' (the source ties it to this facility: its card, its page, its directory record) or "
+        "'organization' (stated for the organization as a whole; listed in the facility's organization_* column).",
+    ),
 ]
 
 FACILITY_ACCREDITATIONS_COLUMNS: list[tuple[str, pa.DataType, str]] = [
@@ -177,6 +207,12 @@ FACILITY_ACCREDITATIONS_COLUMNS: list[tuple[str, pa.DataType, str]] = [
     ("evidence", pa.string(), "Text (or logo alt text/file name) it was read from."),
     ("url", pa.string(), "Page it is on."),
     ("basis", pa.string(), "Why it counts: statement, label, logo, structured, samhsa:<category>."),
+    (
+        "scope",
+        pa.string(),
+        "'location' (the source ties it to this facility: its card, its page, its directory record) or "
+        "'organization' (stated for the organization as a whole; listed in the facility's organization_* column).",
+    ),
 ]
 
 FACILITY_LICENSES_COLUMNS: list[tuple[str, pa.DataType, str]] = [
@@ -197,6 +233,12 @@ FACILITY_LICENSES_COLUMNS: list[tuple[str, pa.DataType, str]] = [
     ("source_key", pa.string(), "Source record that shows it (one row per facility, license and source record)."),
     ("evidence", pa.string(), "Text it was read from."),
     ("url", pa.string(), "Page it is on."),
+    (
+        "scope",
+        pa.string(),
+        "'location' (the source ties it to this facility: its card, its page, its directory record) or "
+        "'organization' (stated for the organization as a whole; listed in the facility's organization_* column).",
+    ),
 ]
 
 FACILITY_PHONES_COLUMNS: list[tuple[str, pa.DataType, str]] = [
@@ -236,7 +278,9 @@ PHONE_ROLES = ("main", "admissions", "toll_free", "text")
 STATUSES = ("active", "missing", "closed?")
 CHANGE_KINDS = ("added", "removed", "changed", "merged", "split")
 EVIDENCE_FIELDS = ("organization", "phone", "address", "accreditation", "license", "service", "service_not_offered")
-COORDINATE_SOURCES = ("source", "zip_centroid")
+COORDINATE_SOURCES = ("source", "zip_centroid", "city_centroid")
+ADDRESS_PRECISIONS = ("street", "city")
+SCOPES = ("location", "organization")
 VERIFICATION_STATUSES = ("confirmed", "conflict", "only_directory", "only_website", "website_unreachable")
 
 
@@ -335,6 +379,9 @@ TABLES: list[TableSpec] = [
             "source_keys": _REQUIRED,
             "coordinates_source": Rule(enum=COORDINATE_SOURCES),
             "verified_at": Rule(pattern=DATE_PATTERN, date=True),
+            "address_precision": Rule(enum=ADDRESS_PRECISIONS),
+            "organization_services": Rule(enum=service_values),
+            "organization_accreditations": Rule(enum=accreditation_values),
         },
     ),
     TableSpec(
@@ -349,6 +396,7 @@ TABLES: list[TableSpec] = [
             "facility_id": _ID,
             "service": Rule(required=True, enum=service_values),
             "status": Rule(required=True, enum=("offered", "not_offered")),
+            "scope": Rule(required=True, enum=SCOPES),
             "label": _REQUIRED,
             "category": Rule(required=True, enum=service_categories),
             "source": _SOURCE,
@@ -364,6 +412,7 @@ TABLES: list[TableSpec] = [
         rules={
             "facility_id": _ID,
             "accreditation": Rule(required=True, enum=accreditation_values),
+            "scope": Rule(required=True, enum=SCOPES),
             "label": _REQUIRED,
             "source": _SOURCE,
             "source_key": _REQUIRED,
@@ -379,6 +428,7 @@ TABLES: list[TableSpec] = [
             "facility_id": _ID,
             "license": _REQUIRED,
             "agency": _REQUIRED,
+            "scope": Rule(required=True, enum=SCOPES),
             "state": Rule(enum=states),
             "source": _SOURCE,
             "source_key": _REQUIRED,

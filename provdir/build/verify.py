@@ -14,7 +14,9 @@ licenses — and given a status:
 - ``website_unreachable``: the crawl could not read the site, so nothing is known.
 
 The website side is the site location merged with the listing (same place), or, when the site
-shows the organization only at other addresses or none, the site's organization-wide facts.
+shows the organization only at other addresses or none, the site's organization-wide facts. A
+service the site states for the whole organization (``organization_services``) counts as the
+website saying it, as one it ties to the location does.
 Every website value carries its evidence URL and snippet.
 """
 
@@ -60,9 +62,11 @@ class WebsiteView:
             street=located.street if len(locations) == 1 else "",
             city=located.city,
             postal_code=located.postal_code,
-            services=_union(loc.services for loc in locations),
-            accreditations=_union(loc.accreditations for loc in locations),
-            licenses=[lic for loc in locations for lic in loc.licenses],
+            # The website's word on a service counts whether it ties the service to this place
+            # or states it for the whole organization (both are what the provider says).
+            services=_union([*loc.services, *loc.organization_services] for loc in locations),
+            accreditations=_union([*loc.accreditations, *loc.organization_accreditations] for loc in locations),
+            licenses=[lic for loc in locations for lic in [*loc.licenses, *loc.organization_licenses]],
             evidence=[ev for loc in locations for ev in loc.evidence],
             source_key=first.source_key if len(locations) == 1 else f"site:{first.site}",
             services_not_offered=_union(loc.services_not_offered for loc in locations),

@@ -17,6 +17,7 @@ from provdir.extract.credentials import extract_accreditations, extract_licenses
 from provdir.extract.names import copyright_name, never_a_name, strip_greeting
 from provdir.extract.page import Page, parse_page
 from provdir.extract.phones import read_phones
+from provdir.extract.scope import assign_scopes, card_phones, city_places, copyright_town
 from provdir.extract.services import (
     extract_not_offered,
     extract_services,
@@ -28,7 +29,10 @@ from provdir.extract.structured import facts_from_structured, is_blog, structure
 from provdir.model.items import Fact, PageObservation
 from provdir.vocab import vocabulary
 
-__all__ = ["extract_page", "page_kind", "parse_page"]
+__all__ = ["extract_page", "page_kind", "parse_page", "warm_up"]
+
+"""Changes when extraction reads different facts from the same bytes (issue 13: fact scope, town
+places): the extraction cache keys on it, so unchanged pages are read again after an upgrade."""
 
 _KIND_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("contact", re.compile(r"contact|get-in-touch|reach-us", re.I)),
@@ -39,6 +43,15 @@ _KIND_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
                            r"housing|sober|recovery|therapy|mat\b|medication", re.I)),
 ]  # fmt: skip
 _TITLE_SEP = re.compile(r"\s+[|\u2013\u2014:\u00bb>\u00b7\u2022-]\s+|\s*\|\s*")
+
+
+def warm_up() -> None:
+    """Load the tables extraction reads lazily (the towns of every state takes a second or two),
+    so that the first page a crawl reads does not pay for it inside its extraction time limit."""
+    from provdir.extract.scope import is_town
+
+    is_town("", "")
+    vocabulary.services()
 
 
 def page_kind(url: str, blog: bool) -> str:
@@ -207,22 +220,35 @@ def extract_page(
     services, rejected = extract_services(
         page, blog=blog, org_terms=terms, program_values=set() if blog else page_program_values(page, terms)
     )
-    services += implied(services)
     accreditations, rejected_acc = extract_accreditations(page, blog=blog)
     phones, rejected_phones = read_phones(page, blog=blog, org_terms=terms)
     rejected_lic: list[dict[str, str]] = []
     licenses = extract_licenses(page, blog=blog, rejected=rejected_lic)
+    kind = page_kind(url, blog)
+    addresses = [*structured_addresses, *extract_addresses(page, blog=blog)]
+    addresses += city_places(page, blog=blog, street_addresses=[a for a in addresses if a.street])
+    if not addresses and (town := copyright_town(page)) is not None:
+        addresses.append(town)
+
+    def reread(card: Page) -> list[Fact]:
+        # A card's heading names its program: its descriptive sentences are claims for it.
+        named = {m.value for b in card.blocks if b.heading for m in vocabulary.services().find(b.flat)}
+        return extract_services(card, blog=blog, org_terms=terms, program_values=named)[0]
+
+    card_phones(page, addresses)
+    services = assign_scopes(page, kind, addresses, services, accreditations, licenses, reread)
+    services += scoped_implied(services)
     return PageObservation(
         source="site",
         site=site,
         seed_url=seed_url,
         url=url,
-        page_kind=page_kind(url, blog),
+        page_kind=kind,
         title=page.title,
         seed_name=seed_name,
         org_names=org_names,
         phones=[*structured_phones, *phones],
-        addresses=[*structured_addresses, *extract_addresses(page, blog=blog)],
+        addresses=addresses,
         accreditations=accreditations,
         licenses=licenses,
         services=services,
@@ -230,3 +256,17 @@ def extract_page(
         services_not_offered=extract_not_offered(page, blog=blog, org_terms=terms),
         content_hash=hashlib.sha1(" ".join(b.text for b in page.blocks).encode()).hexdigest(),
     )
+
+
+def scoped_implied(facts: list[Fact]) -> list[Fact]:
+    """What the claimed services imply, within each scope: detox at one clinic implies
+    substance-use treatment at that clinic, not at the organization's other places."""
+    groups: dict[tuple[str, str], list[Fact]] = {}
+    for f in facts:
+        groups.setdefault((f.scope, f.location_hint), []).append(f)
+    out: list[Fact] = []
+    for (scope, hint), group in groups.items():
+        for f in implied(group):
+            f.scope, f.location_hint = scope, hint
+            out.append(f)
+    return out

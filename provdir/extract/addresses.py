@@ -31,6 +31,12 @@ _GENERIC_LABELS = re.compile(
     re.I,
 )
 _MAILING = re.compile(r"mailing|mail to|send (?:mail|correspondence)|remit|p\.?\s*o\.?\s*box", re.I)
+# An address introduced as the organization's office is where it is run from, not a facility.
+_OFFICE = re.compile(
+    r"\b(?:corporate|administrative|admin|business|executive|billing)\s+(?:office|offices|headquarters)\b|"
+    r"\b(?:corporate\s+)?headquarters\b",
+    re.I,
+)
 
 
 @cache
@@ -68,6 +74,7 @@ def extract_addresses(page: Page, *, blog: bool) -> list[AddressFact]:
             before = text[:start]
             label = _label(before, blocks, i)
             mailing = parsed.po_box or bool(_MAILING.search(before[-60:]))
+            office = not mailing and bool(_OFFICE.search(before[-60:] or _heading_before(blocks, i)))
             facts.append(
                 AddressFact(
                     raw=raw,
@@ -75,7 +82,7 @@ def extract_addresses(page: Page, *, blog: bool) -> list[AddressFact]:
                     city=parsed.city,
                     state=parsed.state,
                     postal_code=parsed.postal_code,
-                    kind="mailing" if mailing else "physical",
+                    kind="mailing" if mailing else "office" if office else "physical",
                     label=label,
                     phones=contact_numbers_in(tail) or _phones_after(blocks, i, next_anchor is None),
                     snippet=_snippet(text, start, anchor.end()),
@@ -84,6 +91,13 @@ def extract_addresses(page: Page, *, blog: bool) -> list[AddressFact]:
                 )
             )
     return facts
+
+
+def _heading_before(blocks: list[Block], i: int) -> str:
+    """The short block just above an address block (its heading, or a title line)."""
+    if i and blocks[i - 1].region == blocks[i].region and len(blocks[i - 1].flat) <= 60:
+        return blocks[i - 1].flat
+    return ""
 
 
 def _phones_after(blocks: list[Block], i: int, last_in_block: bool) -> list[str]:
@@ -137,14 +151,26 @@ def _label(before: str, blocks: list[Block], i: int) -> str:
         prev = blocks[j]
         if prev.region != blocks[i].region:
             break
-        if prev.heading and _name_like(prev.flat):
-            return _display(prev.flat.strip(" :-|,;"))
+        if prev.heading:
+            # The nearest heading is the card's title; a heading further up titles another card.
+            if _name_like(prev.flat) or _names_program(prev.flat):
+                return _display(prev.flat.strip(" :-|,;"))
+            break
     return ""
 
 
 def _display(label: str) -> str:
     """A shouted or lower-case heading ("PENROSE HOME") in the casing a name is written in."""
     return recase(label) if badly_cased(label) else label
+
+
+def _names_program(text: str) -> bool:
+    """A short heading that is mostly a program's name ("PHP/IOP", "Detox")."""
+    from provdir.vocab import vocabulary
+
+    words = text.split()
+    covered = sum(m.end - m.start for m in vocabulary.services().find(text))
+    return 1 <= len(words) <= 6 and covered >= 0.5 * len(text.replace(" ", ""))
 
 
 def _name_like(text: str) -> bool:

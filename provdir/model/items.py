@@ -28,6 +28,13 @@ class Fact:
     basis: str = ""
     """Why this counts as a claim: ``menu``, ``heading``, ``label``, ``statement``, ``logo``,
     ``structured``, ``implied``."""
+    scope: str = "organization"
+    """``location`` when the page ties the fact to one of the organization's places (that place's
+    card or table row, a page about that place), else ``organization`` (menus, footers, about
+    pages, statements about the whole organization). See :mod:`provdir.extract.scope`."""
+    location_hint: str = ""
+    """For ``location`` scope: the place the fact sat with, as :func:`provdir.extract.scope.place_hint`
+    writes it ("3100 Main St, Springfield, MO 65802" or, for a town-only place, "Joplin, MO")."""
 
 
 @attrs.define
@@ -57,7 +64,12 @@ class AddressFact:
     state: str = ""
     postal_code: str = ""
     kind: str = "physical"
-    """``physical`` (a place clients go) or ``mailing`` (PO box)."""
+    """``physical`` (a place clients go), ``mailing`` (PO box) or ``office`` (introduced as the
+    organization's corporate or administrative office: a location only when the site shows no
+    other)."""
+    precision: str = "street"
+    """``street`` (a full street address) or ``city`` (the site names only the town and state,
+    as sober homes often do: ``street`` is empty)."""
     label: str = ""
     """Name shown next to the address (a location or program name), if any."""
     phones: list[str] = attrs.Factory(list)
@@ -93,6 +105,9 @@ class LicenseFact:
     ``seal``, ``structured`` (a directory listing)."""
     state_inferred: bool = False
     """True when the state is the facility's address, not the page's words."""
+    scope: str = "organization"
+    """``location`` or ``organization``, as for :class:`Fact`."""
+    location_hint: str = ""
 
 
 @attrs.define
