@@ -88,7 +88,8 @@ def previous_good(run: Run, source: str, manifest: dict[str, Any] | None = None)
     """The latest earlier good run of ``source`` that crawled the same sites (or states) as
     ``run``: like is compared with like. ``manifest`` is the run's own (default: as stored)."""
     mine = scope(manifest if manifest is not None else run.manifest())
-    earlier = [r for r in list_runs(run.dir.parent.parent) if r.run_id < run.run_id]
+    runs = list_runs(run.dir.parent.parent)  # in creation order, not by the clock-dated id
+    earlier = runs[: next((i for i, r in enumerate(runs) if r.run_id == run.run_id), len(runs))]
     for candidate in reversed(earlier):
         m = candidate.manifest()
         if m.get("status") == "ok" and m.get("source", "site") == source and same_scope(mine, scope(m)):

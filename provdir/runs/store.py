@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from provdir.runs import sequence
 from provdir.sources.seeds import site_key
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,9 @@ log = logging.getLogger(__name__)
 OBSERVATIONS = "observations.jsonl"
 MANIFEST = "manifest.json"
 STATS = "stats.json"
+SEQUENCE_FILE = "sequence.json"
+"""Beside the manifest: the run's numbers in the output's monotonic sequence (creation and
+completion), written by this code only, so a crawl's own manifest writes never lose them."""
 _RUN_ID = re.compile(r"^[0-9]{8}T[0-9]{6}(?:[0-9]{6})?Z-[a-z0-9_]{1,40}-[0-9a-f]{4,8}$")
 
 
@@ -57,13 +61,47 @@ class Run:
         return self.dir / MANIFEST
 
     def manifest(self) -> dict[str, Any]:
+        """The manifest, or {} when it is missing or damaged (see :attr:`manifest_problem`)."""
         try:
-            return json.loads(self.manifest_path.read_text(encoding="utf-8"))
+            data = json.loads(self.manifest_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}
+        return data if isinstance(data, dict) else {}
+
+    @property
+    def manifest_problem(self) -> str:
+        """Why the manifest cannot be read ('' when it can): damaged state is reported, not fatal."""
+        try:
+            data = json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return f"{self.manifest_path}: missing"
+        except (OSError, ValueError) as exc:
+            return f"{self.manifest_path}: unreadable ({exc.__class__.__name__}: {exc})"
+        return "" if isinstance(data, dict) else f"{self.manifest_path}: not a JSON object"
 
     def write_manifest(self, data: dict[str, Any]) -> None:
         write_json_atomic(self.manifest_path, data)
+        if data.get("status") not in (None, "running") and "finished" not in self.sequence_numbers():
+            self._record_sequence(finished=sequence.next_number(self.dir.parent.parent, recover=lambda: max_recorded(self.dir.parent.parent)))
+
+    def sequence_numbers(self) -> dict[str, int]:
+        """{"created": n, "finished": m} in the output's sequence ({} for runs made before it)."""
+        try:
+            data = json.loads((self.dir / SEQUENCE_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(data, dict):
+            return {}
+        return {k: v for k, v in data.items() if k in ("created", "finished") and isinstance(v, int)}
+
+    def _record_sequence(self, **numbers: int) -> None:
+        write_json_atomic(self.dir / SEQUENCE_FILE, {**self.sequence_numbers(), **numbers})
+
+    @property
+    def order_key(self) -> tuple[int, int, str]:
+        """Sort key: by creation number; runs without one (older code) first, by id."""
+        created = self.sequence_numbers().get("created")
+        return (0, 0, self.run_id) if created is None else (1, created, self.run_id)
 
     @property
     def good(self) -> bool:
@@ -81,15 +119,51 @@ def create_run(output: Path, source: str, run_id: str | None = None) -> Run:
         raise ValueError(f"invalid run id {run_id!r}")
     d = runs_dir(output) / run_id
     d.mkdir(parents=True, exist_ok=False)
-    return Run(run_id, d)
+    run = Run(run_id, d)
+    run._record_sequence(created=sequence.next_number(output, recover=lambda: max_recorded(output)))
+    return run
 
 
 def list_runs(output: Path) -> list[Run]:
-    """All runs, oldest first (run ids sort by time)."""
+    """All runs, oldest first: in the order they were created (the output's sequence), never by
+    the clock-dated id alone (a clock that ran ahead would make an old run the newest)."""
     base = runs_dir(output)
     if not base.is_dir():
         return []
-    return [Run(p.name, p) for p in sorted(base.iterdir()) if p.is_dir() and valid_run_id(p.name)]
+    runs = [Run(p.name, p) for p in base.iterdir() if p.is_dir() and valid_run_id(p.name)]
+    return sorted(runs, key=lambda r: r.order_key)
+
+
+def run_order(runs: list[Run]) -> dict[str, int]:
+    """Run id -> its place in ``runs`` (as :func:`list_runs` gives them: creation order)."""
+    return {r.run_id: i for i, r in enumerate(runs)}
+
+
+def max_recorded(output: Path) -> int:
+    """The highest sequence number recorded beside any run or build of ``output`` (0 if none):
+    where a lost counter file restarts."""
+    best = 0
+    base = runs_dir(output)
+    if base.is_dir():
+        for p in base.iterdir():
+            if p.is_dir():
+                best = max([best, *Run(p.name, p).sequence_numbers().values()])
+    builds = output / "builds"
+    if builds.is_dir():
+        for p in builds.iterdir():
+            try:
+                n = json.loads((p / "build.json").read_text(encoding="utf-8")).get("sequence")
+            except (OSError, ValueError, AttributeError):
+                continue
+            if isinstance(n, int):
+                best = max(best, n)
+    return best
+
+
+def runs_from_the_future(output: Path) -> list[str]:
+    """Ids of runs dated ahead of the clock: a clock ran ahead when they were made. They are
+    ordered by creation like any run, but an operator should know."""
+    return [r.run_id for r in list_runs(output) if sequence.from_the_future(r.run_id)]
 
 
 @dataclass
