@@ -50,6 +50,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     runs = list_runs(Path(args.out))
     print(format_table(status_rows(runs, args.limit)))
     for run in runs[-args.limit :]:
+        if run.manifest_problem:  # damaged state is reported, never fatal to status
+            print(f"  {run.run_id}: {run.manifest_problem}")
         for warning in (run.manifest().get("health") or {}).get("warnings", []):
             print(f"  {run.run_id}: {warning}")
     return EXIT_OK

@@ -17,6 +17,9 @@ def register(sub: Any) -> None:
     build = sub.add_parser("build", help="re-publish from stored runs without crawling")
     build.add_argument("--out", default="output")
     build.add_argument("--force", action="store_true", help="publish even if the build looks like a mass failure")
+    build.add_argument("--restore-registry", action="store_true",
+                       help="take the facility-id registry from the published build (after registry.csv was "
+                            "damaged or deleted) instead of registry.csv")  # fmt: skip
     build.set_defaults(func=cmd_build)
 
     export = sub.add_parser("export", help="write the published directory as a spreadsheet (xlsx) or GeoJSON")
@@ -34,7 +37,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     out = Path(args.out)
     try:
         with output_lock(out):
-            result = publish(out, force=args.force)
+            result = publish(out, force=args.force, restore_registry=args.restore_registry)
     except Locked as exc:
         print(f"provdir: {exc}", file=sys.stderr)
         return EXIT_LOCKED

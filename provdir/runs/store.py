@@ -66,18 +66,22 @@ class Run:
             data = json.loads(self.manifest_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}
-        return data if isinstance(data, dict) else {}
+        return _sane_manifest(data)[0] if isinstance(data, dict) else {}
 
     @property
     def manifest_problem(self) -> str:
-        """Why the manifest cannot be read ('' when it can): damaged state is reported, not fatal."""
+        """Why the manifest cannot be (wholly) read, '' when it can: damaged state is reported
+        by ``status`` and ``report``, never fatal to them."""
         try:
             data = json.loads(self.manifest_path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return f"{self.manifest_path}: missing"
         except (OSError, ValueError) as exc:
-            return f"{self.manifest_path}: unreadable ({exc.__class__.__name__}: {exc})"
-        return "" if isinstance(data, dict) else f"{self.manifest_path}: not a JSON object"
+            return f"{self.manifest_path}: unreadable ({exc.__class__.__name__}: {str(exc)[:120]})"
+        if not isinstance(data, dict):
+            return f"{self.manifest_path}: not a JSON object"
+        dropped = _sane_manifest(data)[1]
+        return f"{self.manifest_path}: damaged field(s) ignored: {', '.join(dropped)}" if dropped else ""
 
     def write_manifest(self, data: dict[str, Any]) -> None:
         write_json_atomic(self.manifest_path, data)
@@ -107,6 +111,39 @@ class Run:
     def good(self) -> bool:
         m = self.manifest()
         return m.get("status") == "ok"
+
+
+_MANIFEST_DICTS = ("counts", "published", "health", "sites")
+_MANIFEST_TEXTS = ("status", "source", "crawl_id", "finish_reason", "started", "finished")
+
+
+def _sane_manifest(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """``data`` without the fields that do not have their type (a hand edit, a bad disk): every
+    reader can then use ``.get`` safely. Returns the fields dropped too."""
+    dropped = [k for k in _MANIFEST_DICTS if k in data and not isinstance(data[k], dict)]
+    dropped += [k for k in _MANIFEST_TEXTS if k in data and data[k] is not None and not isinstance(data[k], str)]
+    clean = {k: v for k, v in data.items() if k not in dropped}
+    sites = clean.get("sites")
+    if sites and any(not isinstance(v, dict) for v in sites.values()):
+        clean["sites"] = {k: v for k, v in sites.items() if isinstance(v, dict)}
+        dropped.append("sites (some entries)")
+    health = clean.get("health")
+    if health and not isinstance(health.get("warnings", []), list):
+        clean["health"] = {k: v for k, v in health.items() if k != "warnings"}
+        dropped.append("health.warnings")
+    return clean, dropped
+
+
+def read_stats(run: Run) -> dict[str, Any]:
+    """A run's ``stats.json`` as numbers by name; {} when missing or damaged (reported by the
+    caller, never fatal)."""
+    try:
+        data = json.loads((run.dir / STATS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(v, int | float) and not isinstance(v, bool)}
 
 
 def runs_dir(output: Path) -> Path:
@@ -300,17 +337,29 @@ def merge_worker_manifests(crawl_id: str, manifests: list[tuple[str, dict[str, A
 
 
 def read_observations(run: Run) -> list[dict[str, Any]]:
-    """Observations of a run; a torn last line (killed writer) is skipped, not fatal."""
+    """Observations of a run: every whole line kept; a torn or damaged line (a killed writer
+    cuts the last one, possibly inside a multi-byte character) is skipped and reported, never
+    fatal (lines are decoded one by one, so one bad byte costs one line, not the file)."""
     path = run.dir / OBSERVATIONS
     out: list[dict[str, Any]] = []
     if not path.exists():
         return out
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
+    bad: list[int] = []
+    with path.open("rb") as fh:
+        for number, line in enumerate(fh, 1):
             try:
-                out.append(json.loads(line))
-            except ValueError:
+                obs = json.loads(line.decode("utf-8"))
+            except ValueError:  # UnicodeDecodeError is a ValueError too
+                if line.strip():
+                    bad.append(number)
                 continue
+            if isinstance(obs, dict):
+                out.append(obs)
+            else:
+                bad.append(number)
+    if bad:
+        log.warning("%s: %d line(s) unreadable and skipped (torn by a kill?), line %s; %d whole line(s) used",
+                    path, len(bad), ", ".join(map(str, bad[:5])), len(out))  # fmt: skip
     return out
 
 
