@@ -93,7 +93,7 @@ def test_crash_while_building_keeps_last_good_directory(tmp_path, monkeypatch):
 
     # Simulate a failure half-way through writing the new build (the swap logic is under test).
     monkeypatch.setattr(sys.modules["provdir.build.publish"], "write_dictionary", boom)
-    with pytest.raises(OutputUnwritable, match="disk full. Nothing was published"):
+    with pytest.raises(OutputUnwritable, match=r"disk full\. Nothing was published"):
         publish(tmp_path)
     assert (tmp_path / "latest").resolve() == before
     assert pd.read_parquet(tmp_path / "latest" / "facilities.parquet").shape[0] == 2
