@@ -13,6 +13,8 @@ from provdir.runs.store import Run
 from provdir.sources.seeds import Seed, SeedsError, load_seeds
 
 EXIT_OK, EXIT_NOT_PUBLISHED, EXIT_BAD_INPUT, EXIT_WARNINGS, EXIT_LOCKED = 0, 1, 2, 3, 4
+EXIT_OUTPUT_UNWRITABLE = 5
+"""The output folder could not take the build (full disk, read-only): nothing changed."""
 
 
 def crawl_options(p: argparse.ArgumentParser) -> None:

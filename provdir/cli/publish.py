@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from provdir.cli.common import EXIT_LOCKED, EXIT_NOT_PUBLISHED, EXIT_OK, print_summary
+from provdir.cli.common import EXIT_LOCKED, EXIT_NOT_PUBLISHED, EXIT_OK, EXIT_OUTPUT_UNWRITABLE, print_summary
 from provdir.runs.lock import Locked, output_lock
 
 
@@ -33,6 +33,7 @@ def register(sub: Any) -> None:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from provdir.build import NothingToPublish, PublishRefused, publish
+    from provdir.build.publish import OutputUnwritable
 
     out = Path(args.out)
     try:
@@ -41,6 +42,13 @@ def cmd_build(args: argparse.Namespace) -> int:
     except Locked as exc:
         print(f"provdir: {exc}", file=sys.stderr)
         return EXIT_LOCKED
+    except OutputUnwritable as exc:
+        print(f"provdir: {exc}", file=sys.stderr)
+        return EXIT_OUTPUT_UNWRITABLE
+    except OSError as exc:  # the lock itself could not be taken: a read-only or full output folder
+        print(f"provdir: cannot write to {exc.filename or out}: {exc.strerror or exc}. Nothing was published; "
+              "nothing was changed.", file=sys.stderr)  # fmt: skip
+        return EXIT_OUTPUT_UNWRITABLE
     except (NothingToPublish, PublishRefused) as exc:
         print(f"provdir: {exc}", file=sys.stderr)
         return EXIT_NOT_PUBLISHED
