@@ -32,6 +32,7 @@ PROVDIR_RETRY_BACKOFF_MAX = 30.0
 PROVDIR_RETRY_AFTER_MAX = 30.0  # a 429/503 Retry-After pauses the host this long at most
 PROVDIR_CRAWL_DELAY_MAX = 10.0  # robots.txt Crawl-delay honored up to this many seconds
 PROVDIR_EXTRACT_TIME_LIMIT = 5.0  # seconds of extraction per page; a page that takes longer is skipped
+PROVDIR_MAX_LINKS_PER_PAGE = 2000  # links read from one page at most (inside the time limit too)
 # SAMHSA treatment locator listing API (spiders/samhsa_locator.py; `provdir crawl-samhsa --api-url`).
 SAMHSA_API_URL = "https://findtreatment.gov/locator/exportsAsJson/v2"
 
