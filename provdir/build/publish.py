@@ -57,8 +57,10 @@ from provdir.build.tables import (
     write_dictionary,
     write_table,
 )
+from provdir.redact import redacted_url
 from provdir.runs import sequence
 from provdir.runs.store import (
+    CrawlRuns,
     Run,
     crawl_runs,
     latest_good_runs,
@@ -170,6 +172,7 @@ def publish(output: Path | str, *, force: bool = False, restore_registry: bool =
     runs, located = collect(output)
     if not runs:
         raise NothingToPublish(f"no finished run under {output / 'runs'} to publish")
+    _refuse_unread_seeds(runs.get("site"), force)
     now = datetime.now(UTC)
     today = now.date().isoformat()
     build_id = f"{now:%Y%m%dT%H%M%S%fZ}"
@@ -317,6 +320,21 @@ def publish(output: Path | str, *, force: bool = False, restore_registry: bool =
         log.warning("could not prune old builds: %s", exc)
     log.info("published %d facilities to %s", len(table), output / "latest")
     return result
+
+
+def _refuse_unread_seeds(site_run: Run | None, force: bool) -> None:
+    """A distributed crawl in which some seeds were never read by any worker (its frontier was
+    lost, or workers were stopped early) is not a crawl of its seed list: publishing it would
+    say nothing of those sites while looking complete. Refused unless forced."""
+    if not isinstance(site_run, CrawlRuns):
+        return
+    unread = [info.get("seed") or key for key, info in site_run.manifest()["sites"].items() if not info.get("runs")]
+    if unread and not force:
+        raise PublishRefused(
+            f"crawl {site_run.crawl_id}: {len(unread)} seed(s) were never read by any worker "
+            f"(e.g. {', '.join(redacted_url(u) for u in unread[:3])}): the crawl did not finish its seed list, "
+            "not published. Re-run the crawl, or --force to publish it anyway."
+        )
 
 
 def _is_io_error(exc: BaseException) -> bool:

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from provdir.crawl import netguard
+from provdir.redact import redact_text, redacted_url
 from provdir.runs.store import Run
 from provdir.sources.seeds import Seed, SeedsError, load_seeds
 
@@ -43,7 +44,7 @@ def checked_seeds(path: str, allow_private: bool, nothing_done: str) -> list[See
     try:
         seeds = load_seeds(path)
     except SeedsError as exc:
-        print(f"provdir: bad seeds file: {exc}", file=sys.stderr)
+        print(f"provdir: bad seeds file: {redact_text(str(exc))}", file=sys.stderr)
         print(f"provdir: {nothing_done}.", file=sys.stderr)
         return None
     if not allow_private:
@@ -51,7 +52,7 @@ def checked_seeds(path: str, allow_private: bool, nothing_done: str) -> list[See
         refused = [(s, why) for s, why in refused if why]
         if refused:
             for s, why in refused[:10]:
-                print(f"provdir: {path}:{s.line}: {s.url}: {why}", file=sys.stderr)
+                print(f"provdir: {path}:{s.line}: {redacted_url(s.url)}: {why}", file=sys.stderr)
             print("provdir: private-network seeds are refused; pass --allow-private-networks to crawl them. "
                   f"{nothing_done[0].upper()}{nothing_done[1:]}.", file=sys.stderr)  # fmt: skip
             return None

@@ -21,6 +21,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
 from provdir import __version__
+from provdir.redact import install_log_redaction
 from provdir.runs import health
 from provdir.runs.store import STATS, Run, create_run, utc_now_iso, write_json_atomic
 
@@ -36,6 +37,8 @@ class RunRecorder:
         self.run: Run | None = None
         self.run_id = settings.get("PROVDIR_RUN_ID")
         self.started = ""
+        # Seed, proxy and Redis URLs may carry passwords; Scrapy logs request URLs (cron.log).
+        install_log_redaction()
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
