@@ -91,6 +91,13 @@ LOG_LEVEL = "INFO"  # default DEBUG
 FEED_EXPORT_ENCODING = "utf-8"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 
+# Proxies (http_proxy / https_proxy in the environment) are off unless asked for with
+# -s HTTPPROXY_ENABLED=True: a proxy resolves names itself, past the private-network guard. With
+# them on, the guard still judges every target's own addresses and refuses names it cannot
+# resolve (README, "Running unattended"); the proxy's own address must be public or listed in
+# PROVDIR_ALLOWED_NETWORKS.
+HTTPPROXY_ENABLED = False  # default True
+
 DOWNLOADER_MIDDLEWARES = {
     # Runs before robots.txt (100) so a private robots.txt is never fetched either.
     "provdir.crawl.middlewares.PrivateNetworkGuard": 50,
