@@ -189,3 +189,39 @@ def test_history_values_are_defused_for_spreadsheets(tmp_path):
     values = [v for r in history_rows(tmp_path) for v in (r["old_value"], r["new_value"])]
     assert any("HYPERLINK" in v for v in values)
     assert not any(v.startswith("=") for v in values)
+
+
+# -- exports read one build --------------------------------------------------------------------
+def test_an_export_made_during_a_publish_reads_one_build(tmp_path, monkeypatch):
+    """Fails without the fix: each sheet was read through the moving ``latest`` link, so a
+    publish landing mid-export gave a workbook of two builds."""
+    import pyarrow.parquet as pq
+    from openpyxl import load_workbook
+
+    from provdir.build import export as export_module
+    from provdir.build.export import export
+
+    stored_run(tmp_path, site("Harris House"))
+    first = publish(tmp_path).build_id
+    stored_run(tmp_path, site("Harris House", "+13145550100"))
+    real_read = pq.read_table
+    swapped: list[str] = []
+    busy: list[bool] = []
+
+    def read_then_publish(path, *args, **kwargs):
+        table = real_read(path, *args, **kwargs)
+        if not busy:  # a publish lands right after the first table was read
+            busy.append(True)
+            swapped.append(publish(tmp_path).build_id)
+        return table
+
+    monkeypatch.setattr(export_module.pq, "read_table", read_then_publish)
+    path = export(tmp_path / "latest", "xlsx", to=tmp_path / "x.xlsx")
+    assert swapped and swapped[0] != first
+    monkeypatch.setattr(export_module.pq, "read_table", real_read)
+    wb = load_workbook(path, read_only=True)
+    changes = list(wb["changes"].iter_rows(values_only=True))
+    build_col = changes[0].index("build_id")
+    assert {row[build_col] for row in changes[1:]} <= {first}  # the first build's change rows only
+    phones = {row[list(changes[0]).index("new_value")] for row in changes[1:]}
+    assert "+13145550100" not in phones
