@@ -65,6 +65,16 @@ def test_a_run_dated_ahead_is_reported(tmp_path, caplog):
                for r in caplog.records)  # fmt: skip
 
 
+def test_status_reports_a_run_dated_ahead(tmp_path, capsys):
+    from provdir.cli import main
+
+    stored_run(tmp_path, site("Harris House"), run_id=f"{FUTURE}-site-abcd")
+    assert main(["status", "--out", str(tmp_path)]) == 0
+    assert (
+        f"1 run(s) dated ahead of this machine's clock (it ran ahead?): {FUTURE}-site-abcd" in capsys.readouterr().out
+    )
+
+
 def test_builds_dated_ahead_never_get_the_new_build_pruned(tmp_path):
     """Fails without the fix: pruning by name removed the build just published (latest dangled)."""
     stored_run(tmp_path, site("Harris House"))
