@@ -186,8 +186,12 @@ def test_staging_left_by_a_killed_build_is_removed_on_the_next_start(tmp_path):
     leftover = tmp_path / "builds" / ".staging-20260101T000000000000Z"
     leftover.mkdir(parents=True)
     (leftover / "facilities.parquet").write_bytes(b"x" * 1000)
+    (tmp_path / ".registry.csv.tmp-4242").write_text("half a registry")
+    (tmp_path / ".sequence.tmp-4243").write_text("7\n")  # a worker's, mid-write: not ours to remove
     publish(tmp_path)
     assert not leftover.exists()
+    assert not (tmp_path / ".registry.csv.tmp-4242").exists()
+    assert (tmp_path / ".sequence.tmp-4243").exists()
 
 
 def test_history_values_are_defused_for_spreadsheets(tmp_path):

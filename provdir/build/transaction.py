@@ -156,9 +156,11 @@ def recover(output: Path) -> list[str]:
             if leftover.name.startswith(".staging-"):
                 shutil.rmtree(leftover, ignore_errors=True)
                 done.append(f"removed {leftover.name}, left by a killed build")
-    for leftover in output.glob(".*.tmp-*"):
-        if leftover.is_file() or leftover.is_symlink():
-            leftover.unlink(missing_ok=True)
+    # Only the publish's own temporary files (workers write others, without the output lock).
+    for name in ("registry.csv", "latest", CHANGES_HISTORY, JOURNAL):
+        for leftover in output.glob(f".{name}.tmp-*"):
+            if leftover.is_file() or leftover.is_symlink():
+                leftover.unlink(missing_ok=True)
     for message in done:
         log.warning("%s", message)
     return done

@@ -86,7 +86,11 @@ class Run:
     def write_manifest(self, data: dict[str, Any]) -> None:
         write_json_atomic(self.manifest_path, data)
         if data.get("status") not in (None, "running") and "finished" not in self.sequence_numbers():
-            self._record_sequence(finished=sequence.next_number(self.dir.parent.parent, recover=lambda: max_recorded(self.dir.parent.parent)))
+            output = self.dir.parent.parent
+            try:
+                self._record_sequence(finished=sequence.next_number(output, recover=lambda: max_recorded(output)))
+            except OSError as exc:  # the manifest is written; the completion number is a nicety
+                log.warning("run %s: completion number not recorded: %s", self.run_id, exc)
 
     def sequence_numbers(self) -> dict[str, int]:
         """{"created": n, "finished": m} in the output's sequence ({} for runs made before it)."""
