@@ -38,6 +38,19 @@ def redacted_url(url: str) -> str:
     return redact_text(urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment)))
 
 
+def without_userinfo(url: str) -> str:
+    """``url`` without ``user:password@`` (published URLs never carry a seed's credentials)."""
+    if "@" not in url:
+        return url
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return redact_text(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, parts.query, parts.fragment))
+
+
 def redact_text(text: str) -> str:
     """Every ``scheme://user:password@`` in ``text`` with the password masked, and secret query
     values (``?token=...``) masked."""

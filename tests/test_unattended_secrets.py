@@ -38,3 +38,25 @@ def test_urls_without_credentials_are_left_alone():
     assert redacted_url("https://example.org/a?b=c") == "https://example.org/a?b=c"
     assert redacted_url("redis://:pw@127.0.0.1:6379/3") == "redis://:***@127.0.0.1:6379/3"
     assert redact_text("mail me at someone@example.org") == "mail me at someone@example.org"
+
+
+def test_published_tables_never_carry_a_seed_password(tmp_path):
+    """Fails without the fix: the website and evidence URLs were published with user:password@."""
+    import json
+
+    import pandas as pd
+
+    from provdir.build import publish
+    from provdir.runs.store import create_run
+    from tests.test_build_locations import FOOTER, name, page, phone
+
+    run = create_run(tmp_path, "site")
+    obs = page("/", addresses=FOOTER, org_names=[name("Harris House")], phones=[phone("+13146314299")])
+    obs = json.loads(json.dumps(obs).replace("http://127.0.0.9:8000", "http://ops:s3cret@127.0.0.9:8000"))
+    (run.dir / "observations.jsonl").write_text(json.dumps(obs) + "\n")
+    run.write_manifest({"run_id": run.run_id, "source": "site", "status": "ok"})
+    publish(tmp_path)
+    published = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "latest").glob("*.csv"))
+    assert "127.0.0.9:8000" in published
+    assert "s3cret" not in published and "ops:" not in published
+    assert set(pd.read_parquet(tmp_path / "latest" / "facilities.parquet")["website"]) == {"http://127.0.0.9:8000/"}

@@ -57,7 +57,7 @@ from provdir.build.tables import (
     write_dictionary,
     write_table,
 )
-from provdir.redact import redacted_url
+from provdir.redact import redacted_url, without_userinfo
 from provdir.runs import sequence
 from provdir.runs.store import (
     CrawlRuns,
@@ -210,6 +210,9 @@ def publish(output: Path | str, *, force: bool = False, restore_registry: bool =
     for fid, date in verified.items():
         rows[fid]["verified_at"] = date
 
+    _strip_credentials(list(rows.values()))  # before the diff: the change list names them too
+    _strip_credentials(evidence)
+    _strip_credentials(verification)
     previous = _previous_rows(output)
     previous_evidence: dict[str, list[dict[str, Any]]] | None = None
     all_runs = list_runs(output)
@@ -257,6 +260,8 @@ def publish(output: Path | str, *, force: bool = False, restore_registry: bool =
     except OSError as exc:
         raise _unwritable(output, exc) from None
     try:
+        for rows_ in long_tables.values():
+            _strip_credentials(rows_)
         write_table(table, FACILITY_COLUMNS, staging, "facilities")
         write_table(evidence, EVIDENCE_COLUMNS, staging, "evidence")
         write_table(change_rows, CHANGES_COLUMNS, staging, "changes")
@@ -335,6 +340,21 @@ def _refuse_unread_seeds(site_run: Run | None, force: bool) -> None:
             f"(e.g. {', '.join(redacted_url(u) for u in unread[:3])}): the crawl did not finish its seed list, "
             "not published. Re-run the crawl, or --force to publish it anyway."
         )
+
+
+_URL_COLUMNS = ("url", "website", "evidence_url", "seed_url", "website_value", "source_urls")
+
+
+def _strip_credentials(rows: list[dict[str, Any]]) -> None:
+    """A seed URL may carry a password (``https://user:pw@host/``) to crawl with: the published
+    tables name the pages without it."""
+    for row in rows:
+        for name in _URL_COLUMNS:
+            value = row.get(name)
+            if isinstance(value, str) and "@" in value:
+                row[name] = without_userinfo(value)
+            elif isinstance(value, list) and any("@" in str(v) for v in value):
+                row[name] = [without_userinfo(v) if isinstance(v, str) else v for v in value]
 
 
 def _is_io_error(exc: BaseException) -> bool:
