@@ -38,6 +38,7 @@ from provdir.crawl.failures import failure_line, retries_text
 from provdir.crawl.middlewares import seconds_setting
 from provdir.extract import extract_page
 from provdir.model.items import PageObservation
+from provdir.redact import redact_text
 from provdir.runs.store import Run, read_observations, runs_dir, utc_now_iso, valid_run_id
 from provdir.sources.seeds import Seed, SeedsError, load_seeds, site_key
 
@@ -314,7 +315,7 @@ class ProviderSitesSpider(scrapy.Spider):
         state.pages_failed += 1
         state.failures[kind] += 1
         if len(state.errors) < 20:
-            state.errors.append(message[:500])
+            state.errors.append(redact_text(message)[:500])  # manifests and summaries: no passwords
         self.crawler.stats.inc_value("pages/failed")
         self.crawler.stats.inc_value(f"pages/failed/{kind}")
 

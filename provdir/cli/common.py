@@ -77,7 +77,7 @@ def report_run(run: Run, out: Path) -> int:
           f"{manifest['counts']['pages_fetched']} pages fetched, {len(sites) - len(failed)}/{len(sites)} sites answered")  # fmt: skip
     by_reason: dict[str, list[str]] = {}
     for site, info in sorted(failed.items()):
-        by_reason.setdefault(info["errors"][0] if info.get("errors") else "no page could be read", []).append(site)
+        by_reason.setdefault(redact_text(info["errors"][0]) if info.get("errors") else "no page could be read", []).append(site)
     for why, names in by_reason.items():
         if len(names) <= 3:
             for site in names:
