@@ -51,7 +51,8 @@ def test_a_page_of_100000_links_does_not_stall_the_other_site(link_flood):
     _, _, normal = link_flood
     hits = normal.hits_for("/n/", exclude_robots=True)
     assert len(hits) == CHAIN, len(hits)
-    assert max(gaps(hits)) < EXTRACT_LIMIT + 3, max(gaps(hits))
+    # Extraction of the flood page may use its whole time limit; the rest is load headroom.
+    assert max(gaps(hits)) < EXTRACT_LIMIT + 6, max(gaps(hits))
 
 
 def test_the_links_read_from_one_page_are_capped_and_counted(link_flood):
