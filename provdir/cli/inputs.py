@@ -87,7 +87,10 @@ def out_problems(out: Path, *, create: bool) -> list[str]:
     except OSError as exc:
         return [f"--out {out}: cannot write in the folder ({exc.strerror or exc})"]
     finally:
-        probe.unlink(missing_ok=True)
+        try:
+            probe.unlink(missing_ok=True)
+        except OSError:  # a read-only mount answers EROFS even for a file that is not there
+            pass
         for made in missing:
             try:
                 made.rmdir()
