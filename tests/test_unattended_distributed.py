@@ -18,7 +18,7 @@ import redis
 
 from provdir.build import PublishRefused, publish
 from provdir.sampleweb.server import bundled_sites_dir, serve_sites
-from tests.conftest import FAST, ROOT, run_cli, write_seeds
+from tests.helpers import FAST, ROOT, run_cli, write_seeds
 
 pytestmark = pytest.mark.e2e
 REDIS_URL = os.environ.get("PROVDIR_TEST_REDIS_URL", "redis://127.0.0.1:6379/3")

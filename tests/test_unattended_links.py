@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import write_seeds
+from tests.helpers import write_seeds
 from tests.hostile import HostileServer, crawl, gaps, html, page, robots
 
 pytestmark = pytest.mark.e2e

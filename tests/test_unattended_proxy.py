@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tests.conftest import write_seeds
+from tests.helpers import write_seeds
 from tests.hostile import scrapy_crawl
 
 pytestmark = pytest.mark.e2e

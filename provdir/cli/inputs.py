@@ -10,6 +10,7 @@ without a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import logging
 import os
@@ -87,10 +88,8 @@ def out_problems(out: Path, *, create: bool) -> list[str]:
     except OSError as exc:
         return [f"--out {out}: cannot write in the folder ({exc.strerror or exc})"]
     finally:
-        try:
+        with contextlib.suppress(OSError):  # a read-only mount answers EROFS even for a missing file
             probe.unlink(missing_ok=True)
-        except OSError:  # a read-only mount answers EROFS even for a file that is not there
-            pass
         for made in missing:
             try:
                 made.rmdir()
