@@ -38,6 +38,7 @@ from provdir.crawl.failures import failure_line, retries_text
 from provdir.crawl.middlewares import seconds_setting
 from provdir.extract import extract_page, warm_up
 from provdir.model.items import PageObservation
+from provdir.redact import redact_text
 from provdir.runs.store import Run, read_observations, runs_dir, utc_now_iso, valid_run_id
 from provdir.sources.seeds import Seed, SeedsError, load_seeds, site_key
 
@@ -109,6 +110,7 @@ class ProviderSitesSpider(scrapy.Spider):
             raise ValueError("max_pages_per_site must be at least 1")
         spider.extract_time_limit = seconds_setting(crawler.settings, "PROVDIR_EXTRACT_TIME_LIMIT")
         warm_up()  # load extraction tables now, not inside the first page's time limit
+        spider.max_links_per_page = crawler.settings.getint("PROVDIR_MAX_LINKS_PER_PAGE", MAX_LINKS_PER_PAGE)
         spider.extraction_cache = (
             ExtractionCache.for_output(Path(crawler.settings.get("PROVDIR_OUTPUT_DIR")))
             if crawler.settings.getbool("PROVDIR_REUSE_EXTRACTION")
@@ -239,7 +241,18 @@ class ProviderSitesSpider(scrapy.Spider):
             obs.status = response.status
             obs.fetched_at = utc_now_iso()
             yield obs
-        for url, text in _links(response):
+        # Links are read inside the time limit too, and at most max_links_per_page of them: a
+        # page of 100,000 links must not hold the reactor (and every other site) for seconds.
+        links: list[tuple[str, str]] = []
+        try:
+            with crawl_policy.time_limit(self.extract_time_limit):
+                capped = _links(response, links, self.max_links_per_page)
+        except crawl_policy.TimeLimitExceeded as exc:
+            self._failed(state, "links_timeout", f"{response.url}: reading links {exc}; {len(links)} links kept")
+            capped = True
+        if capped:
+            self.crawler.stats.inc_value("links/over_page_cap")
+        for url, text in links:
             yield from self._follow(url, text, site)
 
     def _follow(self, url: str, anchor: str, site: str) -> Iterator[scrapy.Request]:
@@ -303,7 +316,7 @@ class ProviderSitesSpider(scrapy.Spider):
         state.pages_failed += 1
         state.failures[kind] += 1
         if len(state.errors) < 20:
-            state.errors.append(message[:500])
+            state.errors.append(redact_text(message)[:500])  # manifests and summaries: no passwords
         self.crawler.stats.inc_value("pages/failed")
         self.crawler.stats.inc_value(f"pages/failed/{kind}")
 
@@ -315,13 +328,24 @@ class ProviderSitesSpider(scrapy.Spider):
         return {site: state.report() for site, state in self.sites.items()}
 
 
-def _links(response: TextResponse) -> Iterator[tuple[str, str]]:
-    for a in response.css("a[href]"):
-        href = (a.attrib.get("href") or "").strip()
+MAX_LINKS_PER_PAGE = 2000
+"""Links read from one page at most (``PROVDIR_MAX_LINKS_PER_PAGE``): menus and footers come
+first in a page, and the per-site page cap keeps far fewer anyway."""
+
+
+def _links(response: TextResponse, into: list[tuple[str, str]], cap: int) -> bool:
+    """Append the page's followable links (url, anchor text) to ``into``, in page order, at most
+    ``cap`` of them; True when the page had more. Walks lxml elements lazily (no selector per
+    link), so the cost stops at the cap; ``into`` keeps what was read if time runs out."""
+    for a in response.selector.root.iter("a"):
+        href = (a.get("href") or "").strip()
         if not href or href.startswith(("#", "mailto:", "tel:", "javascript:")):
             continue
-        text = " ".join(a.css("::text").getall()).strip()
-        yield response.urljoin(href), text[:100]
+        if len(into) >= cap:
+            return True
+        text = " ".join(t.strip() for t in a.itertext() if t.strip())
+        into.append((response.urljoin(href), text[:100]))
+    return False
 
 
 def _scope_key(netloc: str) -> str:

@@ -70,6 +70,7 @@ class ProviderSitesRedisSpider(RedisSpider, ProviderSitesSpider):
         self._busy = False
         self._redis_down_since: float | None = None
         self._giving_up = False
+        self._frontier_lost = False
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ProviderSitesRedisSpider:
@@ -181,6 +182,9 @@ class ProviderSitesRedisSpider(RedisSpider, ProviderSitesSpider):
             elif self._busy:  # say so at once rather than when the mark expires
                 self.coordinator.mark_idle()
                 self._busy = False
+            if not self._frontier_lost and not self.coordinator.intact():
+                self._lose_frontier()
+                return
             # Pull what other workers added to the frontier; when idle, runs spider_idle() below.
             distributed.wake_engine(engine)
         except redis.RedisError as exc:
@@ -201,11 +205,25 @@ class ProviderSitesRedisSpider(RedisSpider, ProviderSitesSpider):
             self.logger.error("crawl %s: Redis unavailable for %.0f s: stopping this worker", self.crawl_id, down)
             deferred_from_coro(self.crawler.engine.close_spider_async(reason="redis_unavailable"))
 
+    def _lose_frontier(self) -> None:
+        """Redis came back without this crawl (restarted empty): the shared frontier and its
+        requests are gone. The worker stops and its run is not ok (reason ``frontier_lost``),
+        so no build publishes sites whose pages were never read as if they had been."""
+        self._frontier_lost = True
+        self.logger.error("crawl %s: its frontier is gone from Redis (Redis restarted empty?): the requests in it "
+                          "were never fetched; stopping this worker, its run is not ok", self.crawl_id)  # fmt: skip
+        self.crawler.stats.set_value("distributed/frontier_lost", 1)
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason="frontier_lost"))
+
     def spider_idle(self) -> None:
         """Keep the worker open while any work is left in the crawl; close it once the frontier
         is empty, no seed is left and no other worker is busy, for ``idle_timeout`` seconds."""
         now = monotonic()
         try:
+            if self._frontier_lost or not self.coordinator.intact():
+                if not self._frontier_lost:
+                    self._lose_frontier()
+                raise DontCloseSpider  # closing with reason frontier_lost, never "finished"
             self.schedule_next_requests()  # seeds enqueued after start() finished, if any
             work_left = self.coordinator.work_left()
         except redis.RedisError as exc:

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from provdir.build import NothingToPublish, publish
+from provdir.build.publish import OutputUnwritable
 from provdir.runs.store import create_run, list_runs, read_observations
 from tests.test_build_locations import FOOTER, fact, name, page, phone
 
@@ -92,7 +93,7 @@ def test_crash_while_building_keeps_last_good_directory(tmp_path, monkeypatch):
 
     # Simulate a failure half-way through writing the new build (the swap logic is under test).
     monkeypatch.setattr(sys.modules["provdir.build.publish"], "write_dictionary", boom)
-    with pytest.raises(OSError):
+    with pytest.raises(OutputUnwritable, match=r"disk full\. Nothing was published"):
         publish(tmp_path)
     assert (tmp_path / "latest").resolve() == before
     assert pd.read_parquet(tmp_path / "latest" / "facilities.parquet").shape[0] == 2

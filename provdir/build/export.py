@@ -192,7 +192,10 @@ def export(latest: Path, fmt: str, to: Path | None = None, exports_dir: Path | N
     if fmt not in ("xlsx", "geojson"):
         raise ExportError(f"unknown format {fmt!r} (xlsx or geojson)")
     _check_latest(latest)
+    # ``latest`` is a link a publish moves: resolved once, every file is read from one build
+    # (through the link, a workbook made during a publish would mix two builds).
+    build = latest.resolve()
     if to is None:
         folder = exports_dir or latest.parent / "exports"
-        to = folder / f"provider-directory-{_build_id(latest) or 'latest'}.{fmt}"
-    return export_xlsx(latest, to) if fmt == "xlsx" else export_geojson(latest, to)
+        to = folder / f"provider-directory-{_build_id(build) or 'latest'}.{fmt}"
+    return export_xlsx(build, to) if fmt == "xlsx" else export_geojson(build, to)

@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from provdir.build.tables import formula_risk
 from provdir.runs.store import Run
 
 REGISTRY = "registry.csv"
@@ -54,26 +57,74 @@ class Event:
         return {**self.__dict__, "build_id": build_id}
 
 
+class RegistryDamaged(RuntimeError):
+    """``registry.csv`` is missing, torn or malformed: ids cannot be kept stable, so the build
+    stops (naming the file and line) instead of giving facilities new ids silently."""
+
+
+_ID = re.compile(r"^F[0-9A-F]{12}$")
+RESTORE_HINT = ("restore it from the published build with `provdir build --restore-registry` "
+                "(or put back a good copy)")  # fmt: skip
+
+
 class Registry:
     def __init__(self, rows: dict[str, dict[str, str]]) -> None:
         self.rows = rows
 
     @classmethod
-    def load(cls, output: Path) -> Registry:
+    def load(cls, output: Path, *, published: Path | None = None) -> Registry:
+        """The registry of ``output``; ``published`` is the published build (``latest``), whose
+        facilities have ids: with one, a missing or shortened registry is damage, not a start."""
         path = output / REGISTRY
+        copy = published / "state" / REGISTRY if published is not None else None
         if not path.exists():
+            if published is not None and (published / "facilities.parquet").exists():
+                raise RegistryDamaged(f"{path} is missing, but build {published.resolve().name} is published "
+                                      f"with facility ids: {RESTORE_HINT}")  # fmt: skip
             return cls({})
-        with path.open(encoding="utf-8", newline="") as fh:
-            return cls({row["source_key"]: row for row in csv.DictReader(fh)})
+        registry = cls(read_registry(path))
+        if copy is not None and copy.exists():
+            try:
+                kept = read_registry(copy)
+            except RegistryDamaged:
+                kept = {}
+            lost = len(set(kept) - set(registry.rows))
+            if lost:
+                raise RegistryDamaged(f"{path}: {lost} source key(s) of the published build's registry ({copy}) "
+                                      f"are missing from it (truncated?): {RESTORE_HINT}")  # fmt: skip
+        return registry
+
+    @classmethod
+    def from_build(cls, build: Path) -> Registry:
+        """The registry a published build was made with (its ``state/registry.csv``), or, for a
+        build older than that copy, rebuilt from its facilities table (ids, dates, run ids)."""
+        copy = build / "state" / REGISTRY
+        if copy.exists():
+            return cls(read_registry(copy))
+        import pyarrow.parquet as pq
+
+        rows: dict[str, dict[str, str]] = {}
+        for r in pq.read_table(build / "facilities.parquet").to_pylist():
+            for key in r.get("source_keys") or [r.get("source_key")]:
+                if key:
+                    rows[key] = {"source_key": key, "facility_id": r["facility_id"],
+                                 "first_seen": r.get("first_seen") or "", "first_seen_run": r.get("run_id") or "",
+                                 "last_seen": r.get("last_seen") or "", "last_seen_run": r.get("run_id") or ""}  # fmt: skip
+        return cls(rows)
 
     def save(self, output: Path) -> None:
-        tmp = output / f".{REGISTRY}.tmp-{os.getpid()}"
+        self.write(output / REGISTRY)
+
+    def write(self, path: Path) -> None:
+        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
         with tmp.open("w", encoding="utf-8", newline="") as fh:
             writer = csv.DictWriter(fh, fieldnames=REGISTRY_FIELDS)
             writer.writeheader()
             for key in sorted(self.rows):
-                writer.writerow({k: self.rows[key].get(k, "") for k in REGISTRY_FIELDS})
-        os.replace(tmp, output / REGISTRY)
+                writer.writerow({k: _defuse(self.rows[key].get(k, "")) for k in REGISTRY_FIELDS})
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
 
     def ids_of(self, keys: list[str]) -> list[str]:
         return [self.rows[k]["facility_id"] for k in keys if k in self.rows]
@@ -86,6 +137,53 @@ class Registry:
             if fid and seen and (fid not in index or seen < index[fid]):
                 index[fid] = seen
         return index
+
+
+def _defuse(value: str) -> str:
+    """A cell a spreadsheet would run as a formula gets a leading apostrophe (read back off by
+    :func:`read_registry`); keys and ids never start so, but the file is opened by people."""
+    return "'" + value if formula_risk(value) else value
+
+
+def read_registry(path: Path) -> dict[str, dict[str, str]]:
+    """Rows of a registry file by source key, read strictly: an unbalanced quote, a torn or short
+    row, a bad facility id or a duplicate key raises :class:`RegistryDamaged` naming the line."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise RegistryDamaged(f"{path}: cannot be read ({exc.strerror or exc}): {RESTORE_HINT}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise RegistryDamaged(f"{path}:{line}: not UTF-8 text (torn?): {RESTORE_HINT}") from None
+    if text and not text.endswith("\n"):
+        line = text.count("\n") + 1
+        raise RegistryDamaged(f"{path}:{line}: the last row is torn (no line end): {RESTORE_HINT}")
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows: dict[str, dict[str, str]] = {}
+    try:
+        header = next(reader, None)
+        if header != REGISTRY_FIELDS:
+            raise RegistryDamaged(f"{path}:1: header is not {','.join(REGISTRY_FIELDS)}: {RESTORE_HINT}")
+        start = reader.line_num
+        for cells in reader:
+            where = f"{path}:{start + 1}"
+            if len(cells) != len(REGISTRY_FIELDS) or reader.line_num != start + 1:
+                raise RegistryDamaged(f"{where}: a malformed row ({len(cells)} fields over "
+                                      f"{reader.line_num - start} line(s); an unbalanced quote?): {RESTORE_HINT}")  # fmt: skip
+            row = dict(zip(REGISTRY_FIELDS, (c[1:] if c.startswith("'") and formula_risk(c[1:]) else c
+                                             for c in cells), strict=True))  # fmt: skip
+            if not row["source_key"] or not _ID.match(row["facility_id"]):
+                raise RegistryDamaged(f"{where}: no source key or a bad facility id {row['facility_id']!r}: "
+                                      f"{RESTORE_HINT}")  # fmt: skip
+            if row["source_key"] in rows:
+                raise RegistryDamaged(f"{where}: source key {row['source_key']!r} listed twice: {RESTORE_HINT}")
+            rows[row["source_key"]] = row
+            start = reader.line_num
+    except csv.Error as exc:
+        raise RegistryDamaged(f"{path}:{start + 1}: {exc} (an unbalanced quote?): {RESTORE_HINT}") from None
+    return rows
 
 
 def assign_ids(clusters: list[list[str]], registry: Registry) -> tuple[list[str], list[Event]]:
@@ -161,10 +259,21 @@ def runs_covering(runs: list[Run]) -> list[tuple[str, set[str]]]:
     return out
 
 
-def missed_runs(keys: list[str], state: str, last_seen_run: str, covering: list[tuple[str, set[str]]]) -> int:
-    """Good runs after ``last_seen_run`` that answered for these records and did not show them."""
+def missed_runs(keys: list[str], state: str, last_seen_run: str, covering: list[tuple[str, set[str]]],
+                order: dict[str, int] | None = None) -> int:  # fmt: skip
+    """Good runs after ``last_seen_run`` that answered for these records and did not show them.
+
+    "After" is by ``order`` (run id -> place in creation order, :func:`provdir.runs.store.run_order`):
+    a run dated ahead by a wrong clock must not hide every later run. Ids ``order`` does not know
+    (runs deleted by hand) fall back to comparing ids."""
     wanted = {coverage_key(k, state) for k in keys}
-    return sum(1 for run_id, answered in covering if run_id > last_seen_run and wanted & answered)
+
+    def after(run_id: str) -> bool:
+        if order is not None and run_id in order and last_seen_run in order:
+            return order[run_id] > order[last_seen_run]
+        return run_id > last_seen_run
+
+    return sum(1 for run_id, answered in covering if after(run_id) and wanted & answered)
 
 
 def status_for(missed: int) -> str:

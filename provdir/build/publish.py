@@ -20,15 +20,17 @@ re-runs them without crawling):
    violation refuses the publish (:class:`SchemaViolation`), whatever ``force`` says;
 7. derived artefacts: ``directory.duckdb`` and ``views.sql`` (:mod:`provdir.build.duckdb_views`),
    ``report.html`` (:mod:`provdir.build.report`), ``build.json``;
-8. the staging folder renamed to ``output/builds/<build_id>/``, then ``output/latest`` (a
-   symbolic link) moved onto it with ``os.replace``, atomic on POSIX: readers see the old
-   directory or the new one, never half of each, and a crash leaves the last good directory
-   in place.
+8. the staging folder (holding the registry it was resolved with, ``state/registry.csv``)
+   renamed to ``output/builds/<build_id>/``, then committed as one transaction
+   (:mod:`provdir.build.transaction`): ``output/latest`` (a symbolic link) moved onto it with
+   ``os.replace``, atomic on POSIX, then the registry and ``changes_history.csv`` written from
+   the published build; a kill between those steps is finished on the next start. Builds are
+   ordered (and pruned) by the output's sequence (:mod:`provdir.sequence`), not by their dated
+   names; the build ``latest`` points to is never pruned.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
 import os
@@ -40,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from provdir import __version__
-from provdir.build import checks, datapackage, duckdb_views, geo, history, longtables, report, verify
+from provdir.build import checks, datapackage, duckdb_views, geo, history, longtables, report, transaction, verify
 from provdir.build.locations import Location, record_location, site_locations
 from provdir.build.merge import merge
 from provdir.build.resolve import registered_domain, resolve
@@ -55,13 +57,19 @@ from provdir.build.tables import (
     write_dictionary,
     write_table,
 )
+from provdir.redact import redacted_url, without_userinfo
+from provdir.runs import sequence
 from provdir.runs.store import (
+    CrawlRuns,
     Run,
     crawl_runs,
     latest_good_runs,
     list_runs,
+    max_recorded,
     read_observations,
     run_members,
+    run_order,
+    runs_from_the_future,
     write_json_atomic,
 )
 from provdir.vocab import vocabulary
@@ -70,7 +78,7 @@ log = logging.getLogger(__name__)
 KEEP_BUILDS = 5
 MASS_FAILURE_RATIO = 0.5
 """A build whose active facilities fall below this share of the previous build's is refused."""
-CHANGES_HISTORY = "changes_history.csv"
+CHANGES_HISTORY = transaction.CHANGES_HISTORY
 
 
 @dataclass
@@ -129,19 +137,49 @@ def collect(output: Path) -> tuple[dict[str, Run], list[tuple[str, Location]]]:
     return runs, located
 
 
-def publish(output: Path | str, *, force: bool = False) -> PublishResult:
-    """Rebuild the published directory from stored runs."""
+class OutputUnwritable(PublishRefused):
+    """The output folder cannot take the build (full disk, read-only, no permission): nothing
+    was published, the last good directory and the registry are as they were."""
+
+
+class StateDamaged(PublishRefused):
+    """A state file (registry, history) is damaged; the message names the file and line."""
+
+
+def _unwritable(output: Path, exc: BaseException, *, published: str = "") -> OutputUnwritable:
+    why = getattr(exc, "strerror", None) or str(exc) or exc.__class__.__name__
+    where = getattr(exc, "filename", None) or output
+    if published:
+        return OutputUnwritable(f"cannot write to {where}: {why}. Build {published} is published (latest points at "
+                                "it); the registry and changes_history.csv are brought up to it on the next start.")  # fmt: skip
+    return OutputUnwritable(f"cannot write to {where}: {why}. Nothing was published; the last good directory "
+                            "and the registry are unchanged. Free space or fix permissions and run `provdir build`.")  # fmt: skip
+
+
+def publish(output: Path | str, *, force: bool = False, restore_registry: bool = False) -> PublishResult:
+    """Rebuild the published directory from stored runs (under the output lock).
+
+    ``restore_registry``: take the registry from the published build (``latest``) instead of
+    ``registry.csv`` — after the registry was damaged or deleted."""
     output = Path(output)
+    try:
+        transaction.recover(output)
+    except transaction.HistoryDamaged as exc:
+        raise StateDamaged(f"{exc}; nothing was published") from None
+    except OSError as exc:
+        raise _unwritable(output, exc) from None
+    _report_future(output)
     runs, located = collect(output)
     if not runs:
         raise NothingToPublish(f"no finished run under {output / 'runs'} to publish")
+    _refuse_unread_seeds(runs.get("site"), force)
     now = datetime.now(UTC)
     today = now.date().isoformat()
     build_id = f"{now:%Y%m%dT%H%M%S%fZ}"
 
     resolution = resolve([loc for _, loc in located])
     facilities = [merge([located[i] for i in cluster]) for cluster in resolution.clusters]
-    registry = history.Registry.load(output)
+    registry = _load_registry(output, restore_registry)
     ids, events = history.assign_ids([f.source_keys for f in facilities], registry)
     first_seen = registry.first_seen_index()
 
@@ -174,16 +212,22 @@ def publish(output: Path | str, *, force: bool = False) -> PublishResult:
     for fid, date in verified.items():
         rows[fid]["verified_at"] = date
 
+    _strip_credentials(list(rows.values()))  # before the diff: the change list names them too
+    _strip_credentials(evidence)
+    _strip_credentials(verification)
     previous = _previous_rows(output)
     previous_evidence: dict[str, list[dict[str, Any]]] | None = None
-    covering = history.runs_covering(crawl_runs(list_runs(output)))
+    all_runs = list_runs(output)
+    order = run_order(all_runs)
+    covering = history.runs_covering(crawl_runs(all_runs))
     absorbed = {e.old_value for e in events if e.change == "merged"}
     for fid, old in previous.items():
         if fid in rows or fid in absorbed:
             continue
         keys = list(old.get("source_keys") or [old.get("source_key", "")])
-        last_run = max((registry.rows.get(k, {}).get("last_seen_run", "") for k in keys), default="")
-        missed = history.missed_runs(keys, old.get("state", ""), last_run, covering)
+        last_run = max((registry.rows.get(k, {}).get("last_seen_run", "") for k in keys),
+                       key=lambda r: (order.get(r, -1), r), default="")  # fmt: skip
+        missed = history.missed_runs(keys, old.get("state", ""), last_run, covering, order)
         carried = dict(old)
         if missed:
             carried["status"], carried["missed_runs"] = history.status_for(missed), missed
@@ -209,8 +253,17 @@ def publish(output: Path | str, *, force: bool = False) -> PublishResult:
 
     builds = output / "builds"
     staging = builds / f".staging-{build_id}"
-    staging.mkdir(parents=True)
     try:
+        transaction.read_history(output)  # a damaged history refuses the build before any work
+        sequence_number = sequence.next_number(output, recover=lambda: max_recorded(output))
+        staging.mkdir(parents=True)
+    except transaction.HistoryDamaged as exc:
+        raise StateDamaged(f"{exc}; nothing was published") from None
+    except OSError as exc:
+        raise _unwritable(output, exc) from None
+    try:
+        for rows_ in long_tables.values():
+            _strip_credentials(rows_)
         write_table(table, FACILITY_COLUMNS, staging, "facilities")
         write_table(evidence, EVIDENCE_COLUMNS, staging, "evidence")
         write_table(change_rows, CHANGES_COLUMNS, staging, "changes")
@@ -243,19 +296,102 @@ def publish(output: Path | str, *, force: bool = False) -> PublishResult:
                     **{name: len(long_rows) for name, long_rows in long_tables.items()}},
             verification=verify.summary(verification),
         )  # fmt: skip
-        write_json_atomic(staging / "build.json", {**result.summary(), "software_version": __version__})
+        write_json_atomic(staging / "build.json", {**result.summary(), "software_version": __version__,
+                                                   "sequence": sequence_number})  # fmt: skip
         report.write_report(staging, table, long_tables, result.summary())
+        # The registry this build was resolved with travels inside it: it becomes registry.csv
+        # only once the build is published (transaction.finish).
+        (staging / transaction.STATE_DIR).mkdir()
+        registry.write(staging / transaction.STATE_DIR / history.REGISTRY)
+        transaction.fault_point("staged")
         final = builds / build_id
         os.rename(staging, final)
-    except BaseException:
+        transaction.fsync_dir(builds)
+        transaction.fault_point("renamed")
+    except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(exc, OSError) or _is_io_error(exc):
+            raise _unwritable(output, exc) from None
         raise
-    registry.save(output)
-    _append_history(output, change_rows)
-    _swap_latest(output, final)
-    _prune(builds)
+    try:
+        transaction.commit(output, final)
+    except OSError as exc:
+        if transaction.latest_target(output) != build_id:
+            shutil.rmtree(final, ignore_errors=True)
+            (output / transaction.JOURNAL).unlink(missing_ok=True)
+            raise _unwritable(output, exc) from None
+        raise _unwritable(output, exc, published=build_id) from None
+    try:
+        _prune(output, keep={build_id})
+    except OSError as exc:  # published; old builds stay until the next prune
+        log.warning("could not prune old builds: %s", exc)
     log.info("published %d facilities to %s", len(table), output / "latest")
     return result
+
+
+def _refuse_unread_seeds(site_run: Run | None, force: bool) -> None:
+    """A distributed crawl in which some seeds were never read by any worker (its frontier was
+    lost, or workers were stopped early) is not a crawl of its seed list: publishing it would
+    say nothing of those sites while looking complete. Refused unless forced."""
+    if not isinstance(site_run, CrawlRuns):
+        return
+    unread = [info.get("seed") or key for key, info in site_run.manifest()["sites"].items() if not info.get("runs")]
+    if unread and not force:
+        raise PublishRefused(
+            f"crawl {site_run.crawl_id}: {len(unread)} seed(s) were never read by any worker "
+            f"(e.g. {', '.join(redacted_url(u) for u in unread[:3])}): the crawl did not finish its seed list, "
+            "not published. Re-run the crawl, or --force to publish it anyway."
+        )
+
+
+_URL_COLUMNS = ("url", "website", "evidence_url", "seed_url", "website_value", "source_urls")
+
+
+def _strip_credentials(rows: list[dict[str, Any]]) -> None:
+    """A seed URL may carry a password (``https://user:pw@host/``) to crawl with: the published
+    tables name the pages without it."""
+    for row in rows:
+        for name in _URL_COLUMNS:
+            value = row.get(name)
+            if isinstance(value, str) and "@" in value:
+                row[name] = without_userinfo(value)
+            elif isinstance(value, list) and any("@" in str(v) for v in value):
+                row[name] = [without_userinfo(v) if isinstance(v, str) else v for v in value]
+
+
+def _is_io_error(exc: BaseException) -> bool:
+    """DuckDB reports a full disk or a read-only folder as its own IOException."""
+    return type(exc).__module__.startswith("duckdb") and "IO" in type(exc).__name__
+
+
+def _load_registry(output: Path, restore: bool) -> history.Registry:
+    latest = output / "latest"
+    published = latest if latest.is_dir() else None
+    if restore:
+        if published is None:
+            raise StateDamaged(f"--restore-registry: no published build under {latest} to restore it from")
+        try:
+            registry = history.Registry.from_build(published)
+        except (history.RegistryDamaged, OSError, ValueError, KeyError) as exc:
+            raise StateDamaged(f"--restore-registry: the published build's registry cannot be read: {exc}") from None
+        log.warning("registry restored from build %s (%d source keys)", published.resolve().name, len(registry.rows))
+        return registry
+    try:
+        return history.Registry.load(output, published=published)
+    except history.RegistryDamaged as exc:
+        raise StateDamaged(f"{exc}. Nothing was published; no facility was given a new id.") from None
+
+
+def _report_future(output: Path) -> None:
+    """Say so when runs or builds are dated ahead of the clock (a clock that ran ahead): they
+    are ordered by the output's sequence, not by their dates, but an operator should know."""
+    ahead = runs_from_the_future(output)
+    builds = output / "builds"
+    if builds.is_dir():
+        ahead += [f"build {p.name}" for p in builds.iterdir() if sequence.from_the_future(p.name)]
+    if ahead:
+        log.warning("%d run(s)/build(s) are dated ahead of this machine's clock (the clock ran ahead when they were "
+                    "made?); they are ordered by creation, not by date: %s", len(ahead), ", ".join(ahead[:5]))  # fmt: skip
 
 
 def _site_status(site_run: Run | None) -> dict[str, str]:
@@ -296,20 +432,6 @@ def _previous_by_facility(output: Path, stem: str) -> dict[str, list[dict[str, A
     return by_id
 
 
-def _append_history(output: Path, change_rows: list[dict[str, Any]]) -> None:
-    """Every publish's changes, appended: the long view of what changed when."""
-    if not change_rows:
-        return
-    path = output / CHANGES_HISTORY
-    names = [name for name, _, _ in CHANGES_COLUMNS]
-    new = not path.exists()
-    with path.open("a", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=names, extrasaction="ignore")
-        if new:
-            writer.writeheader()
-        writer.writerows(change_rows)
-
-
 def _write_vocabulary(directory: Path) -> None:
     rows = [{"field": "service", "value": t.value, "label": t.label, "category": t.category,
              "samhsa_code": t.samhsa_code} for t in vocabulary.services().terms.values()]  # fmt: skip
@@ -318,22 +440,28 @@ def _write_vocabulary(directory: Path) -> None:
     write_table(rows, VOCABULARY_COLUMNS, directory, "vocabulary")
 
 
-def _swap_latest(output: Path, final: Path) -> None:
-    latest = output / "latest"
-    if latest.exists() and not latest.is_symlink():
-        # An old real directory (never written by this code, but possible by hand): keep it.
-        latest.rename(output / "builds" / f"legacy-{datetime.now(UTC):%Y%m%dT%H%M%S}")
-    tmp = output / f".latest.tmp-{os.getpid()}"
-    if tmp.is_symlink() or tmp.exists():
-        tmp.unlink()
-    os.symlink(Path("builds") / final.name, tmp)
-    os.replace(tmp, latest)
+def build_order(builds: Path) -> list[Path]:
+    """Finished builds, oldest first: by the sequence number in their ``build.json``, never by
+    their clock-dated names alone; builds without one (older code) first, by name."""
+
+    def key(p: Path) -> tuple[int, int, str]:
+        try:
+            n = json.loads((p / "build.json").read_text(encoding="utf-8")).get("sequence")
+        except (OSError, ValueError, AttributeError):
+            n = None
+        return (0, 0, p.name) if not isinstance(n, int) else (1, n, p.name)
+
+    return sorted((p for p in builds.iterdir() if p.is_dir() and not p.name.startswith(".")), key=key)
 
 
-def _prune(builds: Path) -> None:
-    done = sorted(p for p in builds.iterdir() if p.is_dir() and not p.name.startswith("."))
+def _prune(output: Path, keep: set[str]) -> None:
+    """Remove all but the newest ``KEEP_BUILDS`` builds; never the one ``latest`` points to nor
+    the ones in ``keep`` (being published)."""
+    keep = keep | {transaction.latest_target(output) or ""}
+    done = build_order(output / "builds")
     for old in done[:-KEEP_BUILDS]:
-        shutil.rmtree(old, ignore_errors=True)
+        if old.name not in keep:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def read_build(output: Path | str) -> dict[str, Any]:

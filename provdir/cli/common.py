@@ -9,10 +9,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from provdir.crawl import netguard
+from provdir.redact import redact_text, redacted_url
 from provdir.runs.store import Run
 from provdir.sources.seeds import Seed, SeedsError, load_seeds
 
 EXIT_OK, EXIT_NOT_PUBLISHED, EXIT_BAD_INPUT, EXIT_WARNINGS, EXIT_LOCKED = 0, 1, 2, 3, 4
+EXIT_OUTPUT_UNWRITABLE = 5
+"""The output folder could not take the build (full disk, read-only): nothing changed."""
 
 
 def crawl_options(p: argparse.ArgumentParser) -> None:
@@ -41,7 +44,7 @@ def checked_seeds(path: str, allow_private: bool, nothing_done: str) -> list[See
     try:
         seeds = load_seeds(path)
     except SeedsError as exc:
-        print(f"provdir: bad seeds file: {exc}", file=sys.stderr)
+        print(f"provdir: bad seeds file: {redact_text(str(exc))}", file=sys.stderr)
         print(f"provdir: {nothing_done}.", file=sys.stderr)
         return None
     if not allow_private:
@@ -49,7 +52,7 @@ def checked_seeds(path: str, allow_private: bool, nothing_done: str) -> list[See
         refused = [(s, why) for s, why in refused if why]
         if refused:
             for s, why in refused[:10]:
-                print(f"provdir: {path}:{s.line}: {s.url}: {why}", file=sys.stderr)
+                print(f"provdir: {path}:{s.line}: {redacted_url(s.url)}: {why}", file=sys.stderr)
             print("provdir: private-network seeds are refused; pass --allow-private-networks to crawl them. "
                   f"{nothing_done[0].upper()}{nothing_done[1:]}.", file=sys.stderr)  # fmt: skip
             return None
@@ -74,7 +77,7 @@ def report_run(run: Run, out: Path) -> int:
           f"{manifest['counts']['pages_fetched']} pages fetched, {len(sites) - len(failed)}/{len(sites)} sites answered")  # fmt: skip
     by_reason: dict[str, list[str]] = {}
     for site, info in sorted(failed.items()):
-        by_reason.setdefault(info["errors"][0] if info.get("errors") else "no page could be read", []).append(site)
+        by_reason.setdefault(redact_text(info["errors"][0]) if info.get("errors") else "no page could be read", []).append(site)
     for why, names in by_reason.items():
         if len(names) <= 3:
             for site in names:

@@ -10,6 +10,7 @@ without a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import logging
 import os
@@ -87,7 +88,8 @@ def out_problems(out: Path, *, create: bool) -> list[str]:
     except OSError as exc:
         return [f"--out {out}: cannot write in the folder ({exc.strerror or exc})"]
     finally:
-        probe.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # a read-only mount answers EROFS even for a missing file
+            probe.unlink(missing_ok=True)
         for made in missing:
             try:
                 made.rmdir()

@@ -46,10 +46,16 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     from provdir.runs.health import format_table, status_rows
+    from provdir.runs.sequence import from_the_future
 
     runs = list_runs(Path(args.out))
     print(format_table(status_rows(runs, args.limit)))
+    ahead = [r.run_id for r in runs if from_the_future(r.run_id)]
+    if ahead:  # ordered by creation, not by date; but the clock ran ahead once: say so
+        print(f"  {len(ahead)} run(s) dated ahead of this machine's clock (it ran ahead?): {', '.join(ahead[:5])}")
     for run in runs[-args.limit :]:
+        if run.manifest_problem:  # damaged state is reported, never fatal to status
+            print(f"  {run.run_id}: {run.manifest_problem}")
         for warning in (run.manifest().get("health") or {}).get("warnings", []):
             print(f"  {run.run_id}: {warning}")
     return EXIT_OK

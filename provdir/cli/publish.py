@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from provdir.cli.common import EXIT_LOCKED, EXIT_NOT_PUBLISHED, EXIT_OK, print_summary
+from provdir.cli.common import EXIT_LOCKED, EXIT_NOT_PUBLISHED, EXIT_OK, EXIT_OUTPUT_UNWRITABLE, print_summary
 from provdir.runs.lock import Locked, output_lock
 
 
@@ -17,6 +17,9 @@ def register(sub: Any) -> None:
     build = sub.add_parser("build", help="re-publish from stored runs without crawling")
     build.add_argument("--out", default="output")
     build.add_argument("--force", action="store_true", help="publish even if the build looks like a mass failure")
+    build.add_argument("--restore-registry", action="store_true",
+                       help="take the facility-id registry from the published build (after registry.csv was "
+                            "damaged or deleted) instead of registry.csv")  # fmt: skip
     build.set_defaults(func=cmd_build)
 
     export = sub.add_parser("export", help="write the published directory as a spreadsheet (xlsx) or GeoJSON")
@@ -30,14 +33,22 @@ def register(sub: Any) -> None:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from provdir.build import NothingToPublish, PublishRefused, publish
+    from provdir.build.publish import OutputUnwritable
 
     out = Path(args.out)
     try:
         with output_lock(out):
-            result = publish(out, force=args.force)
+            result = publish(out, force=args.force, restore_registry=args.restore_registry)
     except Locked as exc:
         print(f"provdir: {exc}", file=sys.stderr)
         return EXIT_LOCKED
+    except OutputUnwritable as exc:
+        print(f"provdir: {exc}", file=sys.stderr)
+        return EXIT_OUTPUT_UNWRITABLE
+    except OSError as exc:  # the lock itself could not be taken: a read-only or full output folder
+        print(f"provdir: cannot write to {exc.filename or out}: {exc.strerror or exc}. Nothing was published; "
+              "nothing was changed.", file=sys.stderr)  # fmt: skip
+        return EXIT_OUTPUT_UNWRITABLE
     except (NothingToPublish, PublishRefused) as exc:
         print(f"provdir: {exc}", file=sys.stderr)
         return EXIT_NOT_PUBLISHED

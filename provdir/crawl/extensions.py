@@ -21,6 +21,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
 from provdir import __version__
+from provdir.redact import install_log_redaction
 from provdir.runs import health
 from provdir.runs.store import STATS, Run, create_run, utc_now_iso, write_json_atomic
 
@@ -36,6 +37,8 @@ class RunRecorder:
         self.run: Run | None = None
         self.run_id = settings.get("PROVDIR_RUN_ID")
         self.started = ""
+        # Seed, proxy and Redis URLs may carry passwords; Scrapy logs request URLs (cron.log).
+        install_log_redaction()
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -54,19 +57,35 @@ class RunRecorder:
     def spider_closed(self, spider: Spider, reason: str) -> None:
         assert self.run is not None
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
-        write_json_atomic(self.run.dir / STATS, stats)
+        try:
+            write_json_atomic(self.run.dir / STATS, stats)
+        except OSError as exc:
+            log.error("run %s: cannot write %s: %s", self.run.run_id, STATS, exc.strerror or exc)
         sites = spider.site_reports() if hasattr(spider, "site_reports") else {}
         answered = any(s.get("status") == "ok" for s in sites.values()) if sites else True
         status = "ok" if reason == "finished" and answered else "failed"
         manifest = self._manifest(spider, status=status, reason=reason, sites=sites, stats=stats)
-        self.run.write_manifest(manifest)
+        if not self._write(manifest):
+            return  # the run is not recorded as finished: nothing to publish from it
         if status != "ok":
             log.error("run %s not published: finish reason %r, sites answered: %s", self.run.run_id, reason, answered)
         manifest["health"] = health.assess(self.run, manifest, stats)
         if status == "ok":
             for warning in manifest["health"].get("warnings", []):
                 log.warning("run %s health: %s", self.run.run_id, warning)
-        self.run.write_manifest(manifest)
+        self._write(manifest)
+
+    def _write(self, manifest: dict[str, Any]) -> bool:
+        """Write the manifest; a full disk or read-only folder is said in one line, not a
+        traceback (the run then has no final manifest: it is not published)."""
+        assert self.run is not None
+        try:
+            self.run.write_manifest(manifest)
+        except OSError as exc:
+            log.error("run %s: cannot write its manifest in %s: %s", self.run.run_id, self.run.dir,
+                      exc.strerror or exc)  # fmt: skip
+            return False
+        return True
 
     def _manifest(self, spider: Spider, *, status: str, reason: str | None, sites: dict | None = None,
                   stats: dict | None = None) -> dict[str, Any]:  # fmt: skip

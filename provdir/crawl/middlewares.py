@@ -88,6 +88,9 @@ class PrivateNetworkGuard:
         self.policy = netguard.NetPolicy.from_settings(crawler.settings)
         self.timeout = crawler.settings.getfloat("DNS_TIMEOUT")
         self._fallback: netguard.GuardedResolver | None = None
+        # Through a proxy, a name this guard cannot resolve would be resolved by the proxy (an
+        # intranet name, a metadata host): with proxies on, such names are refused, not sent.
+        self.proxied = crawler.settings.getbool("HTTPPROXY_ENABLED")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PrivateNetworkGuard:
@@ -119,7 +122,10 @@ class PrivateNetworkGuard:
         host = parts.hostname or ""
         try:
             verdict = await maybe_deferred_to_future(self._resolver().check(host))
-        except DNSLookupError:
+        except DNSLookupError as exc:
+            if self.proxied or request.meta.get("proxy"):
+                raise self._refuse("unresolvable", f"refused: {host} does not resolve here ({exc}); a proxy would "
+                                   "resolve it itself, so it is not sent through one") from None  # fmt: skip
             return None  # the download fails on its own and is reported as a DNS error
         if verdict.refused:
             raise self._refuse("private_network",

@@ -32,6 +32,7 @@ PROVDIR_RETRY_BACKOFF_MAX = 30.0
 PROVDIR_RETRY_AFTER_MAX = 30.0  # a 429/503 Retry-After pauses the host this long at most
 PROVDIR_CRAWL_DELAY_MAX = 10.0  # robots.txt Crawl-delay honored up to this many seconds
 PROVDIR_EXTRACT_TIME_LIMIT = 5.0  # seconds of extraction per page; a page that takes longer is skipped
+PROVDIR_MAX_LINKS_PER_PAGE = 2000  # links read from one page at most (inside the time limit too)
 # SAMHSA treatment locator listing API (spiders/samhsa_locator.py; `provdir crawl-samhsa --api-url`).
 SAMHSA_API_URL = "https://findtreatment.gov/locator/exportsAsJson/v2"
 
@@ -89,6 +90,13 @@ REMOTE_CONTROL_ENABLED = False  # default True (Scrapy 2.19): same reason
 LOG_LEVEL = "INFO"  # default DEBUG
 FEED_EXPORT_ENCODING = "utf-8"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+
+# Proxies (http_proxy / https_proxy in the environment) are off unless asked for with
+# -s HTTPPROXY_ENABLED=True: a proxy resolves names itself, past the private-network guard. With
+# them on, the guard still judges every target's own addresses and refuses names it cannot
+# resolve (README, "Running unattended"); the proxy's own address must be public or listed in
+# PROVDIR_ALLOWED_NETWORKS.
+HTTPPROXY_ENABLED = False  # default True
 
 DOWNLOADER_MIDDLEWARES = {
     # Runs before robots.txt (100) so a private robots.txt is never fetched either.

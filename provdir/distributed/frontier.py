@@ -85,6 +85,16 @@ class Coordinator:
         busy = [self.keys.busy(w) for w in others if w != self.worker]
         return bool(busy) and int(self.client.exists(*busy)) > 0
 
+    def intact(self) -> bool:
+        """The crawl is still in Redis as this worker joined it: its info hash is there and this
+        worker is still listed. False after Redis restarted empty (or from an older snapshot):
+        the frontier this worker was sharing is gone, and requests in it were never fetched."""
+        with self.client.pipeline(transaction=False) as pipe:
+            pipe.exists(self.keys.info)
+            pipe.sismember(self.keys.workers, self.worker)
+            exists, member = pipe.execute()
+        return bool(exists) and bool(member)
+
     def work_left(self) -> bool:
         """Requests in the frontier, seeds not started, or another worker with work in flight
         (which may add requests)."""

@@ -7,10 +7,11 @@ import os
 import re
 import secrets
 from datetime import UTC, datetime
-from urllib.parse import urlsplit, urlunsplit
 
 import redis
 from scrapy.settings import BaseSettings
+
+from provdir.redact import redacted_url
 
 log = logging.getLogger(__name__)
 
@@ -92,12 +93,7 @@ class CrawlKeys:
 # -- connecting ------------------------------------------------------------------------------
 def redacted(url: str) -> str:
     """A Redis URL without its password, for messages."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    return redacted_url(url)
 
 
 def connect(url: str) -> redis.Redis:

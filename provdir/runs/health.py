@@ -8,10 +8,10 @@ stored in the run's manifest (``health``) and flags drops beyond ``DROP_WARNING`
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from provdir.runs.store import STATS, Run, list_runs
+from provdir.runs import store
+from provdir.runs.store import Run, list_runs
 
 DROP_WARNING = 0.2
 """Flag a figure that fell by more than this share since the previous good run."""
@@ -88,7 +88,8 @@ def previous_good(run: Run, source: str, manifest: dict[str, Any] | None = None)
     """The latest earlier good run of ``source`` that crawled the same sites (or states) as
     ``run``: like is compared with like. ``manifest`` is the run's own (default: as stored)."""
     mine = scope(manifest if manifest is not None else run.manifest())
-    earlier = [r for r in list_runs(run.dir.parent.parent) if r.run_id < run.run_id]
+    runs = list_runs(run.dir.parent.parent)  # in creation order, not by the clock-dated id
+    earlier = runs[: next((i for i, r in enumerate(runs) if r.run_id == run.run_id), len(runs))]
     for candidate in reversed(earlier):
         m = candidate.manifest()
         if m.get("status") == "ok" and m.get("source", "site") == source and same_scope(mine, scope(m)):
@@ -97,12 +98,9 @@ def previous_good(run: Run, source: str, manifest: dict[str, Any] | None = None)
 
 
 def read_stats(run: Run) -> dict[str, Any]:
-    """The run's Scrapy stats (``stats.json``); empty when missing or unreadable."""
-    try:
-        stats = json.loads((run.dir / STATS).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return stats if isinstance(stats, dict) else {}
+    """The run's Scrapy stats (``stats.json``) as numbers by name; empty when missing or
+    damaged (values of the wrong type are ignored: a damaged file is never fatal)."""
+    return store.read_stats(run)
 
 
 def assess(run: Run, manifest: dict[str, Any], stats: dict[str, Any]) -> dict[str, Any]:
@@ -157,7 +155,7 @@ def status_rows(runs: list[Run], limit: int = 10) -> list[dict[str, Any]]:
         rows.append({
             "run_id": run.run_id,
             "source": m.get("source", "?"),
-            "status": effective_status(m),
+            "status": effective_status(m) if m else ("damaged" if run.manifest_problem else "?"),
             "finish": m.get("finish_reason") or "-",
             "pages": counts.get("pages_fetched", 0),
             "sites": f"{counts.get('sites', 0) - counts.get('sites_failed', 0)}/{counts.get('sites', 0)}",

@@ -43,8 +43,14 @@ def report_data(output: Path) -> dict[str, Any]:
     coverage: dict[str, float] = {}
     services_by_state: dict[str, dict[str, int]] = defaultdict(dict)
     facilities_path = output / "latest" / "facilities.parquet"
+    damaged = [p for p in (run.manifest_problem for run in runs) if p and not p.endswith(": missing")]
+    rows: list[dict[str, Any]] = []
     if facilities_path.exists():
-        rows = pq.read_table(facilities_path).to_pylist()
+        try:
+            rows = pq.read_table(facilities_path).to_pylist()
+        except Exception as exc:  # a damaged build is reported, not fatal to the report
+            damaged.append(f"{facilities_path}: unreadable ({exc.__class__.__name__})")
+    if rows:
         total = max(len(rows), 1)
         for name in ("name", "street", "city", "state", "postal_code", "phone", "website", "accreditations",
                      "licenses", "services", "latitude"):  # fmt: skip
@@ -56,7 +62,7 @@ def report_data(output: Path) -> dict[str, Any]:
         for (state, service), n in counter.items():
             services_by_state[state][service] = n
     return {"runs": over_runs, "site_runs": shown, "coverage": coverage, "services_by_state": services_by_state,
-            "table": status_rows(runs, limit=20)}  # fmt: skip
+            "table": status_rows(runs, limit=20), "damaged": damaged}  # fmt: skip
 
 
 def _site(info: dict[str, Any]) -> dict[str, Any]:
@@ -162,12 +168,14 @@ def render(data: dict[str, Any]) -> str:
     head = "".join(f"<th>{html.escape(c)}</th>" for c in (rows[0] if rows else {}))
     body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in r.values()) + "</tr>" for r in rows)
     payload = json.dumps(data).replace("</", "<\\/")
+    damaged = "".join(f"<li>{html.escape(p)}</li>" for p in data.get("damaged", []))
+    damaged = f'<h2>Damaged state files (ignored)</h2><ul id="damaged">{damaged}</ul>' if damaged else ""
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>provider-directory: run health</title>
 <style>body{{font-family:sans-serif;margin:2em;color:#222}} h2{{margin-top:1.6em}}
 table{{border-collapse:collapse}} td,th{{border:1px solid #ccc;padding:3px 8px;font-size:13px}}</style></head>
 <body><h1>provider-directory: run health</h1>
-<h2>Runs</h2><table id="runs"><tr>{head}</tr>{body}</table>
+{damaged}<h2>Runs</h2><table id="runs"><tr>{head}</tr>{body}</table>
 <h2>Health warnings</h2><ul id="warnings"></ul>
 <h2>Facilities over runs</h2><div id="facilities"></div>
 <h2>Field coverage of the published directory (%)</h2><div id="coverage"></div>

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from provdir.runs import sequence
 from provdir.sources.seeds import site_key
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,9 @@ log = logging.getLogger(__name__)
 OBSERVATIONS = "observations.jsonl"
 MANIFEST = "manifest.json"
 STATS = "stats.json"
+SEQUENCE_FILE = "sequence.json"
+"""Beside the manifest: the run's numbers in the output's monotonic sequence (creation and
+completion), written by this code only, so a crawl's own manifest writes never lose them."""
 _RUN_ID = re.compile(r"^[0-9]{8}T[0-9]{6}(?:[0-9]{6})?Z-[a-z0-9_]{1,40}-[0-9a-f]{4,8}$")
 
 
@@ -57,18 +61,93 @@ class Run:
         return self.dir / MANIFEST
 
     def manifest(self) -> dict[str, Any]:
+        """The manifest, or {} when it is missing or damaged (see :attr:`manifest_problem`)."""
         try:
-            return json.loads(self.manifest_path.read_text(encoding="utf-8"))
+            data = json.loads(self.manifest_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}
+        return _sane_manifest(data)[0] if isinstance(data, dict) else {}
+
+    @property
+    def manifest_problem(self) -> str:
+        """Why the manifest cannot be (wholly) read, '' when it can: damaged state is reported
+        by ``status`` and ``report``, never fatal to them."""
+        try:
+            data = json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return f"{self.manifest_path}: missing"
+        except (OSError, ValueError) as exc:
+            return f"{self.manifest_path}: unreadable ({exc.__class__.__name__}: {str(exc)[:120]})"
+        if not isinstance(data, dict):
+            return f"{self.manifest_path}: not a JSON object"
+        dropped = _sane_manifest(data)[1]
+        return f"{self.manifest_path}: damaged field(s) ignored: {', '.join(dropped)}" if dropped else ""
 
     def write_manifest(self, data: dict[str, Any]) -> None:
         write_json_atomic(self.manifest_path, data)
+        if data.get("status") not in (None, "running") and "finished" not in self.sequence_numbers():
+            output = self.dir.parent.parent
+            try:
+                self._record_sequence(finished=sequence.next_number(output, recover=lambda: max_recorded(output)))
+            except OSError as exc:  # the manifest is written; the completion number is a nicety
+                log.warning("run %s: completion number not recorded: %s", self.run_id, exc)
+
+    def sequence_numbers(self) -> dict[str, int]:
+        """{"created": n, "finished": m} in the output's sequence ({} for runs made before it)."""
+        try:
+            data = json.loads((self.dir / SEQUENCE_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(data, dict):
+            return {}
+        return {k: v for k, v in data.items() if k in ("created", "finished") and isinstance(v, int)}
+
+    def _record_sequence(self, **numbers: int) -> None:
+        write_json_atomic(self.dir / SEQUENCE_FILE, {**self.sequence_numbers(), **numbers})
+
+    @property
+    def order_key(self) -> tuple[int, int, str]:
+        """Sort key: by creation number; runs without one (older code) first, by id."""
+        created = self.sequence_numbers().get("created")
+        return (0, 0, self.run_id) if created is None else (1, created, self.run_id)
 
     @property
     def good(self) -> bool:
         m = self.manifest()
         return m.get("status") == "ok"
+
+
+_MANIFEST_DICTS = ("counts", "published", "health", "sites")
+_MANIFEST_TEXTS = ("status", "source", "crawl_id", "finish_reason", "started", "finished")
+
+
+def _sane_manifest(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """``data`` without the fields that do not have their type (a hand edit, a bad disk): every
+    reader can then use ``.get`` safely. Returns the fields dropped too."""
+    dropped = [k for k in _MANIFEST_DICTS if k in data and not isinstance(data[k], dict)]
+    dropped += [k for k in _MANIFEST_TEXTS if k in data and data[k] is not None and not isinstance(data[k], str)]
+    clean = {k: v for k, v in data.items() if k not in dropped}
+    sites = clean.get("sites")
+    if sites and any(not isinstance(v, dict) for v in sites.values()):
+        clean["sites"] = {k: v for k, v in sites.items() if isinstance(v, dict)}
+        dropped.append("sites (some entries)")
+    health = clean.get("health")
+    if health and not isinstance(health.get("warnings", []), list):
+        clean["health"] = {k: v for k, v in health.items() if k != "warnings"}
+        dropped.append("health.warnings")
+    return clean, dropped
+
+
+def read_stats(run: Run) -> dict[str, Any]:
+    """A run's ``stats.json`` as numbers by name; {} when missing or damaged (reported by the
+    caller, never fatal)."""
+    try:
+        data = json.loads((run.dir / STATS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(v, int | float) and not isinstance(v, bool)}
 
 
 def runs_dir(output: Path) -> Path:
@@ -81,15 +160,51 @@ def create_run(output: Path, source: str, run_id: str | None = None) -> Run:
         raise ValueError(f"invalid run id {run_id!r}")
     d = runs_dir(output) / run_id
     d.mkdir(parents=True, exist_ok=False)
-    return Run(run_id, d)
+    run = Run(run_id, d)
+    run._record_sequence(created=sequence.next_number(output, recover=lambda: max_recorded(output)))
+    return run
 
 
 def list_runs(output: Path) -> list[Run]:
-    """All runs, oldest first (run ids sort by time)."""
+    """All runs, oldest first: in the order they were created (the output's sequence), never by
+    the clock-dated id alone (a clock that ran ahead would make an old run the newest)."""
     base = runs_dir(output)
     if not base.is_dir():
         return []
-    return [Run(p.name, p) for p in sorted(base.iterdir()) if p.is_dir() and valid_run_id(p.name)]
+    runs = [Run(p.name, p) for p in base.iterdir() if p.is_dir() and valid_run_id(p.name)]
+    return sorted(runs, key=lambda r: r.order_key)
+
+
+def run_order(runs: list[Run]) -> dict[str, int]:
+    """Run id -> its place in ``runs`` (as :func:`list_runs` gives them: creation order)."""
+    return {r.run_id: i for i, r in enumerate(runs)}
+
+
+def max_recorded(output: Path) -> int:
+    """The highest sequence number recorded beside any run or build of ``output`` (0 if none):
+    where a lost counter file restarts."""
+    best = 0
+    base = runs_dir(output)
+    if base.is_dir():
+        for p in base.iterdir():
+            if p.is_dir():
+                best = max([best, *Run(p.name, p).sequence_numbers().values()])
+    builds = output / "builds"
+    if builds.is_dir():
+        for p in builds.iterdir():
+            try:
+                n = json.loads((p / "build.json").read_text(encoding="utf-8")).get("sequence")
+            except (OSError, ValueError, AttributeError):
+                continue
+            if isinstance(n, int):
+                best = max(best, n)
+    return best
+
+
+def runs_from_the_future(output: Path) -> list[str]:
+    """Ids of runs dated ahead of the clock: a clock ran ahead when they were made. They are
+    ordered by creation like any run, but an operator should know."""
+    return [r.run_id for r in list_runs(output) if sequence.from_the_future(r.run_id)]
 
 
 @dataclass
@@ -226,17 +341,29 @@ def merge_worker_manifests(crawl_id: str, manifests: list[tuple[str, dict[str, A
 
 
 def read_observations(run: Run) -> list[dict[str, Any]]:
-    """Observations of a run; a torn last line (killed writer) is skipped, not fatal."""
+    """Observations of a run: every whole line kept; a torn or damaged line (a killed writer
+    cuts the last one, possibly inside a multi-byte character) is skipped and reported, never
+    fatal (lines are decoded one by one, so one bad byte costs one line, not the file)."""
     path = run.dir / OBSERVATIONS
     out: list[dict[str, Any]] = []
     if not path.exists():
         return out
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
+    bad: list[int] = []
+    with path.open("rb") as fh:
+        for number, line in enumerate(fh, 1):
             try:
-                out.append(json.loads(line))
-            except ValueError:
+                obs = json.loads(line.decode("utf-8"))
+            except ValueError:  # UnicodeDecodeError is a ValueError too
+                if line.strip():
+                    bad.append(number)
                 continue
+            if isinstance(obs, dict):
+                out.append(obs)
+            else:
+                bad.append(number)
+    if bad:
+        log.warning("%s: %d line(s) unreadable and skipped (torn by a kill?), line %s; %d whole line(s) used",
+                    path, len(bad), ", ".join(map(str, bad[:5])), len(out))  # fmt: skip
     return out
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from provdir.redact import redact_text
+
 MAX_SEEDS_FILE_BYTES = 50 * 1024 * 1024
 # "www.example.org" or "example.org:8080/path": a host name with at least one dot.
 _BARE_HOST = re.compile(r"^[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::\d+)?(?:/\S*)?$")
@@ -112,7 +114,7 @@ def _from_lines(p: Path, text: str) -> list[Seed]:
             continue
         url = normalize_seed_url(body)
         if url is None:
-            raise SeedsError(f"{p}:{n}: not a valid http(s) URL: {body[:120]!r}")
+            raise SeedsError(f"{p}:{n}: not a valid http(s) URL: {redact_text(body)[:120]!r}")
         seeds.append(Seed(url=url, line=n))
     return seeds
 
@@ -136,7 +138,7 @@ def _from_csv(p: Path, text: str) -> list[Seed]:
             continue
         url = normalize_seed_url(value)
         if url is None:
-            raise SeedsError(f"{p}:{n}: not a valid http(s) URL: {value[:120]!r}")
+            raise SeedsError(f"{p}:{n}: not a valid http(s) URL: {redact_text(value)[:120]!r}")
         seeds.append(Seed(url=url, name=(row.get("name") or "").strip(), line=n))
     return seeds
 
