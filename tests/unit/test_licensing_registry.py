@@ -190,6 +190,8 @@ def test_site_in_two_states_gives_each_location_its_own_state():
     ks = page("/kansas/", "KS", [])
     ks["addresses"][0].update(street="9 Elm St", city="Olathe", postal_code="66061", raw="9 Elm St")
     locs = {loc.state: loc for loc in site_locations([mo, ks])}
-    assert [format_license(x) for x in locs["MO"].licenses] == ["State license (MO)"]
-    assert [format_license(x) for x in locs["KS"].licenses] == ["State license (KS)"]
+    # An organization-wide statement of a multi-location site: each location's organization_licenses.
+    assert [format_license(x) for x in locs["MO"].organization_licenses] == ["State license (MO)"]
+    assert [format_license(x) for x in locs["KS"].organization_licenses] == ["State license (KS)"]
+    assert locs["MO"].licenses == [] and locs["KS"].licenses == []
     assert [e.value for e in locs["KS"].evidence if e.field == "license"] == ["State license (KS)"]
