@@ -14,18 +14,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import phonenumbers
-from phonenumbers import geocoder
-
 from provdir.normalize import agency as registry
-from provdir.normalize.address import state_abbr
+from provdir.vocab import vocabulary
 
 FIELDS = ("agency", "state", "number", "agency_id", "kind", "as_shown", "basis", "state_inferred")
 
 
 def site_state(observations: list[dict[str, Any]]) -> str:
     """The one state of every address the site shows; when it shows none, the one state of its
-    contact phones' area codes (libphonenumber's geocoder); '' when none or several."""
+    contact phones' area codes (``vocab/us_area_codes.csv``); '' when none or several."""
     states = {a.get("state", "") for o in observations for a in o.get("addresses", []) if a.get("state")}
     if states:
         return states.pop() if len(states) == 1 else ""
@@ -36,12 +33,10 @@ def site_state(observations: list[dict[str, Any]]) -> str:
 
 
 def _phone_state(e164: str) -> str:
-    try:
-        where = geocoder.description_for_number(phonenumbers.parse(e164), "en")
-    except phonenumbers.NumberParseException:
+    # A table of area codes, not libphonenumber's geocoder: its data costs ~100 MiB per process.
+    if not e164.startswith("+1") or len(e164) != 12:
         return ""
-    # "St. Louis, MO" or "Oklahoma"
-    return state_abbr(where.rsplit(",", 1)[-1]) if where else ""
+    return vocabulary.area_code_states().get(e164[2:5], "")
 
 
 def complete(lic: dict[str, Any], state: str) -> dict[str, Any] | None:

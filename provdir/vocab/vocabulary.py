@@ -115,8 +115,15 @@ def _is_acronym(syn: str) -> bool:
 
 
 def _rows(name: str) -> list[dict[str, str]]:
+    """A vocabulary CSV's rows; lines starting with ``#`` (the file's source notes) are skipped."""
     with resources.files("provdir.vocab").joinpath(name).open(encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
+        return list(csv.DictReader(line for line in fh if not line.startswith("#")))
+
+
+@cache
+def area_code_states() -> dict[str, str]:
+    """US area code -> the one state its numbers are in (``us_area_codes.csv``)."""
+    return {row["area_code"]: row["state"] for row in _rows("us_area_codes.csv")}
 
 
 @cache
