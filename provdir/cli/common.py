@@ -75,6 +75,11 @@ def report_run(run: Run, out: Path) -> int:
     for site, info in sorted(failed.items()):
         why = info["errors"][0] if info.get("errors") else "no page could be read"
         print(f"  FAILED {site}: {why}")
+    from provdir.crawl.render import browser_warning
+
+    if browser_warning(manifest.get("browser")):
+        # Published, but those sites' rows may lack facts only a browser shows (needs_browser).
+        print(f"  NEEDS BROWSER: {browser_warning(manifest.get('browser'))}")
     published = manifest.get("published")
     if not published:
         if manifest.get("publish_refused"):

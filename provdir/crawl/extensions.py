@@ -17,6 +17,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
 from provdir import __version__
+from provdir.crawl.render import browser_warning
 from provdir.runs import health
 from provdir.runs.store import STATS, Run, create_run, utc_now_iso, write_json_atomic
 
@@ -75,6 +76,9 @@ class RunRecorder:
             else:
                 manifest["published"] = result.summary()
         manifest["health"] = self._health(manifest, stats)
+        if browser_warning(manifest.get("browser")):
+            # Sites whose pages only a browser can read were not (all) read: `provdir status` says so.
+            manifest["health"].setdefault("warnings", []).append(browser_warning(manifest.get("browser")))
         for warning in manifest["health"].get("warnings", []):
             log.warning("run %s health: %s", self.run.run_id, warning)
         self.run.write_manifest(manifest)
@@ -113,6 +117,7 @@ class RunRecorder:
             "seeds_file": getattr(spider, "seeds_file", None),
             "seeds": seeds,
             "sites": sites or {},
+            **({"browser": spider.browser_summary()} if sites and hasattr(spider, "browser_summary") else {}),
             "counts": {
                 "pages_fetched": stats.get("response_received_count", 0),
                 "observations": stats.get("observations/written", 0),
