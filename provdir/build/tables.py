@@ -93,6 +93,13 @@ FACILITY_COLUMNS: list[tuple[str, pa.DataType, str]] = [
         "Date (UTC) the directory listing was last checked against the provider's website "
         "(see verification.csv); empty when never checked.",
     ),
+    (
+        "needs_browser",
+        pa.bool_(),
+        "True when the provider's website builds its pages in the browser (JavaScript) and the crawl that read it "
+        "could not render them all (no browser, rendering off, or over its budget): the row may lack facts the site "
+        "shows. The run manifest's 'browser' section names the sites.",
+    ),
 ]
 
 EVIDENCE_COLUMNS: list[tuple[str, pa.DataType, str]] = [

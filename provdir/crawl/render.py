@@ -62,7 +62,8 @@ from twisted.python.failure import Failure
 
 from provdir.crawl import netguard
 from provdir.crawl.policy import canonical
-from provdir.extract.shell import needs_browser
+from provdir.extract.shell import SHELL_TEXT_CHARS, needs_browser
+from provdir.extract.shell import signals as shell_signals
 
 log = logging.getLogger(__name__)
 
@@ -234,8 +235,9 @@ class Renderer:
                  callback: Callable[..., Any], errback: Callable[..., Any]) -> scrapy.Request | None:  # fmt: skip
         """The render request for ``response`` when it needs a browser and may have one."""
         if is_rendered(response) or response.meta.get("provdir_render"):
-            if needs_browser(response.text, in_scope_links=in_scope_links, is_home=is_home):
-                self.stats.inc_value("render/still_empty")
+            measured = shell_signals(response.text)
+            if measured is not None and measured.text_chars < SHELL_TEXT_CHARS:
+                self.stats.inc_value("render/still_empty")  # the app showed nothing in the browser either
             return None
         why = needs_browser(response.text, in_scope_links=in_scope_links, is_home=is_home)
         if not why:
