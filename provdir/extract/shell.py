@@ -40,6 +40,8 @@ NO_LINKS_TEXT_CHARS = 400
 _DATA_SCRIPT_TYPES = ("application/ld+json", "application/json", "text/template", "text/x-template", "importmap")
 _INVISIBLE = ("script", "style", "noscript", "template", "svg", "head")
 _SPACE = re.compile(r"\s+")
+_SCRIPT_TAG = re.compile(r"<script", re.IGNORECASE)
+_SCRIPT_TAG_BYTES = re.compile(rb"<script", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -62,21 +64,31 @@ def javascript_cues() -> tuple[str, ...]:
 
 def signals(html: str | bytes, in_scope_links: int | None = None) -> ShellSignals | None:
     """The measurements, or None when ``html`` is not a readable HTML document."""
+    return _measure(html, in_scope_links, text_limit=None)
+
+
+def _measure(html: str | bytes, in_scope_links: int | None, text_limit: int | None) -> ShellSignals | None:
+    """Measure ``html``; with ``text_limit``, stop early (None) on a page without scripts or with
+    at least that much text (most pages: the rest would not change the answer)."""
     try:
         doc = lxml.html.document_fromstring(html)
     except (etree.ParserError, ValueError):
         return None
+    scripts = sum(1 for s in doc.iter("script") if _runs_code(s))
+    if text_limit is not None and not scripts:
+        return None
     body = doc.find("body")
     if body is None:
         body = doc
-    scripts = sum(1 for s in doc.iter("script") if _runs_code(s))
+    text_chars = len(_visible_text(body))
+    if text_limit is not None and text_chars >= text_limit:
+        return None
     noscript_text = " ".join(_text(n) for n in doc.iter("noscript")).lower()
-    noscript_asks = any(cue in noscript_text for cue in javascript_cues())
     return ShellSignals(
-        text_chars=len(_visible_text(body)),
+        text_chars=text_chars,
         scripts=scripts,
         empty_mount=_has_empty_mount(body),
-        noscript_asks_js=noscript_asks,
+        noscript_asks_js=any(cue in noscript_text for cue in javascript_cues()),
         in_scope_links=in_scope_links,
     )
 
@@ -87,7 +99,10 @@ def needs_browser(html: str | bytes, *, in_scope_links: int | None = None, is_ho
     ``in_scope_links`` is the number of links to the page's own site (None: not counted);
     ``is_home`` marks the site's start page, where having no such link is itself a sign.
     """
-    s = signals(html, in_scope_links)
+    if not (_SCRIPT_TAG_BYTES if isinstance(html, bytes) else _SCRIPT_TAG).search(html):
+        return ""  # most pages: nothing would run in a browser, no need to parse
+    limit = max(SHELL_TEXT_CHARS, NOSCRIPT_TEXT_CHARS, NO_LINKS_TEXT_CHARS)
+    s = _measure(html, in_scope_links, text_limit=limit)
     if s is None or s.scripts == 0:
         return ""
     if s.text_chars < SHELL_TEXT_CHARS and s.empty_mount:
