@@ -35,7 +35,7 @@ PROVDIR_EXTRACT_TIME_LIMIT = 5.0  # seconds of extraction per page; a page that 
 # scrapy-playwright after the plain fetch, when a Chromium is found. See provdir/crawl/render.py.
 PROVDIR_RENDER = "auto"  # "auto": render when a browser is found; "off": never (sites are reported)
 PROVDIR_CHROMIUM = None  # Chromium executable; else $PROVDIR_CHROMIUM, else chromium on PATH
-PROVDIR_RENDER_MAX_PAGES_PER_SITE = 10  # renders per site (each costs ~0.5-1 s of browser time)
+PROVDIR_RENDER_MAX_PAGES_PER_SITE = 25  # renders per site, in link-priority order (~1 s of browser each)
 PROVDIR_RENDER_CONCURRENCY = 2  # pages open at once in the one browser context
 PROVDIR_RENDER_TIMEOUT = 15.0  # seconds per rendered page
 PROVDIR_RENDER_MAX_MEMORY_MB = 1024  # browser processes' memory; above it, rendering stops for the run

@@ -10,6 +10,8 @@ details. :func:`needs_browser` says whether a page is such a shell, and why, fro
 A page needs a browser when it runs scripts and shows almost no text of its own, and one of:
 
 - its body is mostly an empty mount point (an element with no text, next to the scripts);
+- a framework's mount point (``#root``, ``#app``, ``#__next``, ... from
+  ``provdir/vocab/app_mount_points.csv``) is empty beside a static header and footer;
 - a ``<noscript>`` asks for JavaScript (phrases in ``provdir/vocab/javascript_required.csv``);
 - it is a home page with no link to the rest of its own site.
 
@@ -35,6 +37,9 @@ SHELL_TEXT_CHARS = 200
 NOSCRIPT_TEXT_CHARS = 600
 # A home page without in-scope links but with scripts, below this much text.
 NO_LINKS_TEXT_CHARS = 400
+# A framework's mount point left empty (nested anywhere in the body, ids in
+# provdir/vocab/app_mount_points.csv) beside a static header and footer, below this much text.
+NAMED_MOUNT_TEXT_CHARS = 1000
 
 # Script types that are data, not code: a page with only these has nothing to run.
 _DATA_SCRIPT_TYPES = ("application/ld+json", "application/json", "text/template", "text/x-template", "importmap")
@@ -51,8 +56,16 @@ class ShellSignals:
     text_chars: int
     scripts: int
     empty_mount: bool
+    empty_named_mount: bool
     noscript_asks_js: bool
     in_scope_links: int | None
+
+
+@cache
+def mount_ids() -> frozenset[str]:
+    """Element ids single-page-app frameworks mount into (lower case)."""
+    with resources.files("provdir.vocab").joinpath("app_mount_points.csv").open(encoding="utf-8") as fh:
+        return frozenset(row["id"].strip().lower() for row in csv.DictReader(fh) if row["id"].strip())
 
 
 @cache
@@ -88,6 +101,7 @@ def _measure(html: str | bytes, in_scope_links: int | None, text_limit: int | No
         text_chars=text_chars,
         scripts=scripts,
         empty_mount=_has_empty_mount(body),
+        empty_named_mount=_has_empty_named_mount(body),
         noscript_asks_js=any(cue in noscript_text for cue in javascript_cues()),
         in_scope_links=in_scope_links,
     )
@@ -101,12 +115,14 @@ def needs_browser(html: str | bytes, *, in_scope_links: int | None = None, is_ho
     """
     if not (_SCRIPT_TAG_BYTES if isinstance(html, bytes) else _SCRIPT_TAG).search(html):
         return ""  # most pages: nothing would run in a browser, no need to parse
-    limit = max(SHELL_TEXT_CHARS, NOSCRIPT_TEXT_CHARS, NO_LINKS_TEXT_CHARS)
+    limit = max(SHELL_TEXT_CHARS, NOSCRIPT_TEXT_CHARS, NO_LINKS_TEXT_CHARS, NAMED_MOUNT_TEXT_CHARS)
     s = _measure(html, in_scope_links, text_limit=limit)
     if s is None or s.scripts == 0:
         return ""
     if s.text_chars < SHELL_TEXT_CHARS and s.empty_mount:
         return "empty mount point and scripts"
+    if s.empty_named_mount and s.text_chars < NAMED_MOUNT_TEXT_CHARS:
+        return "empty app mount point"
     if s.noscript_asks_js and s.text_chars < NOSCRIPT_TEXT_CHARS:
         return "noscript asks for JavaScript"
     if is_home and in_scope_links == 0 and s.text_chars < NO_LINKS_TEXT_CHARS:
@@ -153,5 +169,16 @@ def _has_empty_mount(body: etree._Element) -> bool:
         if not isinstance(child.tag, str) or child.tag in _INVISIBLE or child.tag in ("link", "meta", "br", "hr"):
             continue
         if not _visible_text(child):
+            return True
+    return False
+
+
+def _has_empty_named_mount(body: etree._Element) -> bool:
+    """A framework's mount point (by id, or Angular's ``<app-root>``) with no text, anywhere in the body."""
+    ids = mount_ids()
+    for node in body.iter():
+        if not isinstance(node.tag, str):
+            continue
+        if ((node.get("id") or "").strip().lower() in ids or node.tag in ids) and not _visible_text(node):
             return True
     return False
