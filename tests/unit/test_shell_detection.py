@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from provdir.crawl.render import BrowserRendering, browser_warning, chromium_path, render_mode, unavailable_reason
-from provdir.extract.shell import needs_browser, signals
+from provdir.extract.shell import SHELL_TEXT_CHARS, needs_browser, signals
 
 # -- app shells ------------------------------------------------------------------------------
 CRA_SHELL = """<!doctype html><html lang="en"><head><meta charset="utf-8">
@@ -204,3 +204,92 @@ def test_browser_warning_names_the_sites_and_why():
     )
     assert browser_warning({"sites_incomplete": [], "sites_needing_browser": ["a.example"]}) == ""
     assert browser_warning(None) == ""
+
+
+STATIC_FRAME_EMPTY_ROOT = """<html><head><title>Pine Hollow Recovery</title>
+<script type="module" src="/assets/index-9c1d.js"></script></head><body>
+<header><a href="/">Pine Hollow Recovery</a><nav><a href="/programs/">Programs</a> <a href="/admissions/">Admissions</a>
+<a href="/insurance/">Insurance</a> <a href="/contact/">Contact</a></nav><p>Call 24/7 for a confidential assessment.</p></header>
+<main><div id="root"></div></main>
+<footer><p>Pine Hollow Recovery is a member of our regional provider network. Privacy policy. Terms of use.
+Notice of nondiscrimination. Language assistance is available free of charge.</p></footer></body></html>"""
+
+
+def test_empty_framework_mount_between_static_header_and_footer():
+    s = signals(STATIC_FRAME_EMPTY_ROOT)
+    assert s is not None and SHELL_TEXT_CHARS < s.text_chars < 1000
+    assert s.empty_named_mount  # nested in <main>; the header and footer carry text
+    assert needs_browser(STATIC_FRAME_EMPTY_ROOT, in_scope_links=5) == "empty app mount point"
+
+
+def test_a_long_server_rendered_page_with_an_empty_app_div_is_ordinary():
+    html = STATIC_FRAME_EMPTY_ROOT.replace(
+        '<div id="root"></div>', '<div id="app"></div>' + "<p>We treat the whole person, not just the addiction.</p>" * 30
+    )
+    assert needs_browser(html, in_scope_links=5) == ""
+
+
+# -- the renderer's decisions (no browser needed) --------------------------------------------
+def _renderer(**settings):
+    from scrapy import Spider
+    from scrapy.utils.test import get_crawler
+
+    from provdir.crawl import settings as project
+    from provdir.crawl.render import Renderer
+
+    values = {k: getattr(project, k) for k in dir(project) if k.isupper()}
+    values.update(settings)
+    crawler = get_crawler(Spider, values)
+    renderer = Renderer(crawler, in_scope=lambda url, site: url.startswith(f"http://{site}/"))
+    renderer._configure()
+    return renderer, crawler.stats
+
+
+def _page(url: str, html: str, **flags):
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+
+    request = Request(url, meta={"site": "spa.example", "is_seed": url.endswith(".example/")})
+    return HtmlResponse(url, body=html.encode(), encoding="utf-8", request=request, **flags)
+
+
+def _consider(renderer, response):
+    return renderer.consider(response, "spa.example", in_scope_links=0, is_home=response.meta["is_seed"],
+                             callback=print, errback=print)  # fmt: skip
+
+
+def test_rendering_off_counts_the_page_and_reports_the_site():
+    renderer, stats = _renderer(PROVDIR_RENDER="off")
+    assert _consider(renderer, _page("http://spa.example/", CRA_SHELL)) is None
+    assert _consider(renderer, _page("http://spa.example/contact/", STATIC_CONTACT)) is None
+    assert stats.get_value("pages/needs_browser") == 1
+    assert stats.get_value("render/unavailable") == 1
+    summary = renderer.summary()
+    assert summary["rendering"] == "off" and summary["sites_incomplete"] == ["spa.example"]
+    assert renderer.site_report("spa.example")["complete"] is False
+    assert browser_warning(summary) == "1 site needs a browser: rendering is off (spa.example)"
+
+
+def test_only_shells_are_rendered_within_the_sites_budget(tmp_path):
+    from provdir.crawl.render import RENDER_SLOT
+
+    fake = tmp_path / "chromium"
+    fake.write_text("#!/bin/sh\n")
+    fake.chmod(0o755)
+    renderer, stats = _renderer(PROVDIR_CHROMIUM=str(fake), PROVDIR_RENDER_MAX_PAGES_PER_SITE=2)
+    assert renderer.active
+    assert _consider(renderer, _page("http://spa.example/about/", STATIC_CONTACT)) is None
+    first = _consider(renderer, _page("http://spa.example/", CRA_SHELL))
+    second = _consider(renderer, _page("http://spa.example/services/", CRA_SHELL))
+    third = _consider(renderer, _page("http://spa.example/contact/", CRA_SHELL))
+    assert first is not None and second is not None and third is None
+    meta = first.meta
+    assert meta["playwright"] is True and meta["dont_cache"] and meta["download_slot"] == RENDER_SLOT
+    assert meta["playwright_page_init_callback"] == "provdir.crawl.render.init_page"  # serializable
+    assert first.dont_filter and first.url == "http://spa.example/"
+    assert stats.get_value("render/requested") == 2 and stats.get_value("render/over_budget") == 1
+    # A rendering is never rendered again, even if the app showed nothing.
+    again = _page("http://spa.example/", CRA_SHELL, flags=["playwright"])
+    assert _consider(renderer, again) is None
+    assert stats.get_value("render/still_empty") == 1
+    assert renderer.summary()["sites_incomplete"] == ["spa.example"]  # one page over the budget
