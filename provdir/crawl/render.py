@@ -142,7 +142,7 @@ class BrowserRendering:
         settings.set("PROVDIR_RENDER_UNAVAILABLE", why, priority="addon")
         if why:
             return
-        handler = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+        handler = "provdir.crawl.playwright_handler.SharedPlaywrightHandler"
         handlers = dict(settings.getdict("DOWNLOAD_HANDLERS"))
         handlers.update({"http": handler, "https": handler})
         _merge(settings, "DOWNLOAD_HANDLERS", handlers)
