@@ -197,3 +197,17 @@ def test_no_request_of_the_browser_reaches_a_private_address(tmp_path):
     row = facilities.iloc[0]
     # The page's own data request went through Scrapy's downloader and was mounted.
     assert (row["phone"], row["postal_code"]) == ("+15125550110", "78703")
+
+
+def test_a_browser_that_does_not_start_is_reported_not_fatal(two_sites, tmp_path):
+    broken = tmp_path / "chromium"
+    broken.write_text("#!/bin/sh\necho 'error while loading shared libraries' >&2\nexit 127\n")
+    broken.chmod(0o755)
+    proc, out, run = _crawl(two_sites, tmp_path, "-s", f"PROVDIR_CHROMIUM={broken}")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "1 site needs a browser: the browser could not be started" in proc.stdout
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert manifest["browser"]["sites_incomplete"] == [_site(two_sites[SPA])]
+    facilities = pd.read_parquet(out / "latest" / "facilities.parquet")
+    assert facilities[facilities["website"] == two_sites[PLAIN]]["phone"].iloc[0] == "+15735550137"
+    assert bool(facilities[facilities["website"] == two_sites[SPA]]["needs_browser"].iloc[0]) is True

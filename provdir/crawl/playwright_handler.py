@@ -4,7 +4,10 @@ Scrapy builds one download handler per URL scheme, and scrapy-playwright's start
 Node.js driver process) when the engine starts: a crawl would run two drivers, and could launch
 two Chromiums, even when no page needs a browser. This subclass is built once per crawler (both
 schemes get the same instance) and starts Playwright on the first page to render. Requests
-without ``meta["playwright"]`` are plain Scrapy downloads, as in the base class.
+without ``meta["playwright"]`` go to the handler that was configured before rendering was wired
+in (``PROVDIR_RENDER_INNER_HANDLER``: a Redis worker's host-lease handler), else to Scrapy's
+HTTP/1.1 handler as in the base class. A render itself never holds a host lease: the page's own
+requests are downloaded separately, each through that handler (see provdir/crawl/render.py).
 
 Configured by :class:`provdir.crawl.render.BrowserRendering`; kept apart from it so that the
 crawl imports scrapy-playwright only when rendering is on.
@@ -17,6 +20,7 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
+from scrapy.utils.misc import build_from_crawler, load_object
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 
 
@@ -26,6 +30,8 @@ class SharedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
         self._provdir_started = False
         self._provdir_closed = False
         self._provdir_start_lock = asyncio.Lock()
+        inner = crawler.settings.get("PROVDIR_RENDER_INNER_HANDLER")
+        self._inner = build_from_crawler(load_object(inner), crawler) if inner else None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SharedPlaywrightHandler:
@@ -41,6 +47,11 @@ class SharedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
     def _engine_started(self) -> Any:  # the same, for Scrapy < 2.14
         return None
 
+    async def download_request(self, request: Request) -> Response:
+        if self._inner is not None and not request.meta.get("playwright"):
+            return await self._inner.download_request(request)
+        return await super().download_request(request)
+
     async def _download_request(self, request: Request, spider: Any = None) -> Response:
         async with self._provdir_start_lock:
             if not self._provdir_started:
@@ -53,4 +64,9 @@ class SharedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
         if self._provdir_closed:
             return
         self._provdir_closed = True
+        close = getattr(self._inner, "close", None)
+        if close is not None:
+            result = close()
+            if hasattr(result, "__await__"):
+                await result
         await super().close()

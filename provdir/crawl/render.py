@@ -11,7 +11,7 @@ intercepted (a Playwright route registered on the page before it loads) and eith
 answered by this process:
 
 - the page itself is answered with the body the plain fetch already downloaded (no second
-  fetch of it);
+  fetch of it), sent along with the render request;
 - every other request is first checked by the private-network guard, exactly as Scrapy's own
   requests are (the literal address, or the host's addresses as resolved and pinned by
   :class:`provdir.crawl.netguard.GuardedResolver`); a refused one is aborted before any
@@ -21,7 +21,8 @@ answered by this process:
 - what remains (the site's own scripts, styles, data) is downloaded by Scrapy's downloader
   (``engine.download_async``): the same guard middleware, robots.txt, per-host delays and
   concurrency, size limits and HTTP cache as any page, and the connection pinned to the checked
-  address. The browser itself never opens a connection.
+  address; a GET answered 200 is reused by the run's later renders (an app's bundle is fetched
+  once). The browser itself never opens a connection.
 
 Bounded: at most ``PROVDIR_RENDER_MAX_PAGES_PER_SITE`` renders per site, one browser context with
 ``PROVDIR_RENDER_CONCURRENCY`` pages, ``PROVDIR_RENDER_TIMEOUT`` seconds per page, the V8 heap
@@ -88,6 +89,10 @@ CHROMIUM_ARGS = (
     "--disable-dev-shm-usage",
 )
 
+MAX_SHELL_BYTES = 256 * 1024  # a shell sent along with its render request (larger: fetched again)
+MAX_ASSET_BYTES = 4 * 1024 * 1024  # a script, style or data response kept for the run's other renders
+MAX_ASSETS_BYTES = 64 * 1024 * 1024  # all of them
+
 # Playwright resource types that never carry a provider's facts.
 ABORTED_TYPES = frozenset({"image", "media", "font", "texttrack", "eventsource", "websocket", "manifest", "other"})
 # Response headers not passed on to the browser: Scrapy has already decoded the body.
@@ -144,6 +149,10 @@ class BrowserRendering:
             return
         handler = "provdir.crawl.playwright_handler.SharedPlaywrightHandler"
         handlers = dict(settings.getdict("DOWNLOAD_HANDLERS"))
+        if handlers.get("http") and handlers["http"] != handler:
+            # A handler set before this add-on (a Redis worker's host lease) keeps serving every
+            # request the browser does not render.
+            settings.set("PROVDIR_RENDER_INNER_HANDLER", handlers["http"], priority="addon")
         handlers.update({"http": handler, "https": handler})
         _merge(settings, "DOWNLOAD_HANDLERS", handlers)
         heap = max(settings.getint("PROVDIR_RENDER_MAX_MEMORY_MB") // 4, 64)
@@ -199,7 +208,8 @@ class Renderer:
         self.in_scope = in_scope
         self.unavailable = "the crawl has not started"
         self.sites: dict[str, SiteRendering] = {}
-        self._shells: dict[str, Response] = {}
+        self._assets: dict[tuple[str, str], tuple[int, dict[str, str], bytes]] = {}
+        self._assets_bytes = 0
         self._fallback: netguard.GuardedResolver | None = None
         self.peak_rss = 0
         self.key = f"{os.getpid()}-{id(self)}"
@@ -255,8 +265,10 @@ class Renderer:
             self.stats.inc_value("render/over_budget")
             return None
         state.requested += 1
-        self._shells[response.url] = response
         self.stats.inc_value("render/requested")
+        # The shell travels with the request (plain data: JOBDIR and Redis serialize it), so the
+        # browser is answered with it instead of fetching the page again, whichever worker renders.
+        shell = _shell_meta(response) if len(response.body) <= MAX_SHELL_BYTES else None
         return scrapy.Request(
             response.url, callback=callback, errback=errback, dont_filter=True,
             priority=response.request.priority if response.request else 0,
@@ -264,7 +276,7 @@ class Renderer:
                 "site": site, "is_seed": bool(response.meta.get("is_seed")), "provdir_render": True,
                 # A dotted path, not a bound method: the request stays serializable (JOBDIR, Redis).
                 "playwright": True, "playwright_page_init_callback": "provdir.crawl.render.init_page",
-                "provdir_renderer": self.key,
+                "provdir_renderer": self.key, "provdir_shell": shell,
                 "playwright_page_goto_kwargs": {"wait_until": "networkidle", "timeout": self.timeout_ms},
                 "download_slot": RENDER_SLOT, "dont_cache": True, "dont_retry": True,
                 "autothrottle_dont_adjust_delay": True,
@@ -273,7 +285,6 @@ class Renderer:
 
     def rendered(self, response: Response, site: str) -> None:
         """A render came back (called by the spider's callback)."""
-        self._done(response.request.url if response.request else response.url)
         state = self.sites.setdefault(site, SiteRendering())
         state.rendered += 1
         self.stats.inc_value("render/pages")
@@ -282,7 +293,6 @@ class Renderer:
         """A render failed (called by the spider's errback): the plain page's facts stand."""
         request = failure.request  # type: ignore[attr-defined]
         site = request.meta["site"]
-        self._done(request.url)
         state = self.sites.setdefault(site, SiteRendering())
         state.failed += 1
         message = f"{request.url}: {failure.type.__name__}: {failure.getErrorMessage()}"[:300]
@@ -291,16 +301,18 @@ class Renderer:
         self.stats.inc_value("render/failed")
         self.stats.inc_value(f"render/failed/{failure.type.__name__}")
         log.warning("render failed: %s", message)
-
-    def _done(self, url: str) -> None:
-        self._shells.pop(url, None)
+        if self.active and "BrowserType.launch" in failure.getErrorMessage():
+            # The executable is there but does not start (missing libraries, wrong binary): the rest
+            # of the run reports its pages instead of failing each of them slowly.
+            self.unavailable = f"the browser could not be started ({failure.getErrorMessage().splitlines()[0][:160]})"
+            self.stats.inc_value("render/stopped_launch")
 
     # -- the browser's requests ------------------------------------------------------------
     async def init_page(self, page: Any, request: scrapy.Request) -> None:
         """Called by scrapy-playwright before the page loads: every request goes through our route
         (registered last, so it runs before scrapy-playwright's own, which it never falls back to)."""
         site, url = request.meta["site"], request.url
-        shell = self._shells.get(url)
+        shell = request.meta.get("provdir_shell")
 
         async def route(route: Any, pw_request: Any) -> None:
             try:
@@ -313,7 +325,8 @@ class Renderer:
 
         await page.route("**", route)
 
-    async def _answer(self, route: Any, pw_request: Any, *, site: str, page_url: str, shell: Response | None) -> None:
+    async def _answer(self, route: Any, pw_request: Any, *, site: str, page_url: str,
+                      shell: dict[str, Any] | None) -> None:  # fmt: skip
         url = pw_request.url
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https"):
@@ -342,12 +355,22 @@ class Renderer:
             await self._abort(route, "iframe")
             return
         if shell is not None and pw_request.is_navigation_request() and canonical(url) == canonical(page_url):
-            await route.fulfill(status=shell.status, headers=_browser_headers(shell), body=shell.body)
+            await route.fulfill(status=shell["status"], headers={"Content-Type": shell["content_type"]},
+                                body=shell["text"].encode("utf-8"))  # fmt: skip
             return
         await self._fetch(route, pw_request, site)
 
     async def _fetch(self, route: Any, pw_request: Any, site: str) -> None:
-        """A request of the page, downloaded by Scrapy (guard, robots.txt, politeness, cache)."""
+        """A request of the page, downloaded by Scrapy (guard, robots.txt, politeness, cache).
+
+        A GET answered 200 is kept for the rest of the run (bounded), so that every page of an app
+        does not download its bundle again."""
+        key = (pw_request.method, pw_request.url)
+        if key in self._assets:
+            status, headers, body = self._assets[key]
+            self.stats.inc_value("render/subrequests_reused")
+            await route.fulfill(status=status, headers=headers, body=body)
+            return
         body = pw_request.post_data_buffer or b""
         headers = {k: v for k, v in (await pw_request.all_headers()).items()
                    if k.lower() in ("accept", "content-type")}  # fmt: skip
@@ -368,7 +391,13 @@ class Renderer:
             await route.abort("failed")
             return
         self.stats.inc_value("render/subrequests")
-        await route.fulfill(status=response.status, headers=_browser_headers(response), body=response.body)
+        headers = _browser_headers(response)
+        size = len(response.body)
+        if pw_request.method == "GET" and response.status == 200 and size <= MAX_ASSET_BYTES \
+                and self._assets_bytes + size <= MAX_ASSETS_BYTES:  # fmt: skip
+            self._assets[key] = (response.status, headers, response.body)
+            self._assets_bytes += size
+        await route.fulfill(status=response.status, headers=headers, body=response.body)
 
     async def _abort(self, route: Any, kind: str) -> None:
         self.stats.inc_value(f"render/aborted/{kind}")
@@ -462,6 +491,11 @@ def browser_warning(summary: dict[str, Any] | None) -> str:
     sites = f"{n} site{'s' if n != 1 else ''} need{'s' if n == 1 else ''} a browser"
     why = summary.get("unavailable") or "some pages could not be rendered"
     return f"{sites}: {why} ({', '.join(incomplete[:5])}{' ...' if n > 5 else ''})"
+
+
+def _shell_meta(response: TextResponse) -> dict[str, Any]:
+    return {"status": response.status, "text": response.text,
+            "content_type": "text/html; charset=utf-8"}  # fmt: skip
 
 
 def _browser_headers(response: Response) -> dict[str, str]:
