@@ -224,7 +224,8 @@ def test_empty_framework_mount_between_static_header_and_footer():
 
 def test_a_long_server_rendered_page_with_an_empty_app_div_is_ordinary():
     html = STATIC_FRAME_EMPTY_ROOT.replace(
-        '<div id="root"></div>', '<div id="app"></div>' + "<p>We treat the whole person, not just the addiction.</p>" * 30
+        '<div id="root"></div>',
+        '<div id="app"></div>' + "<p>We treat the whole person, not just the addiction.</p>" * 30,
     )
     assert needs_browser(html, in_scope_links=5) == ""
 
