@@ -185,9 +185,9 @@ def test_report_renders_in_headless_chromium(sample_crawl, tmp_path):
     assert cell("accreditations-by-state", "CARF", "CA") == 1
     bars = {g.get("data-column"): int(g.get("data-filled")) for g in dom.cssselect("svg#completeness-chart g.bar")}
     assert list(bars) == [n for n, _, _ in FACILITY_COLUMNS]
-    assert bars["name"] == 9 and bars["licenses"] == 4 and bars["conflicts"] == 0
+    assert bars["name"] == 10 and bars["licenses"] == 4 and bars["conflicts"] == 0
     listed = {tr[0].text_content(): int(tr[1].text_content()) for tr in dom.cssselect("table#sources-listed tr")}
-    assert listed == {"site": 9}
+    assert listed == {"site": 10}
 
 
 def test_report_screenshot_is_a_real_picture(sample_crawl, tmp_path):
