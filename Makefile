@@ -4,7 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint bench accuracy browser clean
+.PHONY: install demo test test-fast lint typecheck bench accuracy browser clean
+
+# Tests run on every core (pytest-xdist); a file's tests stay on one worker, so a module's
+# fixtures (a crawl of the sample web) run once per file, not once per test. PYTEST_WORKERS=0: one process.
+PYTEST_PARALLEL := -n $(or $(PYTEST_WORKERS),auto) --dist loadfile
 
 # Re-install only when the package definition changes.
 $(STAMP): pyproject.toml
@@ -20,11 +24,19 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL)
+
+# Unit, component and in-process build tests: no subprocess crawl, no CLI subprocess.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) -q -m "not e2e"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/extraction_speed.py
@@ -43,4 +55,4 @@ browser:
 		"or put a chromium binary on PATH (or set PROVDIR_CHROMIUM=/path/to/chromium)."; fi
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .mypy_cache

@@ -4,7 +4,7 @@
     python benchmarks/resolution.py --sizes 10000 100000 1000000
 
 Quality, two labelled sets:
-  * SAMHSA: the real locator page (../shared/fixtures/samhsa/...), 30 rows, with the SA/MH twins
+  * SAMHSA: the real locator page (tests/fixtures/samhsa/...), 30 rows, with the SA/MH twins
     labelled by hand below (PACT is a separate program beside Valley CSB at 85 Sangers Lane);
   * sample web x directory: the bundled sample sites' locations (extracted from their pages)
     against directory-style records written here with the drift real listings show ("South"
@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._common import SHARED, html_pages
+from benchmarks._common import ROOT, html_pages
 from provdir.build.locations import Location, site_locations
 from provdir.build.resolve import resolve
 
@@ -58,7 +58,7 @@ def pairwise(clusters: list[list[int]], truth: list[int]) -> tuple[float, float,
 
 
 def samhsa_set() -> tuple[list[Location], list[int]] | None:
-    fixture = SHARED / "fixtures" / "samhsa" / "locator-listing-page1.json"
+    fixture = ROOT / "tests" / "fixtures" / "samhsa" / "locator-listing-page1.json"
     if not fixture.exists():
         return None
     from provdir.build.locations import record_location

@@ -34,6 +34,7 @@ from twisted.python.failure import Failure
 
 from provdir.crawl import policy as crawl_policy
 from provdir.crawl.extract_cache import ExtractionCache, body_hash
+from provdir.crawl.failures import failure_line, retries_text
 from provdir.crawl.middlewares import seconds_setting
 from provdir.crawl.render import Renderer, is_rendered
 from provdir.extract import extract_page
@@ -297,7 +298,14 @@ class ProviderSitesSpider(scrapy.Spider):
         state = self.sites[request.meta["site"]]
         kind, message = _describe(failure)
         self._failed(state, kind, f"{request.url}: {message}")
-        self.logger.warning("page failed: %s (%s)", request.url, message)
+        if state.pages_ok or not request.meta.get("is_seed"):
+            next_step = "the site's other pages are still crawled"
+        else:
+            next_step = "nothing read from the site: it is reported FAILED, the other sites go on"
+        host = urlsplit(request.url).netloc
+        # One line per failure (provdir/crawl/failures.py); the exception text only at DEBUG.
+        self.logger.warning(failure_line(host, kind, request.url, retries_text(request, kind), next_step, message))
+        self.logger.debug("%s failed: %s", request.url, message)
 
     def request_dropped(self, request: scrapy.Request) -> None:
         """A seed whose redirect leads to a page already fetched (another seed's) says so."""

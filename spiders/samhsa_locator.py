@@ -24,10 +24,12 @@ from typing import Any, ClassVar
 from urllib.parse import urlencode, urlsplit
 
 import scrapy
+from scrapy.exceptions import CloseSpider
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from provdir.crawl.failures import NETWORK_KINDS, failure_line, kind_text, retries_text
 from provdir.model.items import FacilityRecord
 from provdir.runs.store import Run, read_observations, runs_dir, utc_now_iso, valid_run_id
 from provdir.sources import samhsa
@@ -35,6 +37,9 @@ from provdir.sources import samhsa
 MAX_CONSECUTIVE_FAILURES = 3
 """A state is given up after this many failed pages in a row (the API is down or refuses us)."""
 MAX_ERRORS_KEPT = 20
+MAX_UNREACHABLE = 2
+"""With no page read yet in the run, this many requests that never reached the API (DNS,
+refused, timeout; each after its retries) end the whole crawl: the API is down or unreachable."""
 
 
 def _new_progress() -> dict[str, Any]:
@@ -64,6 +69,7 @@ class SamhsaLocatorSpider(scrapy.Spider):
         self.page_size = _page_size(page_size)
         self.progress: dict[str, dict[str, Any]] = {}
         self._unknown_labels: set[tuple[str, str]] = set()
+        self._unreachable = 0
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
@@ -195,17 +201,53 @@ class SamhsaLocatorSpider(scrapy.Spider):
         progress = self.progress[state]
         if progress["done"] or page < progress["next_page"]:
             return
-        self._page_failed(state, page, f"{request.url}: {_describe(failure)}", "samhsa/pages/failed")
+        kind = _kind(failure)
+        self._page_failed(state, page, f"{request.url}: {_describe(failure)}", "samhsa/pages/failed",
+                          kind=kind, request=request)  # fmt: skip
+        if kind in NETWORK_KINDS and not any(p["pages_ok"] for p in self.progress.values()):
+            self._unreachable += 1
+            if self._unreachable >= MAX_UNREACHABLE:
+                self._give_up_unreachable(request, kind)
+                return
         yield from self._next(state, page)
 
-    def _page_failed(self, state: str, page: int, message: str, stat: str) -> None:
+    def _give_up_unreachable(self, request: scrapy.Request, kind: str) -> None:
+        """The API was never reached: every state would fail the same way, slowly. Stop now."""
+        host = urlsplit(request.url).netloc
+        left = [s for s in self.states if not self.progress.get(s, {}).get("done")]
+        why = f"the locator API at {host} is unreachable ({kind_text(kind)}); no page could be read"
+        for state in left:
+            progress = self.progress.setdefault(state, _new_progress())
+            progress["done"] = True
+            self._error(state, f"{why}: gave up on this state without asking")
+        self.crawler.stats.set_value("samhsa/api_unreachable", 1)
+        self.logger.error("%s: giving up on all %d state(s) left after %d failed requests; nothing will be published",
+                          why, len(left), self._unreachable)  # fmt: skip
+        raise CloseSpider("api_unreachable")
+
+    def _page_failed(self, state: str, page: int, message: str, stat: str, kind: str = "unreadable",
+                     request: scrapy.Request | None = None) -> None:  # fmt: skip
         progress = self.progress[state]
         progress["pages_failed"] += 1
         progress["consecutive_failures"] += 1
         self.crawler.stats.inc_value(stat)
         self.crawler.stats.inc_value("pages/failed")
         self._error(state, message)
-        self.logger.warning("samhsa:%s page %d failed: %s", state, page, message)
+        if progress["consecutive_failures"] >= MAX_CONSECUTIVE_FAILURES:
+            next_step = f"state {state} given up ({MAX_CONSECUTIVE_FAILURES} failed pages in a row)"
+        else:
+            next_step = f"going on with page {page + 1} of {state}"
+        url = request.url if request is not None else message.split(": ", 1)[0]
+        retries = retries_text(request, kind) if request is not None else ""
+        detail = message.split(": ", 1)[-1]
+        # One line per failure (provdir/crawl/failures.py): host, kind, what happens next.
+        self.logger.warning("samhsa:%s page %d: %s", state, page,
+                            failure_line(urlsplit(url).netloc, kind, url, retries, next_step, detail))  # fmt: skip
+
+    def progress_counts(self) -> tuple[str, int, int]:
+        """("states", done, total) for the progress line: a state is done when finished or given up."""
+        done = sum(1 for s in self.states if self.progress.get(s, {}).get("done"))
+        return "states", done, len(self.states)
 
     def _error(self, state: str, message: str) -> None:
         errors = self.progress[state]["errors"]
@@ -236,6 +278,13 @@ def _page_size(value: str | int | None) -> int:
     if not 1 <= size <= samhsa.MAX_PAGE_SIZE:
         raise ValueError(f"page_size must be between 1 and {samhsa.MAX_PAGE_SIZE}, got {size}")
     return size
+
+
+def _kind(failure: Failure) -> str:
+    """The failure's kind, in the website spider's words (``dns``, ``timeout``, ``http_503``...)."""
+    from spiders.provider_sites import _describe as describe_site_failure
+
+    return describe_site_failure(failure)[0]
 
 
 def _describe(failure: Failure) -> str:

@@ -1,54 +1,13 @@
 """Shared fixtures: loopback sites and real crawls through the provdir CLI (in a subprocess,
-since Twisted's reactor runs once per process)."""
+since Twisted's reactor runs once per process). Helpers tests import are in ``tests.helpers``."""
 
 from __future__ import annotations
-
-import json
-import subprocess
-import sys
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from provdir.sampleweb import load_facts
 from provdir.sampleweb.server import bundled_sites_dir, serve_sites, site_roots
-
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-# Tests crawl loopback servers: no politeness delay needed, and it keeps the suite fast.
-FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"]
-
-
-@dataclass
-class CrawlResult:
-    returncode: int
-    stdout: str
-    stderr: str
-    out: Path
-
-    @property
-    def latest(self) -> Path:
-        return self.out / "latest"
-
-    def manifest(self) -> dict:
-        runs = sorted((self.out / "runs").iterdir())
-        return json.loads((runs[-1] / "manifest.json").read_text())
-
-
-def run_cli(*args: str, cwd: Path = ROOT, timeout: int = 240) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "provdir.cli", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=timeout)  # fmt: skip
-
-
-def crawl(seeds: Path, out: Path, *extra: str) -> CrawlResult:
-    proc = run_cli("crawl", str(seeds), "--out", str(out), "--allow-private-networks", *FAST, *extra)
-    return CrawlResult(proc.returncode, proc.stdout, proc.stderr, out)
-
-
-def write_seeds(path: Path, urls: list[str]) -> Path:
-    path.write_text("# test seeds\n" + "".join(f"{u}\n" for u in urls), encoding="utf-8")
-    return path
+from tests.helpers import ROOT, CrawlResult, crawl, write_seeds
 
 
 @pytest.fixture(scope="session")
@@ -71,3 +30,13 @@ def sample_crawl(sample_web, tmp_path_factory) -> CrawlResult:
     result = crawl(seeds, base / "output")
     assert result.returncode == 0, result.stderr[-3000:]
     return result
+
+
+@pytest.fixture(scope="session", autouse=True)
+def checkout_stays_clean():
+    """No test may write Scrapy's project data (``.scrapy/``: HTTP cache, JOBDIR) into the
+    checkout: crawls write under their own temporary output directory."""
+    scrapy_dir = ROOT / ".scrapy"
+    existed = scrapy_dir.exists()
+    yield
+    assert existed or not scrapy_dir.exists(), f"a test wrote {scrapy_dir}: point HTTPCACHE_DIR/JOBDIR at tmp_path"

@@ -17,7 +17,6 @@ import os
 import socket
 import struct
 import subprocess
-import sys
 import threading
 import time
 import zlib
@@ -30,7 +29,8 @@ from urllib.parse import urlsplit
 
 import brotli
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.helpers import FAST, ROOT, cli_command, scrapy_crawl_command
+
 Route = Callable[["Handler"], None]
 
 
@@ -368,17 +368,11 @@ class MeasuredPopen(subprocess.Popen):
         return (pid, status)
 
 
-def cli_args(*args: str) -> list[str]:
-    return [sys.executable, "-m", "provdir.cli", *args]
-
-
 def crawl(seeds: Path, out: Path, *extra: str, env: dict[str, str] | None = None, private: bool = True,
           timeout: float = 240) -> Crawl:  # fmt: skip
     """``provdir crawl SEEDS`` in a subprocess, fast politeness settings, measured."""
-    from tests.conftest import FAST
-
-    args = cli_args("crawl", str(seeds), "--out", str(out), *(["--allow-private-networks"] if private else []),
-                    *FAST, *extra)  # fmt: skip
+    args = cli_command("crawl", str(seeds), "--out", str(out), *(["--allow-private-networks"] if private else []),
+                       *FAST, *extra)  # fmt: skip
     started = time.monotonic()
     proc = MeasuredPopen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                          env={**os.environ, **(env or {})})  # fmt: skip
@@ -388,10 +382,7 @@ def crawl(seeds: Path, out: Path, *extra: str, env: dict[str, str] | None = None
 def scrapy_crawl(seeds: Path, out: Path, *settings: str, env: dict[str, str] | None = None,
                  timeout: float = 240) -> Crawl:  # fmt: skip
     """``scrapy crawl provider_sites`` directly: no CLI seed check, only the in-crawl guard."""
-    from tests.conftest import FAST
-
-    args = [sys.executable, "-m", "scrapy", "crawl", "provider_sites", "-a", f"seeds={seeds}",
-            "-s", f"PROVDIR_OUTPUT_DIR={out}", "-s", "LOG_LEVEL=INFO", *FAST, *settings]  # fmt: skip
+    args = scrapy_crawl_command("provider_sites", out, "-a", f"seeds={seeds}", "-s", "LOG_LEVEL=INFO", *settings)
     started = time.monotonic()
     proc = MeasuredPopen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                          env={**os.environ, **(env or {})})  # fmt: skip

@@ -22,7 +22,7 @@ from provdir.build.checks import check_directory
 from provdir.build.report import TILES
 from provdir.build.tables import FACILITY_COLUMNS, TABLES
 from tests.browser import browse
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 from tests.test_build_locations import fact, phone
 from tests.test_publish import stored_run
 
@@ -74,6 +74,8 @@ def test_readme_examples_run_on_the_sample_crawl(sample_crawl, monkeypatch):
     assert set(ns["wide"].facility_id) == set(answer.facility_id)
     # No sample facility is CARF + detox + Medicaid in Missouri (Harris House takes no Medicaid).
     assert answer.empty
+    # The README says so and shows the query that does return rows: CARF + detox in Missouri.
+    assert sorted(ns["in_missouri"]["name"]) == ["Harris House Treatment Center", "Transitional Housing"]
     # The plain Parquet query: CARF in MO is Harris House's two locations.
     assert set(parquet_sql["name"]) == {"Harris House Treatment Center", "Transitional Housing"}
 
@@ -113,10 +115,11 @@ def test_readme_answer_lists_the_facility_that_qualifies(tmp_path, monkeypatch):
     ])  # fmt: skip
     publish(out)
     ns, (answer_sql, _) = run_readme_examples(tmp_path, monkeypatch)
-    expected = [("Wanted Recovery", "+13145550101", "", "main", True),
+    expected = [("Wanted Recovery", "+13145550101", None, "main", True),  # no extension: NULL
                 ("Wanted Recovery", "+13145550102", "12", "admissions", False)]  # fmt: skip
     for frame in (ns["answer"], answer_sql):
-        got = [(r.name, r.phone, r.extension, r.role, bool(r.is_main)) for r in frame.itertuples()]
+        got = [(r.name, r.phone, r.extension if isinstance(r.extension, str) else None, r.role, bool(r.is_main))
+               for r in frame.itertuples()]  # fmt: skip
         assert got == expected
     assert as_rows(ns["answer"]) == as_rows(answer_sql)
     assert list(ns["wide"]["name"]) == ["Wanted Recovery"]

@@ -6,14 +6,13 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
-import sys
 
 import pandas as pd
 import pytest
 
 from provdir.sampleweb.server import bundled_sites_dir, serve_sites
 from provdir.sources.seeds import site_key
-from tests.conftest import FAST, ROOT, crawl, run_cli, write_seeds
+from tests.helpers import ROOT, cli_in_process, crawl, run_cli, scrapy_command, scrapy_crawl_command, write_seeds
 
 pytestmark = pytest.mark.e2e
 
@@ -88,7 +87,7 @@ def test_run_where_every_site_fails_is_not_published_and_keeps_last_good(mixed_w
 def test_bad_seeds_file_exits_before_any_request(tmp_path, content, message):
     seeds = tmp_path / "seeds.txt"
     seeds.write_text(content)
-    proc = run_cli("crawl", str(seeds), "--out", str(tmp_path / "out"))
+    proc = cli_in_process("crawl", str(seeds), "--out", str(tmp_path / "out"))
     assert proc.returncode == 2
     assert str(seeds) in proc.stderr and message in proc.stderr
     assert "nothing was crawled" in proc.stderr.lower()
@@ -98,20 +97,20 @@ def test_bad_seeds_file_exits_before_any_request(tmp_path, content, message):
 def test_csv_seeds_without_url_column(tmp_path):
     seeds = tmp_path / "seeds.csv"
     seeds.write_text("website,name\nhttps://a.example.org/,A\n")
-    proc = run_cli("crawl", str(seeds), "--out", str(tmp_path / "out"))
+    proc = cli_in_process("crawl", str(seeds), "--out", str(tmp_path / "out"))
     assert proc.returncode == 2
     assert "no 'url' column" in proc.stderr and f"{seeds}:1" in proc.stderr
 
 
 def test_missing_seeds_file(tmp_path):
-    proc = run_cli("crawl", str(tmp_path / "nope.txt"), "--out", str(tmp_path / "out"))
+    proc = cli_in_process("crawl", str(tmp_path / "nope.txt"), "--out", str(tmp_path / "out"))
     assert proc.returncode == 2
     assert "not found" in proc.stderr
 
 
 def test_loopback_seed_refused_without_allow_private_networks(mixed_web, tmp_path):
     seeds = write_seeds(tmp_path / "seeds.txt", [mixed_web["good"]])
-    proc = run_cli("crawl", str(seeds), "--out", str(tmp_path / "out"))
+    proc = cli_in_process("crawl", str(seeds), "--out", str(tmp_path / "out"))
     assert proc.returncode == 2
     assert "--allow-private-networks" in proc.stderr and f"{seeds}:2" in proc.stderr
     assert not (tmp_path / "out").exists()
@@ -119,43 +118,41 @@ def test_loopback_seed_refused_without_allow_private_networks(mixed_web, tmp_pat
 
 def test_bad_max_pages_argument(tmp_path):
     seeds = write_seeds(tmp_path / "seeds.txt", ["https://a.example.org/"])
-    proc = run_cli("crawl", str(seeds), "--max-pages-per-site", "zero")
+    proc = cli_in_process("crawl", str(seeds), "--max-pages-per-site", "zero")
     assert proc.returncode == 2
     assert "not a whole number" in proc.stderr
 
 
-def test_csv_seed_name_becomes_organization(mixed_web, tmp_path):
+def test_csv_seed_name_becomes_organization_and_the_page_cap_holds(mixed_web, tmp_path):
+    # One crawl for two promises of `provdir crawl`: a CSV seed's name is the organization, and
+    # --max-pages-per-site caps what is scheduled (the spider's cap itself: tests/component).
     seeds = tmp_path / "seeds.csv"
     seeds.write_text(f"url,name\n{mixed_web['good']},Harris House Foundation\n")
-    result = crawl(seeds, tmp_path / "out")
+    result = crawl(seeds, tmp_path / "out", "--max-pages-per-site", "3")
     assert result.returncode == 0, result.stderr[-2000:]
     facilities = pd.read_parquet(result.latest / "facilities.parquet")
     assert set(facilities["organization"]) == {"Harris House Foundation"}
-
-
-def test_page_cap_limits_pages_per_site(mixed_web, tmp_path):
-    seeds = write_seeds(tmp_path / "seeds.txt", [mixed_web["good"]])
-    result = crawl(seeds, tmp_path / "out", "--max-pages-per-site", "3")
-    assert result.returncode == 0, result.stderr[-2000:]
-    site = result.manifest()["sites"]
-    (info,) = site.values()
+    (info,) = result.manifest()["sites"].values()
     assert info["pages_scheduled"] <= 3
     assert info["pages_ok"] <= 3
 
 
 def test_scrapy_list_and_crawl_from_repository_root(mixed_web, tmp_path):
-    listed = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=ROOT, capture_output=True, text=True)
+    listed = subprocess.run(scrapy_command("list"), cwd=ROOT, capture_output=True, text=True)
     assert listed.returncode == 0 and "provider_sites" in listed.stdout.split()
     seeds = write_seeds(tmp_path / "seeds.txt", [mixed_web["good"]])
     out = tmp_path / "out"
     proc = subprocess.run(
-        [sys.executable, "-m", "scrapy", "crawl", "provider_sites", "-a", f"seeds={seeds}",
-         "-s", f"PROVDIR_OUTPUT_DIR={out}", "-s", "PROVDIR_ALLOW_PRIVATE_NETWORKS=1", *FAST],
+        scrapy_crawl_command("provider_sites", out, "-a", f"seeds={seeds}", "-s", "PROVDIR_ALLOW_PRIVATE_NETWORKS=1",
+                             "-s", "PROVDIR_PUBLISH_ON_CLOSE=True"),
         cwd=ROOT, capture_output=True, text=True, timeout=240,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-2000:]
+    # Publishing from `scrapy crawl` is opt-in (PublishOnClose), and recorded like the CLI's.
     facilities = pd.read_parquet(out / "latest" / "facilities.parquet")
     assert set(facilities["organization"]) == {"Harris House"}
+    (manifest,) = (json.loads(p.read_text()) for p in out.glob("runs/*/manifest.json"))
+    assert manifest["published"]["facilities"] == len(facilities) == manifest["health"]["figures"]["facilities"]
 
 
 def test_bad_setting_value_exits_2_before_any_request(tmp_path):
@@ -163,6 +160,6 @@ def test_bad_setting_value_exits_2_before_any_request(tmp_path):
     proc = run_cli("crawl", str(seeds), "--out", str(tmp_path / "out"), "--allow-private-networks",
                    "-s", "DOWNLOAD_TIMEOUT=soon")  # fmt: skip
     assert proc.returncode == 2
-    assert "could not start" in proc.stderr and "'soon'" in proc.stderr
+    assert "DOWNLOAD_TIMEOUT" in proc.stderr and "'soon'" in proc.stderr  # the setting is named
     assert "Traceback" not in proc.stderr
     assert not list((tmp_path / "out").glob("runs/*/manifest.json"))  # no run was started

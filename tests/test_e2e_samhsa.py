@@ -1,5 +1,5 @@
 """End to end: ``provdir crawl-samhsa`` through real Scrapy against a scripted locator API on
-loopback that replays the shared fixture (page 1) and pages derived from it: a 500 then success
+loopback that replays the SAMHSA fixture (page 1, tests/fixtures/samhsa) and pages derived from it: a 500 then success
 (retry with backoff), a malformed JSON body, an empty page, a state whose API never answers
 properly. The crawl completes, counts what it could not read, and publishes the rest."""
 
@@ -9,7 +9,6 @@ import copy
 import json
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -22,11 +21,21 @@ import pandas as pd
 import pytest
 
 from provdir.sampleweb.server import bundled_sites_dir, serve_sites
-from tests.conftest import FAST, ROOT, SHARED, crawl, run_cli, write_seeds
+from tests.helpers import (
+    FAST,
+    ROOT,
+    SAMHSA_FIXTURE,
+    cli_command,
+    cli_in_process,
+    crawl,
+    run_cli,
+    scrapy_command,
+    write_seeds,
+)
 
 pytestmark = pytest.mark.e2e
 
-FIXTURE = SHARED / "fixtures/samhsa/locator-listing-page1.json"
+FIXTURE = SAMHSA_FIXTURE
 API_PATH = "/locator/exportsAsJson/v2"
 HOTLINE = "434-972-4357"
 # Near-zero politeness: loopback server, fast suite. Backoff stays measurable (0.3 s).
@@ -63,8 +72,6 @@ class LocatorAPI:
 
 @pytest.fixture(scope="module")
 def fixture_listing() -> dict:
-    if not FIXTURE.exists():
-        pytest.skip(f"shared SAMHSA fixture not found at {FIXTURE} (../shared is not checked out next to the repo)")
     return json.loads(FIXTURE.read_text(encoding="utf-8"))
 
 
@@ -347,8 +354,8 @@ def test_nothing_readable_is_not_published(dead_api, tmp_path):
 @pytest.mark.parametrize("states", ["VA,XX", "Virginia", "V1"])
 def test_bad_states_exit_before_any_request(dead_api, tmp_path, states):
     before = len(dead_api.hits)
-    proc = run_cli("crawl-samhsa", "--states", states, "--api-url", dead_api.url, "--out", str(tmp_path / "out"),
-                   "--allow-private-networks")  # fmt: skip
+    proc = cli_in_process("crawl-samhsa", "--states", states, "--api-url", dead_api.url, "--out", str(tmp_path / "out"),
+                          "--allow-private-networks")  # fmt: skip
     assert proc.returncode == 2
     assert "bad --states" in proc.stderr and "nothing was crawled" in proc.stderr.lower()
     assert not (tmp_path / "out").exists()
@@ -357,21 +364,21 @@ def test_bad_states_exit_before_any_request(dead_api, tmp_path, states):
 
 def test_page_size_too_large_exits_before_any_request(dead_api, tmp_path):
     before = len(dead_api.hits)
-    proc = run_cli("crawl-samhsa", "--states", "VA", "--page-size", "5000", "--api-url", dead_api.url,
-                   "--out", str(tmp_path / "out"), "--allow-private-networks")  # fmt: skip
+    proc = cli_in_process("crawl-samhsa", "--states", "VA", "--page-size", "5000", "--api-url", dead_api.url,
+                          "--out", str(tmp_path / "out"), "--allow-private-networks")  # fmt: skip
     assert proc.returncode == 2 and "--page-size must be at most 1000" in proc.stderr
     assert not (tmp_path / "out").exists() and len(dead_api.hits) == before
 
 
 def test_loopback_api_url_refused_without_allow_private_networks(dead_api, tmp_path):
-    proc = run_cli("crawl-samhsa", "--states", "VA", "--api-url", dead_api.url, "--out", str(tmp_path / "out"))
+    proc = cli_in_process("crawl-samhsa", "--states", "VA", "--api-url", dead_api.url, "--out", str(tmp_path / "out"))
     assert proc.returncode == 2
     assert "--allow-private-networks" in proc.stderr and "127.0.0.82" in proc.stderr
     assert not (tmp_path / "out").exists()
 
 
 def test_scrapy_lists_the_spider():
-    listed = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=ROOT, capture_output=True, text=True)
+    listed = subprocess.run(scrapy_command("list"), cwd=ROOT, capture_output=True, text=True)
     assert listed.returncode == 0 and "samhsa_locator" in listed.stdout.split()
 
 
@@ -389,8 +396,8 @@ def three_page_api(fixture_listing) -> Iterator[LocatorAPI]:
 
 def test_interrupted_crawl_resumes_with_jobdir_and_publishes_everything(three_page_api, fixture_listing, tmp_path):
     out, job = tmp_path / "out", tmp_path / "job"
-    args = [sys.executable, "-m", "provdir.cli", "crawl-samhsa", "--states", "VA", "--api-url", three_page_api.url,
-            "--out", str(out), "--allow-private-networks", *FAST_SAMHSA, "-s", f"JOBDIR={job}"]  # fmt: skip
+    args = cli_command("crawl-samhsa", "--states", "VA", "--api-url", three_page_api.url,
+                       "--out", str(out), "--allow-private-networks", *FAST_SAMHSA, "-s", f"JOBDIR={job}")  # fmt: skip
     # Run 1: slow (3 s between requests); interrupted (SIGINT, like Ctrl-C) once page 1 is stored.
     first = subprocess.Popen([*args, "-s", "DOWNLOAD_DELAY=3"], cwd=ROOT, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)  # fmt: skip

@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 
 from provdir.normalize.address import parse_address
-from tests.conftest import crawl, write_seeds
 
 pytestmark = pytest.mark.e2e
 # Extensions of the contract vocabulary that the sample facts do not list (``mat`` is the
@@ -158,15 +157,3 @@ def test_run_manifest_and_stats(sample_crawl, sample_web):
     run_dir = sample_crawl.out / "runs" / manifest["run_id"]
     assert (run_dir / "observations.jsonl").stat().st_size > 0
     assert (run_dir / "stats.json").exists()
-
-
-def test_rerun_keeps_facility_ids(sample_web, tmp_path):
-    seeds = write_seeds(tmp_path / "seeds.txt", [sample_web["redbud-hollow"], sample_web["harris-house"]])
-    first = crawl(seeds, tmp_path / "out")
-    assert first.returncode == 0, first.stderr[-2000:]
-    ids_first = pd.read_parquet(first.latest / "facilities.parquet").set_index("source_key")["facility_id"]
-    second = crawl(seeds, tmp_path / "out")
-    assert second.returncode == 0, second.stderr[-2000:]
-    ids_second = pd.read_parquet(second.latest / "facilities.parquet").set_index("source_key")["facility_id"]
-    assert ids_first.to_dict() == ids_second.to_dict()
-    assert len(list((tmp_path / "out" / "runs").iterdir())) == 2

@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 
 from provdir.sampleweb.server import serve_sites
-from tests.conftest import FAST, SHARED, run_cli
+from tests.helpers import FAST, SAMHSA_FIXTURE, run_cli
 
 pytestmark = pytest.mark.e2e
-FIXTURE = SHARED / "fixtures" / "samhsa" / "locator-listing-page1.json"
+FIXTURE = SAMHSA_FIXTURE
 
 MOHR = "811a908f"  # Region Ten "Mohr Center", 1014 East Market Street, 434-979-8871, residential
 ORCHARD = "76cf96c3"  # Orchard Mountain Recovery, 355 Rio Road West Suite 203, 434-282-2294
@@ -48,8 +48,6 @@ def dead_url(host: str) -> str:
 
 @pytest.fixture(scope="module")
 def verified(tmp_path_factory):
-    if not FIXTURE.exists():
-        pytest.skip(f"shared SAMHSA fixture not found at {FIXTURE}")
     base = tmp_path_factory.mktemp("verify")
     roots = {
         # Region Ten's site: a new main number, CARF on the site only, no word about residential.

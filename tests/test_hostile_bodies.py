@@ -11,7 +11,7 @@ import pytest
 
 from provdir.sampleweb.server import bundled_sites_dir, serve_sites
 from provdir.sources.seeds import site_key
-from tests.conftest import write_seeds
+from tests.helpers import write_seeds
 from tests.hostile import (
     CONTACT_HTML,
     HostileServer,

@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from provdir.sampleweb.server import bundled_sites_dir, serve_sites
-from tests.conftest import run_cli, write_seeds
-from tests.hostile import MeasuredPopen, cli_args, crawl, finish
+from tests.helpers import cli_command, run_cli, write_seeds
+from tests.hostile import MeasuredPopen, crawl, finish
 
 pytestmark = pytest.mark.e2e
 
@@ -49,9 +49,9 @@ def slow_site():
 
 
 def _start(seeds: Path, out: Path, *extra: str) -> tuple[MeasuredPopen, float]:
-    from tests.conftest import FAST
+    from tests.helpers import FAST
 
-    args = cli_args("crawl", str(seeds), "--out", str(out), "--allow-private-networks", *FAST, *extra)
+    args = cli_command("crawl", str(seeds), "--out", str(out), "--allow-private-networks", *FAST, *extra)
     return MeasuredPopen(
         args, cwd=Path(__file__).resolve().parents[1], stdout=-1, stderr=-1, text=True
     ), time.monotonic()

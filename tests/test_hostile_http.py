@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from provdir.crawl.middlewares import parse_retry_after
-from tests.conftest import write_seeds
+from tests.helpers import write_seeds
 from tests.hostile import (
     CONTACT_HTML,
     HostileServer,

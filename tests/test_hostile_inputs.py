@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import write_seeds
+from tests.helpers import write_seeds
 from tests.hostile import HostileServer, crawl, html, page
 
 pytestmark = pytest.mark.e2e

@@ -10,7 +10,7 @@ import pytest
 
 from provdir.sampleweb.server import bundled_sites_dir, serve_sites
 from provdir.sources.seeds import site_key
-from tests.conftest import write_seeds
+from tests.helpers import write_seeds
 from tests.hostile import HostileServer, crawl, drip, gaps, never_answer, page, reset_mid_body, robots
 
 pytestmark = pytest.mark.e2e

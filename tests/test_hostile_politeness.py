@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from provdir import __version__
-from tests.conftest import write_seeds
+from tests.helpers import write_seeds
 from tests.hostile import CONTACT_HTML, HostileServer, crawl, gaps, html, page, robots
 
 pytestmark = pytest.mark.e2e

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import os
 import subprocess
 import sys
 
@@ -17,7 +16,7 @@ import pytest
 
 from provdir.crawl.netguard import GuardedResolver, NetPolicy, is_private, parse_overrides, refusal
 from provdir.sources.seeds import site_key
-from tests.conftest import ROOT, run_cli, write_seeds
+from tests.helpers import ROOT, run_cli, write_seeds
 from tests.hostile import HostileServer, crawl, html, page, redirect, robots, scrapy_crawl
 
 pytestmark = pytest.mark.e2e
@@ -108,9 +107,8 @@ def test_cli_refuses_private_seeds_after_resolution_before_any_request(targets, 
         f"http://sneaky.example:{private.port}/",  # a public-looking name that resolves to 127.0.0.172
         f"http://127.1:{local.port}/", f"http://2130706433:{local.port}/", v6.url(),
     ])  # fmt: skip
-    proc = subprocess.run([sys.executable, "-m", "provdir.cli", "crawl", str(seeds), "--out", str(tmp_path / "out")],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120,
-                          env={**os.environ, **_env(**{"sneaky.example": "127.0.0.172"})})  # fmt: skip
+    proc = run_cli("crawl", str(seeds), "--out", str(tmp_path / "out"), timeout=120,
+                   env=_env(**{"sneaky.example": "127.0.0.172"}))
     assert proc.returncode == 2, proc.stderr
     assert "sneaky.example resolves to a private" in proc.stderr and "127.0.0.172" in proc.stderr
     for line in (2, 3, 4, 5):

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import write_seeds
+from tests.helpers import write_seeds
 from tests.hostile import CONTACT_HTML, HostileServer, crawl, html, page, robots
 
 pytestmark = pytest.mark.e2e

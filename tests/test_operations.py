@@ -15,7 +15,7 @@ import pytest
 
 from provdir.sampleweb.server import bundled_sites_dir, serve_sites
 from tests.browser import browse
-from tests.conftest import FAST, ROOT, crawl, run_cli, write_seeds
+from tests.helpers import FAST, ROOT, cli_command, cli_in_process, crawl, write_seeds
 
 pytestmark = pytest.mark.e2e
 DEPLOY = ROOT / "deploy"
@@ -38,7 +38,7 @@ def test_second_run_on_the_same_output_waits_its_turn(web, tmp_path):
     out = tmp_path / "out"
     seeds = write_seeds(tmp_path / "seeds.txt", [web["slow"]])
     first = subprocess.Popen(
-        [sys.executable, "-m", "provdir.cli", "crawl", str(seeds), "--out", str(out), "--allow-private-networks", *FAST],
+        cli_command("crawl", str(seeds), "--out", str(out), "--allow-private-networks", *FAST),
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
@@ -59,14 +59,14 @@ def test_health_compares_with_the_previous_good_run_and_status_shows_it(web, tmp
     out = tmp_path / "out"
     both = write_seeds(tmp_path / "both.txt", [web["harris"], web["redbud"]])
     assert crawl(both, out).returncode == 0
-    one = write_seeds(tmp_path / "one.txt", [web["harris"]])
-    assert crawl(one, out, "--max-pages-per-site", "3").returncode == 0
+    # The same sites, with fewer pages read: a real drop, flagged.
+    assert crawl(both, out, "--max-pages-per-site", "3").returncode == 0
     runs = sorted((out / "runs").iterdir())
     health = json.loads((runs[-1] / "manifest.json").read_text())["health"]
     assert health["previous_run"] == runs[0].name
     assert health["deltas"]["pages"] < 0
     assert any(w.startswith("pages fell from") for w in health["warnings"])
-    status = run_cli("status", "--out", str(out))
+    status = cli_in_process("status", "--out", str(out))
     assert status.returncode == 0
     lines = status.stdout.splitlines()
     assert lines[0].split()[:4] == ["run_id", "source", "status", "finish"]
@@ -74,12 +74,25 @@ def test_health_compares_with_the_previous_good_run_and_status_shows_it(web, tmp
     assert "pages fell from" in status.stdout
 
 
+def test_a_one_site_run_is_not_compared_with_a_full_crawl(web, tmp_path):
+    out = tmp_path / "out"
+    assert crawl(write_seeds(tmp_path / "both.txt", [web["harris"], web["redbud"]]), out).returncode == 0
+    one = write_seeds(tmp_path / "one.txt", [web["harris"]])
+    assert crawl(one, out).returncode == 0
+    assert crawl(one, out).returncode == 0
+    runs = sorted((out / "runs").iterdir())
+    first_one = json.loads((runs[1] / "manifest.json").read_text())["health"]
+    assert first_one["previous_run"] is None and first_one["warnings"] == []  # no false "pages fell"
+    second_one = json.loads((runs[2] / "manifest.json").read_text())["health"]
+    assert second_one["previous_run"] == runs[1].name and second_one["warnings"] == []
+
+
 def test_run_health_page_renders_in_headless_chromium(web, tmp_path):
     out = tmp_path / "out"
     seeds = write_seeds(tmp_path / "seeds.txt", [web["harris"], web["redbud"], "http://127.0.0.179:9/"])
     assert crawl(seeds, out).returncode == 3  # one dead site: published with warnings
     assert crawl(seeds, out).returncode == 3
-    made = run_cli("report", "--out", str(out))
+    made = cli_in_process("report", "--out", str(out))
     assert made.returncode == 0
     page = out / "report-runs.html"
     dom = lxml.html.fromstring(browse(tmp_path, "--dump-dom", page.as_uri()).stdout)
@@ -96,7 +109,7 @@ def test_run_health_page_renders_in_headless_chromium(web, tmp_path):
 def test_no_external_resources_in_the_run_page(web, tmp_path):
     out = tmp_path / "out"
     assert crawl(write_seeds(tmp_path / "s.txt", [web["harris"]]), out).returncode == 0
-    assert run_cli("report", "--out", str(out)).returncode == 0
+    assert cli_in_process("report", "--out", str(out)).returncode == 0
     html = (out / "report-runs.html").read_text()
     assert not re.search(r"<(?:script|link|img)[^>]+(?:src|href)=", html)
 
@@ -130,7 +143,7 @@ def test_systemd_example_units_agree_with_the_cli(tmp_path):
     # The command parses with the real CLI (an unknown option would exit 2 here).
     argv = exec_start.split()
     assert argv[0].endswith("provdir") and argv[1] == "crawl"
-    help_text = run_cli("crawl", "--help").stdout
+    help_text = cli_in_process("crawl", "--help").stdout
     for option in (a for a in argv if a.startswith("--")):
         assert option.split("=")[0] in help_text
     # Exit codes the unit treats as success: 0 and 3 (published with warnings).

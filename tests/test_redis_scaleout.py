@@ -12,7 +12,6 @@ import itertools
 import json
 import os
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -29,7 +28,7 @@ from provdir import distributed
 from provdir.runs.store import CrawlRuns, latest_good_runs, run_members
 from provdir.sampleweb.server import bundled_sites_dir, serve_sites, site_roots
 from provdir.sources.seeds import Seed, site_key
-from tests.conftest import FAST, ROOT, crawl, run_cli, write_seeds
+from tests.helpers import FAST, ROOT, cli_command, crawl, run_cli, write_seeds
 
 pytestmark = pytest.mark.e2e
 REDIS_URL = os.environ.get("PROVDIR_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -106,9 +105,8 @@ def counting_web():
 
 
 def start_worker(crawl_id: str, out: Path, name: str, *extra: str, idle: float = 1.5) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "provdir.cli", "worker", "--redis", REDIS_URL, "--crawl-id", crawl_id,
-           "--out", str(out), "--allow-private-networks", "--idle-timeout", str(idle),
-           "-s", f"USER_AGENT={name}", *extra]  # fmt: skip
+    cmd = cli_command("worker", "--redis", REDIS_URL, "--crawl-id", crawl_id, "--out", str(out),
+                      "--allow-private-networks", "--idle-timeout", str(idle), "-s", f"USER_AGENT={name}", *extra)  # fmt: skip
     return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

@@ -1,5 +1,5 @@
 """SAMHSA locator rows -> facility records (pure, no network): the label mapping file, the
-field-by-field mapping of real rows from the shared fixture, the envelope check, and helpers."""
+field-by-field mapping of real rows from the SAMHSA fixture (tests/fixtures/samhsa), the envelope check, and helpers."""
 
 from __future__ import annotations
 
@@ -12,16 +12,14 @@ import pytest
 
 from provdir.sources import samhsa
 from provdir.vocab import vocabulary
-from tests.conftest import SHARED
+from tests.helpers import SAMHSA_FIXTURE
 
-FIXTURE = SHARED / "fixtures/samhsa/locator-listing-page1.json"
+FIXTURE = SAMHSA_FIXTURE
 PAGE_URL = "http://127.0.0.1:8081/locator/exportsAsJson/v2?limitValue=VA&page=1"
 
 
 @pytest.fixture(scope="module")
 def listing() -> dict:
-    if not FIXTURE.exists():
-        pytest.skip(f"shared SAMHSA fixture not found at {FIXTURE} (../shared is not checked out next to the repo)")
     return json.loads(FIXTURE.read_text(encoding="utf-8"))
 
 
@@ -346,8 +344,6 @@ def test_latitude(value, expected):
 
 # -- the envelope --------------------------------------------------------------------------
 def test_envelope_of_the_fixture():
-    if not FIXTURE.exists():
-        pytest.skip(f"shared SAMHSA fixture not found at {FIXTURE}")
     page = samhsa.parse_envelope(FIXTURE.read_bytes())
     assert (page.page, page.total_pages, page.record_count, len(page.rows)) == (1, 765, 22949, 30)
 

@@ -125,7 +125,8 @@ def _checks(rule: Rule, is_list: bool) -> list:
     checks = []
     values = rule.values()
     if rule.required:
-        checks.append(pdr.Check(lambda s: _flags(s, _present), name="required"))
+        # ignore_na=False: a NULL (how Parquet stores a missing value) is what "required" refuses.
+        checks.append(pdr.Check(lambda s: _flags(s, _present), name="required", ignore_na=False))
     if values is not None:
         allowed = frozenset(values)
         if is_list:

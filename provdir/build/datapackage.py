@@ -26,6 +26,14 @@ from provdir import __version__
 from provdir.build.tables import TABLES, TableSpec
 
 PACKAGE_NAME = "provider-directory"
+LICENSE = {
+    "name": "CC0-1.0",
+    "title": "Creative Commons Zero v1.0 Universal (public domain dedication)",
+    "path": "https://creativecommons.org/publicdomain/zero/1.0/",
+}
+"""The published directory's licence (README, "Licence of the data"): facts about facilities and
+SAMHSA's public-domain listings, free for any use. Evidence snippets are short quotations of the
+providers' own pages, kept so that every value can be checked; they remain the providers'."""
 
 
 def package(build_id: str, created: str) -> dict[str, Any]:
@@ -47,6 +55,7 @@ def package(build_id: str, created: str) -> dict[str, Any]:
             {"title": "Treatment providers' public websites"},
             {"title": "SAMHSA treatment locator (FindTreatment.gov)"},
         ],
+        "licenses": [LICENSE],
         "x-software": f"provider-directory {__version__}",
         "resources": [resource(spec) for spec in TABLES],
     }

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -55,8 +56,23 @@ def _check_latest(latest: Path) -> None:
 
 
 def _replace(tmp: Path, to: Path) -> Path:
-    os.replace(tmp, to)
+    try:
+        os.replace(tmp, to)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a failed export leaves nothing behind
+        raise
     return to
+
+
+def _write_tmp(to: Path, write) -> Path:
+    """``write(tmp)`` beside ``to``, then moved over it; the temporary file never stays."""
+    tmp = to.with_name(f".{to.name}.tmp-{os.getpid()}")
+    try:
+        write(tmp)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return _replace(tmp, to)
 
 
 # -- xlsx ----------------------------------------------------------------------------------
@@ -104,9 +120,7 @@ def export_xlsx(latest: Path, to: Path) -> Path:
         names = spec.names
         sheet(spec.name, names, [[r.get(n) for n in names] for r in rows], [_width(n) for n in names])
     to.parent.mkdir(parents=True, exist_ok=True)
-    tmp = to.with_name(f".{to.name}.tmp-{os.getpid()}")
-    wb.save(tmp)
-    return _replace(tmp, to)
+    return _write_tmp(to, wb.save)
 
 
 def _width(name: str) -> int:
@@ -120,6 +134,10 @@ def _xlsx_cell(ws, cell_class, value: Any):
 
     if value is None:
         return None
+    if isinstance(value, date):  # a date cell, shown as the data package's YYYY-MM-DD
+        cell = cell_class(ws, value=value)
+        cell.number_format = "yyyy-mm-dd"
+        return cell
     if isinstance(value, bool | int):
         return value
     if isinstance(value, float):
@@ -148,6 +166,8 @@ def geojson(latest: Path) -> dict[str, Any]:
         props = {}
         for name in GEOJSON_PROPERTIES:
             value = row.get(name)
+            if isinstance(value, date):
+                value = value.isoformat()  # GeoJSON is JSON: dates as YYYY-MM-DD text
             props[name] = LIST_JOIN.join(value) if isinstance(value, list) else ("" if value is None else value)
         props["approximate"] = row.get("coordinates_source") == "zip_centroid"
         features.append({
@@ -162,9 +182,8 @@ def geojson(latest: Path) -> dict[str, Any]:
 def export_geojson(latest: Path, to: Path) -> Path:
     data = geojson(latest)
     to.parent.mkdir(parents=True, exist_ok=True)
-    tmp = to.with_name(f".{to.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(data, ensure_ascii=False) + "\n", encoding="utf-8")
-    return _replace(tmp, to)
+    text = json.dumps(data, ensure_ascii=False) + "\n"
+    return _write_tmp(to, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def export(latest: Path, fmt: str, to: Path | None = None, exports_dir: Path | None = None) -> Path:

@@ -39,8 +39,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
-
 from provdir import __version__
 from provdir.build import checks, datapackage, duckdb_views, geo, history, longtables, report, verify
 from provdir.build.locations import Location, record_location, site_locations
@@ -53,6 +51,7 @@ from provdir.build.tables import (
     TABLES_BY_NAME,
     VERIFICATION_COLUMNS,
     VOCABULARY_COLUMNS,
+    read_rows,
     write_dictionary,
     write_table,
 )
@@ -286,7 +285,7 @@ def _previous_rows(output: Path) -> dict[str, dict[str, Any]]:
     if not path.exists():
         return {}
     try:
-        records = pq.read_table(path).to_pylist()
+        records = read_rows(path)  # dates as ISO strings, NULL as '' (as the build's rows)
     except Exception as exc:  # a damaged previous build must not block a new one
         log.warning("previous build unreadable (%s); publishing without history", exc)
         return {}
@@ -303,7 +302,7 @@ def _previous_by_facility(output: Path, stem: str) -> dict[str, list[dict[str, A
     path = output / "latest" / f"{stem}.parquet"
     by_id: dict[str, list[dict[str, Any]]] = {}
     if path.exists():
-        for r in pq.read_table(path).to_pylist():
+        for r in read_rows(path):
             by_id.setdefault(r["facility_id"], []).append(r)
     return by_id
 

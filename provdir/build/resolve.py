@@ -29,12 +29,12 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import cache
 
 from rapidfuzz import fuzz
 
 from provdir.build.locations import Location
 from provdir.normalize.address import street_key
+from provdir.normalize.url import registered_domain  # used here, and by verify and publish
 
 MAX_BLOCK = 64
 _LEGAL = re.compile(r"\b(?:inc|llc|pllc|pc|corp|corporation|co|ltd|lp|the|of|and)\b")
@@ -69,30 +69,6 @@ class Resolution:
     pairs_matched: int = 0
     blocks: int = 0
     stats: dict[str, int] = field(default_factory=dict)
-
-
-@cache
-def _domain_extractor():
-    import tldextract
-
-    # The bundled public-suffix snapshot: no network at run time.
-    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
-
-
-@cache
-def registered_domain(url: str) -> str:
-    """'http://www.regionten.org/' -> 'regionten.org'; loopback hosts keep host:port."""
-    if not url:
-        return ""
-    host = re.sub(r"^[a-z]+://", "", url.strip().lower()).split("/", 1)[0]
-    if re.match(r"^\d+\.\d+\.\d+\.\d+(:\d+)?$", host) or host.startswith("localhost"):
-        return host
-    ext = _domain_extractor()(host.split(":", 1)[0])
-    if hasattr(ext, "top_domain_under_public_suffix"):  # tldextract >= 5.3
-        top = ext.top_domain_under_public_suffix
-    else:
-        top = ext.registered_domain
-    return top or host.split(":", 1)[0]
 
 
 def normalize_name(name: str) -> str:

@@ -17,6 +17,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -51,8 +52,8 @@ FACILITY_COLUMNS: list[tuple[str, pa.DataType, str]] = [
     ("licenses", pa.list_(pa.string()), "State licenses/certifications as 'Agency (ST) #number'."),
     ("services", pa.list_(pa.string()), "Service vocabulary values (see vocabulary.csv for labels and SAMHSA codes)."),
     ("source_urls", pa.list_(pa.string()), "Pages the facts were read from."),
-    ("first_seen", pa.string(), "Date (UTC, YYYY-MM-DD) of the first published run that saw this facility."),
-    ("last_seen", pa.string(), "Date (UTC) of the latest published run that saw this facility."),
+    ("first_seen", pa.date32(), "Date (UTC, YYYY-MM-DD) of the first published run that saw this facility."),
+    ("last_seen", pa.date32(), "Date (UTC) of the latest published run that saw this facility."),
     ("mailing_address", pa.string(), "Mailing address (PO box) when the source shows one; not a place to visit."),
     (
         "latitude",
@@ -89,7 +90,7 @@ FACILITY_COLUMNS: list[tuple[str, pa.DataType, str]] = [
     ),
     (
         "verified_at",
-        pa.string(),
+        pa.date32(),
         "Date (UTC) the directory listing was last checked against the provider's website "
         "(see verification.csv); empty when never checked.",
     ),
@@ -129,7 +130,7 @@ VERIFICATION_COLUMNS: list[tuple[str, pa.DataType, str]] = [
     ("evidence_snippet", pa.string(), "Text on that page."),
     ("directory_source_key", pa.string(), "The directory record checked (samhsa:<frid>)."),
     ("website_source_key", pa.string(), "The website record it was checked against."),
-    ("verified_at", pa.string(), "Date (UTC) of the website crawl that checked it."),
+    ("verified_at", pa.date32(), "Date (UTC) of the website crawl that checked it."),
 ]
 
 CHANGES_COLUMNS: list[tuple[str, pa.DataType, str]] = [
@@ -264,7 +265,7 @@ class Rule:
     pattern: str | None = None  # full match
     minimum: float | None = None
     maximum: float | None = None
-    date: bool = False  # an ISO date (YYYY-MM-DD) kept as a string in Parquet
+    date: bool = False  # a date: date32 in Parquet and DuckDB, a date cell in xlsx, YYYY-MM-DD in CSV
 
     def values(self) -> tuple[str, ...] | None:
         return self.enum() if callable(self.enum) else self.enum
@@ -441,7 +442,7 @@ def write_table(
 ) -> None:
     """Write ``stem.parquet`` and ``stem.csv`` with the same rows and column order."""
     sch = schema(columns)
-    data = {name: [row.get(name) for row in rows] for name, _, _ in columns}
+    data = {name: [stored(row.get(name), typ) for row in rows] for name, typ, _ in columns}
     table = pa.Table.from_pydict(data, schema=sch)
     pq.write_table(table, directory / f"{stem}.parquet")
     with (directory / f"{stem}.csv").open("w", encoding="utf-8", newline="") as fh:
@@ -449,6 +450,33 @@ def write_table(
         writer.writerow([name for name, _, _ in columns])
         for row in rows:
             writer.writerow([_csv_cell(row.get(name)) for name, _, _ in columns])
+
+
+def stored(value: Any, typ: pa.DataType) -> Any:
+    """A row value as Parquet stores it: ISO dates as dates, an empty string as NULL (missing).
+    Rows in memory keep strings (``''`` for missing); :func:`read_rows` gives them back so."""
+    if value == "" and (pa.types.is_string(typ) or pa.types.is_date(typ)):
+        return None
+    if pa.types.is_date(typ) and isinstance(value, str):
+        return date.fromisoformat(value)
+    return value
+
+
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    """A published Parquet table as rows in the build's in-memory form (:func:`stored` undone):
+    dates as ISO strings, NULL strings as ``''``. Files of older builds (dates as strings) read
+    the same."""
+    table = pq.read_table(path)
+    rows = table.to_pylist()
+    for f in table.schema:
+        if pa.types.is_date(f.type):
+            for row in rows:
+                row[f.name] = row[f.name].isoformat() if row[f.name] is not None else ""
+        elif pa.types.is_string(f.type):
+            for row in rows:
+                if row[f.name] is None:
+                    row[f.name] = ""
+    return rows
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -25,7 +25,14 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return EXIT_BAD_INPUT
-    return int(args.func(args))
+    from provdir.cli.inputs import check_args, quiet_broken_pipe
+
+    problems = check_args(args)
+    if problems:
+        for problem in problems:
+            print(f"provdir: {problem}; nothing was done", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return quiet_broken_pipe(lambda: int(args.func(args)))
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -72,9 +72,15 @@ def report_run(run: Run, out: Path) -> int:
     failed = {k: v for k, v in sites.items() if v.get("status") != "ok"}
     print(f"\nRun {run.run_id}: {manifest.get('status')} ({manifest.get('finish_reason')}); "
           f"{manifest['counts']['pages_fetched']} pages fetched, {len(sites) - len(failed)}/{len(sites)} sites answered")  # fmt: skip
+    by_reason: dict[str, list[str]] = {}
     for site, info in sorted(failed.items()):
-        why = info["errors"][0] if info.get("errors") else "no page could be read"
-        print(f"  FAILED {site}: {why}")
+        by_reason.setdefault(info["errors"][0] if info.get("errors") else "no page could be read", []).append(site)
+    for why, names in by_reason.items():
+        if len(names) <= 3:
+            for site in names:
+                print(f"  FAILED {site}: {why}")
+        else:  # e.g. an unreachable API: one line, not 54
+            print(f"  FAILED {len(names)} sites ({', '.join(names[:3])}, ...): {why}")
     from provdir.crawl.render import browser_warning
 
     if browser_warning(manifest.get("browser")):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,10 +20,11 @@ from provdir.cli.common import (
     positive_int,
     report_run,
 )
+from provdir.cli.publishing import publish_run
 from provdir.crawl import netguard
 from provdir.runs.lock import Locked, output_lock
 from provdir.runs.store import Run, new_run_id, runs_dir
-from provdir.sources.seeds import Seed, load_seeds
+from provdir.sources.seeds import Seed
 
 
 def register(sub: Any) -> None:
@@ -52,7 +52,7 @@ def register(sub: Any) -> None:
                         help="override a Scrapy setting (repeatable)")  # fmt: skip
     samhsa.set_defaults(func=cmd_crawl_samhsa)
 
-    demo = sub.add_parser("demo", help="serve the bundled sample web on loopback, crawl it, publish")
+    demo = sub.add_parser("demo", help="serve the bundled sample web and sample directory on loopback, crawl both, publish")
     demo.add_argument("--out", default="output", help="output directory (default: output/)")
     demo.add_argument("--port", type=int, default=8061, help="port for the sample sites (default 8061)")
     demo.add_argument("--log-level", default="WARNING")
@@ -95,8 +95,9 @@ def run_crawl(*, seeds_file: str = "", seeds: list[Seed] | None = None, out: Pat
               max_pages: int | None = None, log_level: str, overrides: dict[str, Any] | None = None,
               spider: str = "provider_sites", spider_kwargs: dict[str, Any] | None = None, source: str = "site",
               what: str | None = None, run_id: str | None = None) -> int:  # fmt: skip
-    """Run a spider (provider_sites on ``seeds_file`` by default) in this process, then print the
-    run's summary. Returns an exit code."""
+    """Run a spider (provider_sites on ``seeds_file`` by default) in this process, publish once
+    the crawl has stopped (unless ``PROVDIR_PUBLISH`` is off), then print the run's summary.
+    Returns an exit code."""
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "provdir.crawl.settings")
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
@@ -110,6 +111,8 @@ def run_crawl(*, seeds_file: str = "", seeds: list[Seed] | None = None, out: Pat
         "PROVDIR_ALLOW_PRIVATE_NETWORKS": allow_private, "LOG_LEVEL": log_level,
         **({"PROVDIR_MAX_PAGES_PER_SITE": max_pages} if max_pages else {}),
         **(overrides or {}),
+        # This command publishes after the crawl (below), never inside it.
+        "PROVDIR_PUBLISH_ON_CLOSE": False,
     }, priority="cmdline")  # fmt: skip
     out.mkdir(parents=True, exist_ok=True)
     what = what or f"{len(seeds or [])} site(s) from {seeds_file}"
@@ -127,6 +130,8 @@ def run_crawl(*, seeds_file: str = "", seeds: list[Seed] | None = None, out: Pat
                 print(f"provdir: the crawl could not start: {failures[0]}", file=sys.stderr)
                 print("provdir: nothing was crawled and nothing was published.", file=sys.stderr)
                 return EXIT_BAD_INPUT
+            if settings.getbool("PROVDIR_PUBLISH"):
+                publish_run(run, out, force=settings.getbool("PROVDIR_FORCE_PUBLISH"))
             return report_run(run, out)
     except Locked as exc:
         print(f"provdir: {exc}", file=sys.stderr)
@@ -186,21 +191,6 @@ def cmd_crawl_samhsa(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from provdir.sampleweb.server import bundled_sites_dir, serve_sites, site_roots
+    from provdir.sampleweb.demo import run_demo
 
-    out = Path(args.out)
-    roots = site_roots(bundled_sites_dir())
-    with serve_sites(roots, port=args.port) as urls:
-        print(f"provdir demo: serving {len(urls)} sample sites on loopback:", file=sys.stderr)
-        for name, url in urls.items():
-            print(f"  {url}  {name}", file=sys.stderr)
-        out.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", suffix=".txt", prefix="demo-seeds-", dir=out, delete=False) as fh:
-            fh.write("# provdir demo: the bundled sample web\n" + "".join(f"{u}\n" for u in urls.values()))
-            seeds_file = fh.name
-        try:
-            seeds = load_seeds(seeds_file)
-            return run_crawl(seeds_file=seeds_file, seeds=seeds, out=out, allow_private=True, max_pages=None,
-                             log_level=args.log_level)  # fmt: skip
-        finally:
-            Path(seeds_file).unlink(missing_ok=True)
+    return run_demo(Path(args.out), args.port, args.log_level)

@@ -42,6 +42,13 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"provdir: {exc}", file=sys.stderr)
         return EXIT_NOT_PUBLISHED
     print_summary(json.loads(json.dumps(result.summary(), default=str)), out)
+    from provdir.runs.provenance import provenance
+
+    made_of = provenance(out)
+    for line in made_of.lines():
+        print(line)
+    for warning in made_of.warnings():
+        print(f"provdir: warning: {warning}", file=sys.stderr)
     return EXIT_OK
 
 

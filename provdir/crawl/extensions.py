@@ -1,15 +1,19 @@
-"""RunRecorder: opens the run directory, writes stats and the manifest, then publishes.
+"""RunRecorder: opens the run directory, writes stats and the manifest. It never publishes.
 
 The manifest is written twice: at start (status ``running``, so a killed crawl leaves a run
-that is visibly unfinished) and at close, with the finish reason, per-site results and counts.
-Only a run that finished cleanly with at least one site answering is marked ``ok``; only an
-``ok`` run is published, so a failed crawl never touches ``output/latest/``.
+that is visibly unfinished) and at close, with the finish reason, per-site results, counts and
+health. Only a run that finished cleanly with at least one site answering is marked ``ok``; only
+an ``ok`` run is published, so a failed crawl never touches ``output/latest/``. Publishing
+happens after the crawl, outside the reactor (:mod:`provdir.cli.publishing`): ``provdir crawl``
+publishes once the crawl process has stopped; ``scrapy crawl`` only with
+``PROVDIR_PUBLISH_ON_CLOSE``.
 """
 
 from __future__ import annotations
 
-import json
 import logging
+import os
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +33,6 @@ class RunRecorder:
         self.crawler = crawler
         settings = crawler.settings
         self.output = Path(settings.get("PROVDIR_OUTPUT_DIR"))
-        self.publish = settings.getbool("PROVDIR_PUBLISH")
-        self.force = settings.getbool("PROVDIR_FORCE_PUBLISH")
         self.source = "site"
         self.run: Run | None = None
         self.run_id = settings.get("PROVDIR_RUN_ID")
@@ -61,44 +63,14 @@ class RunRecorder:
         self.run.write_manifest(manifest)
         if status != "ok":
             log.error("run %s not published: finish reason %r, sites answered: %s", self.run.run_id, reason, answered)
-            manifest["health"] = self._health(manifest, stats)
-            self.run.write_manifest(manifest)
-            return
-        if self.publish:
-            # Imported late: the build is not needed to crawl.
-            from provdir.build import NothingToPublish, PublishRefused, publish
-
-            try:
-                result = publish(self.output, force=self.force)
-            except (PublishRefused, NothingToPublish) as exc:
-                log.error("run %s not published: %s", self.run.run_id, exc)
-                manifest["publish_refused"] = str(exc)
-            else:
-                manifest["published"] = result.summary()
-        manifest["health"] = self._health(manifest, stats)
+        manifest["health"] = health.assess(self.run, manifest, stats)
         if browser_warning(manifest.get("browser")):
             # Sites whose pages only a browser can read were not (all) read: `provdir status` says so.
             manifest["health"].setdefault("warnings", []).append(browser_warning(manifest.get("browser")))
-        for warning in manifest["health"].get("warnings", []):
-            log.warning("run %s health: %s", self.run.run_id, warning)
+        if status == "ok":
+            for warning in manifest["health"].get("warnings", []):
+                log.warning("run %s health: %s", self.run.run_id, warning)
         self.run.write_manifest(manifest)
-
-    def _health(self, manifest: dict[str, Any], stats: dict[str, Any]) -> dict[str, Any]:
-        """This run's figures against the previous good run of the same source."""
-        assert self.run is not None
-        current = health.figures(manifest, stats)
-        previous_run = health.previous_good(self.run, self.source)
-        previous = None
-        if previous_run is not None:
-            try:
-                prev_stats = json.loads((previous_run.dir / STATS).read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                prev_stats = {}
-            previous = health.figures(previous_run.manifest(), prev_stats)
-        result = health.compare(current, previous)
-        result["previous_run"] = previous_run.run_id if previous_run else None
-        result["figures"] = {k: v for k, v in current.items() if not isinstance(v, dict)}
-        return result
 
     def _manifest(self, spider: Spider, *, status: str, reason: str | None, sites: dict | None = None,
                   stats: dict | None = None) -> dict[str, Any]:  # fmt: skip
@@ -114,6 +86,9 @@ class RunRecorder:
             "started": self.started,
             "finished": utc_now_iso() if reason else None,
             "software_version": __version__,
+            # Who runs it: `provdir status` tells a run still marked running from one that was killed.
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
             "seeds_file": getattr(spider, "seeds_file", None),
             "seeds": seeds,
             "sites": sites or {},

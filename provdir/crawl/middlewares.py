@@ -44,7 +44,8 @@ from twisted.internet import task
 from twisted.internet.error import DNSLookupError
 
 from provdir import __version__
-from provdir.crawl import netguard
+from provdir.crawl import netguard, scrapy_compat
+from provdir.crawl.failures import is_dns_failure
 from provdir.crawl.policy import canonical
 
 log = logging.getLogger(__name__)
@@ -122,7 +123,8 @@ class PrivateNetworkGuard:
             return None  # the download fails on its own and is reported as a DNS error
         if verdict.refused:
             raise self._refuse("private_network",
-                               f"refused (private network): {verdict.refused}; pass --allow-private-networks to allow")  # fmt: skip
+                               f"refused (private network): {verdict.refused}; to allow, pass --allow-private-networks to "
+                               "provdir, or -s PROVDIR_ALLOW_PRIVATE_NETWORKS=True to scrapy crawl")  # fmt: skip
         return None
 
 
@@ -142,7 +144,7 @@ class _RedirectPolicy:
         try:
             result = call()
         except IgnoreRequest as exc:
-            if "max redirections" in str(exc):
+            if scrapy_compat.is_too_many_redirects(exc):
                 self.crawler.stats.inc_value("redirect/too_many")
                 chain = [*request.meta.get("redirect_urls", []), request.url]
                 raise Refused("too_many_redirects",
@@ -164,14 +166,15 @@ class _RedirectPolicy:
 class ScopedRedirectMiddleware(_RedirectPolicy, RedirectMiddleware):
     """Scrapy's RedirectMiddleware (3xx, at most ``REDIRECT_MAX_TIMES``), plus scope and loops."""
 
-    def process_response(self, request: Request, response: Response) -> Request | Response:
+    # Scrapy 2.19 no longer passes the (deprecated) spider argument its signature still shows.
+    def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
         return self._checked(request, lambda: RedirectMiddleware.process_response(self, request, response))
 
 
 class ScopedMetaRefreshMiddleware(_RedirectPolicy, MetaRefreshMiddleware):
     """Scrapy's MetaRefreshMiddleware (``METAREFRESH_MAXDELAY``), plus scope and loops."""
 
-    def process_response(self, request: Request, response: Response) -> Request | Response:
+    def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
         return self._checked(request, lambda: MetaRefreshMiddleware.process_response(self, request, response))
 
 
@@ -236,26 +239,20 @@ class BackoffRetryMiddleware(RetryMiddleware):
         self.paused_until: dict[str, float] = {}
 
     def _key(self, request: Request) -> str:
-        return self.crawler.engine.downloader.get_slot_key(request)
+        return scrapy_compat.slot_key(self.crawler, request)
 
     def _pause(self, request: Request, seconds: float) -> None:
         if seconds <= 0:
             return
         key = self._key(request)
         self.paused_until[key] = max(self.paused_until.get(key, 0.0), monotonic() + seconds)
-        self.crawler.stats.inc_value("retry/backoff_seconds", round(seconds, 3))
+        self.crawler.stats.inc_value("retry/backoff_seconds", round(seconds, 3))  # type: ignore[arg-type]  # floats add up too
 
     async def process_request(self, request: Request) -> None:
         key = self._key(request)
         while (wait := self.paused_until.get(key, 0.0) - monotonic()) > 0:
-            slot = self.crawler.engine.downloader.slots.get(key)
-            if slot is not None:
-                slot.active.add(request)
-            try:
+            with scrapy_compat.counted_as_active(self.crawler, key, request):
                 await _sleep(wait)
-            finally:
-                if slot is not None:
-                    slot.active.discard(request)
         self.paused_until.pop(key, None)
         return None
 
@@ -263,7 +260,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
         n = retry.meta.get("retry_times", 1)
         return min(self.backoff_base * 2 ** (n - 1), self.backoff_max)
 
-    def process_response(self, request: Request, response: Response) -> Request | Response:
+    # Scrapy 2.19 no longer passes the (deprecated) spider argument its signature still shows.
+    def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
         result = super().process_response(request, response)
         wait = parse_retry_after(response.headers.get(b"Retry-After")) if response.status in (429, 503) else None
         if wait is not None:
@@ -275,7 +273,11 @@ class BackoffRetryMiddleware(RetryMiddleware):
             self._pause(request, self._backoff(result))
         return result
 
-    def process_exception(self, request: Request, exception: Exception) -> Request | Response | None:
+    def process_exception(self, request: Request, exception: Exception) -> Request | Response | None:  # type: ignore[override]
+        if is_dns_failure(exception):
+            # A name that does not resolve now will not in a few seconds: fail at once.
+            self.crawler.stats.inc_value("retry/dns_not_retried")
+            return None
         result = super().process_exception(request, exception)
         if isinstance(result, Request):
             self._pause(request, self._backoff(result))
@@ -311,7 +313,7 @@ class RobotsCrawlDelay:
             return
         if not delay or not math.isfinite(delay) or delay <= 0:
             return
-        key = self.crawler.engine.downloader.get_slot_key(request)
+        key = scrapy_compat.slot_key(self.crawler, request)
         self.crawler.stats.inc_value("robotstxt/crawl_delay")
         if delay > self.max_delay:
             self.crawler.stats.inc_value("robotstxt/crawl_delay_capped")
@@ -319,17 +321,11 @@ class RobotsCrawlDelay:
         self._apply(key)
 
     def _apply(self, key: str) -> None:
-        delay = self.delays[key]
-        downloader = self.crawler.engine.downloader
-        # For a slot created later (or re-created after Scrapy's idle-slot clean-up).
-        downloader.per_slot_settings[key] = {**downloader.per_slot_settings.get(key, {}), "delay": delay, "jitter": 0}
-        slot = downloader.slots.get(key)
-        if slot is not None and (slot.delay < delay or slot.jitter):
-            slot.delay = max(slot.delay, delay)
-            slot.jitter = 0
+        # Also for a slot created later (or re-created after Scrapy's idle-slot clean-up).
+        scrapy_compat.pin_slot_delay(self.crawler, key, self.delays[key])
 
     def process_request(self, request: Request) -> None:
-        key = self.crawler.engine.downloader.get_slot_key(request)
+        key = scrapy_compat.slot_key(self.crawler, request)
         if key in self.delays:
             request.meta["autothrottle_dont_adjust_delay"] = True
             self._apply(key)
@@ -358,10 +354,7 @@ class PerHostConcurrency:
         return cls(crawler)
 
     def request_reached_downloader(self, request: Request) -> None:
-        downloader = self.crawler.engine.downloader
-        slot = downloader.slots.get(request.meta.get(downloader.DOWNLOAD_SLOT, ""))
-        if slot is not None and slot.delay < self.FLOOR:
-            slot.delay = self.FLOOR
+        scrapy_compat.raise_slot_delay(self.crawler, request, self.FLOOR)
 
 
 # -- identity --------------------------------------------------------------------------------
@@ -396,5 +389,5 @@ class RevalidatingHttpCache(HttpCacheMiddleware):
     """
 
     def process_exception(self, request: Request, exception: Exception, spider: Spider | None = None) -> None:
-        request.meta.pop("cached_response", None)
+        scrapy_compat.forget_cached_response(request)
         return None

@@ -56,7 +56,12 @@ class Progress:
         if isinstance(sites, dict):
             total = len(sites)
             done = sum(1 for s in sites.values() if getattr(s, "finished", lambda: False)())
-        site_part = f"sites {done}/{total}  " if total else ""
+        counts = getattr(spider, "progress_counts", None)
+        if callable(counts):  # e.g. the directory crawl: ("states", done, total)
+            label, done, total = counts()
+        else:
+            label = "sites"
+        site_part = f"{label} {done}/{total}  " if total else ""
         return f"{site_part}pages {pages}  items {items}  errors {errors}  {pages / elapsed * 60:.0f} pages/min"
 
     def report(self, spider: Spider) -> None:

@@ -15,7 +15,8 @@ NEWSPIDER_MODULE = "spiders"
 PROVDIR_OUTPUT_DIR = "output"
 PROVDIR_MAX_PAGES_PER_SITE = 40
 PROVDIR_ALLOW_PRIVATE_NETWORKS = False  # loopback/RFC 1918/link-local refused unless allowed
-PROVDIR_PUBLISH = True  # publish output/latest/ when the run finishes cleanly
+PROVDIR_PUBLISH = True  # provdir crawl publishes output/latest/ after a run that finished cleanly
+PROVDIR_PUBLISH_ON_CLOSE = False  # scrapy crawl publishes too at spider close (PublishOnClose below)
 PROVDIR_FORCE_PUBLISH = False  # publish even when the build looks like a mass failure
 PROVDIR_CONTACT_URL = "https://github.com/provider-directory/provider-directory"
 PROVDIR_RUN_ID = None  # set by the CLI; generated when None
@@ -62,7 +63,9 @@ DOWNLOAD_TIMEOUT = 20  # default 180: a page that takes longer is not worth hold
 DOWNLOAD_MAXSIZE = 8 * 1024 * 1024  # default 1 GiB: a treatment-center page is < 1 MiB
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024  # default 32 MiB
 DEPTH_LIMIT = 5  # default 0 (unlimited): facts sit within a few clicks of the home page
-RETRY_TIMES = 2  # default 2 (BackoffRetryMiddleware waits between them)
+RETRY_TIMES = 2  # default 2 (BackoffRetryMiddleware waits between them; DNS failures are not retried)
+# Default "ERROR": the spiders' errbacks log the one line a failed page gets (provdir/crawl/failures.py).
+RETRY_GIVE_UP_LOG_LEVEL = "INFO"
 REDIRECT_MAX_TIMES = 5  # default 20
 METAREFRESH_MAXDELAY = 5  # default 100
 DNS_TIMEOUT = 10  # default 60
@@ -130,8 +133,13 @@ ITEM_PIPELINES = {
 ADDONS = {"provdir.crawl.render.BrowserRendering": 0}
 
 EXTENSIONS = {
-    # Writes the run's stats and manifest when the spider closes, then publishes.
+    # One log line per failure: Scrapy's robots.txt download errors (tracebacks) made one line.
+    "provdir.crawl.failures.OneLinePerFailure": 100,
+    # Writes the run's stats and manifest when the spider closes (it never publishes).
     "provdir.crawl.extensions.RunRecorder": 500,
+    # Opt-in (PROVDIR_PUBLISH_ON_CLOSE) publishing for a plain `scrapy crawl`, after RunRecorder;
+    # `provdir crawl` publishes after the crawl instead. Named by path: the crawl imports no build.
+    "provdir.cli.publishing.PublishOnClose": 505,
     # Sites done / total, pages, items, errors, rate: redrawn on a terminal, logged otherwise.
     "provdir.crawl.progress.Progress": 510,
 }

@@ -7,6 +7,7 @@ from typing import Any
 
 import redis
 
+from provdir.crawl import scrapy_compat
 from provdir.distributed.enqueue import expire_crawl
 from provdir.distributed.keys import BUSY_TTL_MS, CrawlKeys
 
@@ -91,15 +92,8 @@ class Coordinator:
 
 
 def wake_engine(engine: Any) -> None:
-    """Make an idle engine look at its scheduler now (it does by itself only every 5 s).
-
-    Scrapy has no public call for this; ``engine._slot.nextcall`` is what ``engine.crawl()``
-    uses. Absent (another Scrapy version), the engine's own 5 s heartbeat still works.
-    """
-    slot = getattr(engine, "_slot", None)
-    nextcall = getattr(slot, "nextcall", None)
-    if nextcall is not None:
-        nextcall.schedule()
+    """Make an idle engine look at its scheduler now (a Scrapy internal: see scrapy_compat)."""
+    scrapy_compat.wake_engine(engine)
 
 
 # -- scrapy-redis's scheduler, for Scrapy 2.19 ----------------------------------------------

@@ -16,6 +16,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler, load_object
 from twisted.internet import task
 
+from provdir.crawl import scrapy_compat
 from provdir.distributed.keys import MIN_LEASE, CrawlKeys, client_from_settings
 
 log = logging.getLogger(__name__)
@@ -76,9 +77,9 @@ class HostLeaseDownloadHandler:
         return cls(crawler)
 
     def _delay(self, request: Request) -> float:
-        downloader = self.crawler.engine.downloader if self.crawler.engine else None
-        slot = downloader.slots.get(request.meta.get("download_slot", "")) if downloader else None
-        delay = slot.delay if slot is not None else self.default_delay
+        delay = scrapy_compat.slot_delay(self.crawler, request)
+        if delay is None:
+            delay = self.default_delay
         return delay if math.isfinite(delay) else self.default_delay
 
     async def download_request(self, request: Request) -> Any:
@@ -113,7 +114,7 @@ class HostLeaseDownloadHandler:
             await _sleep(wait)
         stats.inc_value("distributed/host_lease/taken")
         if waited:
-            stats.inc_value("distributed/host_lease/wait_seconds", round(waited, 3))
+            stats.inc_value("distributed/host_lease/wait_seconds", round(waited, 3))  # type: ignore[arg-type]  # floats add up too
 
     async def close(self) -> None:
         close = getattr(self.inner, "close", None)

@@ -34,7 +34,6 @@ class WorkerRunRecorder(RunRecorder):
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        self.publish = False
         self.crawl_id = crawler.settings.get("PROVDIR_CRAWL_ID")
 
     def _manifest(self, spider: Spider, **kwargs: Any) -> dict[str, Any]:
@@ -81,6 +80,7 @@ def apply_worker_settings(settings: BaseSettings) -> None:
     settings.set("SCHEDULER_PERSIST", True, priority=spider)
     settings.set("SCHEDULER_FLUSH_ON_START", False, priority=spider)
     settings.set("PROVDIR_PUBLISH", False, priority=spider)
+    settings.set("PROVDIR_PUBLISH_ON_CLOSE", False, priority=spider)  # a worker never publishes
     # No HTTP cache: workers sharing an output directory would write one entry (robots.txt) at
     # once, and a page goes to any worker, so a machine's cache would rarely hold it next time.
     settings.set("HTTPCACHE_ENABLED", False, priority=spider)
@@ -126,7 +126,7 @@ def run_worker(
     settings = get_project_settings()
     settings.setdict({
         "PROVDIR_OUTPUT_DIR": str(out), "PROVDIR_RUN_ID": run_id, "PROVDIR_ALLOW_PRIVATE_NETWORKS": allow_private,
-        "LOG_LEVEL": log_level, "REDIS_URL": redis_url, "PROVDIR_CRAWL_ID": crawl_id, "PROVDIR_PUBLISH": False,
+        "LOG_LEVEL": log_level, "REDIS_URL": redis_url, "PROVDIR_CRAWL_ID": crawl_id, "PROVDIR_PUBLISH": False, "PROVDIR_PUBLISH_ON_CLOSE": False,
         **(overrides or {}),
     }, priority="cmdline")  # fmt: skip
     out.mkdir(parents=True, exist_ok=True)

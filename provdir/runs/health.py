@@ -8,20 +8,32 @@ stored in the run's manifest (``health``) and flags drops beyond ``DROP_WARNING`
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from provdir.runs.store import Run, list_runs
+from provdir.runs.store import STATS, Run, list_runs
 
 DROP_WARNING = 0.2
 """Flag a figure that fell by more than this share since the previous good run."""
 
 
+SAME_SCOPE = 0.8
+"""Runs are compared only when they crawled (nearly) the same sites or states: this share of
+the sites of either run at least (Jaccard). A one-site or --from-directory run is compared with
+earlier runs of the same sites, not with last night's full crawl."""
+
+
 def figures(manifest: dict[str, Any], stats: dict[str, Any]) -> dict[str, Any]:
-    """The figures a run is judged on."""
+    """The figures a run is judged on.
+
+    Pages are the pages read over the sites' whole crawl: a run resumed from JOBDIR carries its
+    sites' progress (and its interrupted runs' observations) over, so it is judged as the whole
+    crawl, not as the part it fetched itself."""
     published = manifest.get("published") or {}
     sites = manifest.get("sites") or {}
+    fetched = stats.get("response_received_count", manifest.get("counts", {}).get("pages_fetched", 0))
     return {
-        "pages": stats.get("response_received_count", manifest.get("counts", {}).get("pages_fetched", 0)),
+        "pages": sum(s.get("pages_ok", 0) for s in sites.values()) if sites else fetched,
         "observations": stats.get("observations/written", 0),
         "phones": sum(
             v
@@ -58,13 +70,81 @@ def compare(current: dict[str, Any], previous: dict[str, Any] | None) -> dict[st
     return {"deltas": deltas, "warnings": warnings}
 
 
-def previous_good(run: Run, source: str) -> Run | None:
+def scope(manifest: dict[str, Any]) -> frozenset[str]:
+    """What a run crawled: its sites (website crawl) or states (``samhsa:VA``), else its seeds."""
+    sites = manifest.get("sites") or {}
+    if sites:
+        return frozenset(sites)
+    return frozenset(s.get("url", "") for s in manifest.get("seeds") or [])
+
+
+def same_scope(a: frozenset[str], b: frozenset[str]) -> bool:
+    if not a or not b:
+        return not a and not b
+    return len(a & b) / len(a | b) >= SAME_SCOPE
+
+
+def previous_good(run: Run, source: str, manifest: dict[str, Any] | None = None) -> Run | None:
+    """The latest earlier good run of ``source`` that crawled the same sites (or states) as
+    ``run``: like is compared with like. ``manifest`` is the run's own (default: as stored)."""
+    mine = scope(manifest if manifest is not None else run.manifest())
     earlier = [r for r in list_runs(run.dir.parent.parent) if r.run_id < run.run_id]
     for candidate in reversed(earlier):
         m = candidate.manifest()
-        if m.get("status") == "ok" and m.get("source", "site") == source:
+        if m.get("status") == "ok" and m.get("source", "site") == source and same_scope(mine, scope(m)):
             return candidate
     return None
+
+
+def read_stats(run: Run) -> dict[str, Any]:
+    """The run's Scrapy stats (``stats.json``); empty when missing or unreadable."""
+    try:
+        stats = json.loads((run.dir / STATS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return stats if isinstance(stats, dict) else {}
+
+
+def assess(run: Run, manifest: dict[str, Any], stats: dict[str, Any]) -> dict[str, Any]:
+    """``run``'s figures (``manifest`` as it will be written) against the previous good run of
+    its source: what the manifest stores as ``health``."""
+    current = figures(manifest, stats)
+    previous_run = previous_good(run, manifest.get("source", "site"), manifest)
+    previous = figures(previous_run.manifest(), read_stats(previous_run)) if previous_run is not None else None
+    result = compare(current, previous)
+    result["previous_run"] = previous_run.run_id if previous_run else None
+    result["figures"] = {k: v for k, v in current.items() if not isinstance(v, dict)}
+    return result
+
+
+def effective_status(manifest: dict[str, Any]) -> str:
+    """The manifest's status, except that a run still marked ``running`` whose process is gone
+    (killed, machine rebooted) is ``interrupted``: it will never finish."""
+    status = manifest.get("status", "?")
+    if status != "running":
+        return status
+    pid, host = manifest.get("pid"), manifest.get("host")
+    if not isinstance(pid, int) or (host and host != _hostname()):
+        return status  # another machine's worker, or an old manifest: cannot tell
+    return status if _alive(pid) else "interrupted"
+
+
+def _hostname() -> str:
+    import socket
+
+    return socket.gethostname()
+
+
+def _alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return True
 
 
 def status_rows(runs: list[Run], limit: int = 10) -> list[dict[str, Any]]:
@@ -77,7 +157,7 @@ def status_rows(runs: list[Run], limit: int = 10) -> list[dict[str, Any]]:
         rows.append({
             "run_id": run.run_id,
             "source": m.get("source", "?"),
-            "status": m.get("status", "?"),
+            "status": effective_status(m),
             "finish": m.get("finish_reason") or "-",
             "pages": counts.get("pages_fetched", 0),
             "sites": f"{counts.get('sites', 0) - counts.get('sites_failed', 0)}/{counts.get('sites', 0)}",

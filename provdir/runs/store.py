@@ -192,7 +192,7 @@ def merge_worker_manifests(crawl_id: str, manifests: list[tuple[str, dict[str, A
                 site["failures"][kind] = site["failures"].get(kind, 0) + n
             site["errors"] = (site["errors"] + list(info.get("errors") or []))[:10]
             site["runs"].append(run_id)
-    seeds = next((m.get("seeds") for _, m in manifests if m.get("seeds")), []) or []
+    seeds: list[dict[str, Any]] = next((m["seeds"] for _, m in manifests if m.get("seeds")), [])
     for seed in seeds:
         key = site_key(seed.get("url", ""))
         if key and key not in sites:

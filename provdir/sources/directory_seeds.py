@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import pyarrow.parquet as pq
 
-from provdir.build.resolve import registered_domain
+from provdir.normalize.url import registered_domain
 from provdir.sources.seeds import normalize_seed_url
 
 DIRECTORY_SOURCES = ("samhsa",)

@@ -1,0 +1,136 @@
+"""Helpers shared by the tests: where things are, running the CLI or Scrapy in a subprocess,
+writing seeds. Fixtures live in ``conftest.py``; everything a test imports lives here.
+
+A real crawl runs in a subprocess because Twisted's reactor runs once per process; component
+tests (``tests/component/``) call pipelines, middlewares and callbacks in-process instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+ROOT = Path(__file__).resolve().parents[1]
+# A real page of SAMHSA's locator API (public federal data), copied into the repo: see its README.
+SAMHSA_FIXTURE = ROOT / "tests" / "fixtures" / "samhsa" / "locator-listing-page1.json"
+SHARED = ROOT.parent / "shared"
+# Tests crawl loopback servers: no politeness delay needed, and it keeps the suite fast.
+FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"]
+
+
+def cli_command(*args: str) -> list[str]:
+    """``provdir ARGS`` as an argv, run with this interpreter."""
+    return [sys.executable, "-m", "provdir.cli", *args]
+
+
+def scrapy_command(*args: str) -> list[str]:
+    """``scrapy ARGS`` as an argv, run with this interpreter (from ``ROOT``, where scrapy.cfg is)."""
+    return [sys.executable, "-m", "scrapy", *args]
+
+
+def scrapy_crawl_command(spider: str, out: Path, *args: str) -> list[str]:
+    """``scrapy crawl SPIDER`` writing only under ``out``: runs there, and the HTTP cache too
+    (Scrapy's default, ``.scrapy/httpcache``, would land in the checkout)."""
+    return scrapy_command("crawl", spider, "-s", f"PROVDIR_OUTPUT_DIR={out}",
+                          "-s", f"HTTPCACHE_DIR={out / 'httpcache'}", *FAST, *args)  # fmt: skip
+
+
+def run_cli(*args: str, cwd: Path = ROOT, timeout: float = 240,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess:  # fmt: skip
+    """Run ``provdir ARGS`` to completion; ``env`` is added to this process's environment."""
+    return subprocess.run(cli_command(*args), cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **env} if env else None)  # fmt: skip
+
+
+def cli_in_process(*args: str) -> subprocess.CompletedProcess:
+    """``provdir ARGS`` called in this process, for commands that start no crawl (``build``,
+    ``export``, ``status``, ``report``): the exit code and output a subprocess would give,
+    without its start-up cost. A crawl needs :func:`run_cli` (the reactor runs once per process)."""
+    import contextlib
+    import io
+
+    from provdir.cli import main
+
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # argparse's usage errors
+            code = exc.code if isinstance(exc.code, int) else 2
+    return subprocess.CompletedProcess(["provdir", *args], code, stdout.getvalue(), stderr.getvalue())
+
+
+@dataclass
+class CrawlResult:
+    returncode: int
+    stdout: str
+    stderr: str
+    out: Path
+
+    @property
+    def latest(self) -> Path:
+        return self.out / "latest"
+
+    def manifest(self) -> dict:
+        runs = sorted((self.out / "runs").iterdir())
+        return json.loads((runs[-1] / "manifest.json").read_text())
+
+
+def crawl(seeds: Path, out: Path, *extra: str) -> CrawlResult:
+    """``provdir crawl SEEDS --out OUT`` on loopback sites, politeness delays off."""
+    proc = run_cli("crawl", str(seeds), "--out", str(out), "--allow-private-networks", *FAST, *extra)
+    return CrawlResult(proc.returncode, proc.stdout, proc.stderr, out)
+
+
+def write_seeds(path: Path, urls: list[str]) -> Path:
+    path.write_text("# test seeds\n" + "".join(f"{u}\n" for u in urls), encoding="utf-8")
+    return path
+
+
+# -- in-process components (tests/component/) --------------------------------------------------
+def project_settings() -> dict[str, Any]:
+    """The project's settings module as a dict (what ``scrapy crawl`` starts from)."""
+    from provdir.crawl import settings as module
+
+    settings = {name: getattr(module, name) for name in dir(module) if name.isupper()}
+    # The project's cache lives in Scrapy's project data dir (.scrapy/ in the checkout) unless
+    # the CLI points it elsewhere: off here; a test that wants it gives HTTPCACHE_DIR=tmp_path.
+    settings["HTTPCACHE_ENABLED"] = False
+    return settings
+
+
+def crawler_for(spidercls: type | None = None, project: bool = False, **settings: Any) -> Crawler:
+    """A configured, not started crawler (Scrapy's ``get_crawler``) for building one component.
+
+    ``project=True`` starts from the project's settings; keyword arguments override. Its stats
+    collector is live, so a component's counters can be asserted."""
+    from scrapy.utils.test import get_crawler
+
+    return get_crawler(spidercls, {**(project_settings() if project else {}), **settings})
+
+
+def crawler_with_downloader(spidercls: type | None = None, project: bool = False, **settings: Any) -> Crawler:
+    """:func:`crawler_for`, plus the engine and its downloader (slots, per-slot settings) that
+    politeness middlewares work on; nothing is downloaded (no download handler is loaded)."""
+    crawler = crawler_for(spidercls, project, **{"DOWNLOAD_HANDLERS": {"http": None, "https": None}, **settings})
+    crawler.engine = crawler._create_engine()  # what Crawler.crawl() does before starting
+    return crawler
+
+
+def open_slot(crawler: Crawler, key: str, delay: float = 0.0, jitter: float = 0.0) -> Any:
+    """A download slot as the downloader opens one for a host's first request (without the
+    reactor-driven slot clean-up that ``Downloader._get_slot`` also starts)."""
+    from scrapy.core.downloader import Slot
+
+    d = crawler.engine.downloader
+    per_slot = d.per_slot_settings.get(key, {})
+    d.slots[key] = Slot(d.domain_concurrency, per_slot.get("delay", delay), per_slot.get("jitter", jitter))
+    return d.slots[key]
