@@ -102,4 +102,3 @@ class RunRecorder:
                 "sites_failed": sum(1 for s in (sites or {}).values() if s.get("status") != "ok"),
             },
         }
-

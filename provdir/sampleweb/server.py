@@ -48,6 +48,11 @@ def _resolve(root: Path, url_path: str) -> Path | None:
     return target if target.is_file() else None
 
 
+def _spa_route(root: Path, url_path: str) -> bool:
+    """A route of a single-page app served from ``root`` (not a file: its last segment has no '.')."""
+    return (root / SPA_FALLBACK).is_file() and "." not in urlsplit(url_path).path.rsplit("/", 1)[-1]
+
+
 def make_handler(root: Path, behaviour: Behaviour | None = None) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "provdir-sampleweb/1"
@@ -56,7 +61,7 @@ def make_handler(root: Path, behaviour: Behaviour | None = None) -> type[BaseHTT
             if behaviour is not None and behaviour(self):
                 return
             path = _resolve(root, self.path)
-            if path is None and (root / SPA_FALLBACK).is_file() and "." not in self.path.split("?")[0].rsplit("/", 1)[-1]:
+            if path is None and _spa_route(root, self.path):
                 path = root / SPA_FALLBACK  # a single-page app: every route gets the same shell
             if path is None:
                 self.send_error(404)
