@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from provdir.crawl import netguard
+from provdir.runs.health import browser_warning
 from provdir.runs.store import Run
 from provdir.sources.seeds import Seed, SeedsError, load_seeds
 
@@ -81,8 +82,6 @@ def report_run(run: Run, out: Path) -> int:
                 print(f"  FAILED {site}: {why}")
         else:  # e.g. an unreachable API: one line, not 54
             print(f"  FAILED {len(names)} sites ({', '.join(names[:3])}, ...): {why}")
-    from provdir.crawl.render import browser_warning
-
     if browser_warning(manifest.get("browser")):
         # Published, but those sites' rows may lack facts only a browser shows (needs_browser).
         print(f"  NEEDS BROWSER: {browser_warning(manifest.get('browser'))}")

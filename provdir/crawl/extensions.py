@@ -21,7 +21,6 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
 from provdir import __version__
-from provdir.crawl.render import browser_warning
 from provdir.runs import health
 from provdir.runs.store import STATS, Run, create_run, utc_now_iso, write_json_atomic
 
@@ -64,9 +63,6 @@ class RunRecorder:
         if status != "ok":
             log.error("run %s not published: finish reason %r, sites answered: %s", self.run.run_id, reason, answered)
         manifest["health"] = health.assess(self.run, manifest, stats)
-        if browser_warning(manifest.get("browser")):
-            # Sites whose pages only a browser can read were not (all) read: `provdir status` says so.
-            manifest["health"].setdefault("warnings", []).append(browser_warning(manifest.get("browser")))
         if status == "ok":
             for warning in manifest["health"].get("warnings", []):
                 log.warning("run %s health: %s", self.run.run_id, warning)

@@ -480,19 +480,6 @@ def is_rendered(response: Response) -> bool:
     return "playwright" in response.flags
 
 
-def browser_warning(summary: dict[str, Any] | None) -> str:
-    """The line the CLI summary and ``provdir status`` show ('' when nothing needs saying)."""
-    if not summary:
-        return ""
-    incomplete = summary.get("sites_incomplete") or []
-    if not incomplete:
-        return ""
-    n = len(incomplete)
-    sites = f"{n} site{'s' if n != 1 else ''} need{'s' if n == 1 else ''} a browser"
-    why = summary.get("unavailable") or "some pages could not be rendered"
-    return f"{sites}: {why} ({', '.join(incomplete[:5])}{' ...' if n > 5 else ''})"
-
-
 def _shell_meta(response: TextResponse) -> dict[str, Any]:
     return {"status": response.status, "text": response.text,
             "content_type": "text/html; charset=utf-8"}  # fmt: skip

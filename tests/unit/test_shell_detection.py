@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from provdir.crawl.render import BrowserRendering, browser_warning, chromium_path, render_mode, unavailable_reason
+from provdir.crawl.render import BrowserRendering, chromium_path, render_mode, unavailable_reason
 from provdir.extract.shell import SHELL_TEXT_CHARS, needs_browser, signals
+from provdir.runs.health import browser_warning
 
 # -- app shells ------------------------------------------------------------------------------
 CRA_SHELL = """<!doctype html><html lang="en"><head><meta charset="utf-8">
