@@ -113,7 +113,8 @@ def needs_browser(html: str | bytes, *, in_scope_links: int | None = None, is_ho
     ``in_scope_links`` is the number of links to the page's own site (None: not counted);
     ``is_home`` marks the site's start page, where having no such link is itself a sign.
     """
-    if not (_SCRIPT_TAG_BYTES if isinstance(html, bytes) else _SCRIPT_TAG).search(html):
+    has_script = _SCRIPT_TAG_BYTES.search(html) if isinstance(html, bytes) else _SCRIPT_TAG.search(html)
+    if not has_script:
         return ""  # most pages: nothing would run in a browser, no need to parse
     limit = max(SHELL_TEXT_CHARS, NOSCRIPT_TEXT_CHARS, NO_LINKS_TEXT_CHARS, NAMED_MOUNT_TEXT_CHARS)
     s = _measure(html, in_scope_links, text_limit=limit)
