@@ -257,11 +257,18 @@ def evaluate(gold_dir: Path, sites_dir: Path, *, keep: Path | None = None,
         if proc.returncode not in (0, 3):
             raise SystemExit(f"crawl failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
         facilities = pd.read_parquet(work / "output" / "latest" / "facilities.parquet")
-        records = [
-            {k: (list(v) if hasattr(v, "tolist") and not isinstance(v, str) else v) for k, v in r.items()}
-            for r in facilities.to_dict("records")
-        ]
+        records = [{k: _cell(v) for k, v in r.items()} for r in facilities.to_dict("records")]
     return [score_site(slug, golds[slug], [r for r in records if r["website"] == urls[slug]]) for slug in roots]
+
+
+def _cell(value: Any) -> Any:
+    """A published cell as the scoring reads it: lists as lists, a missing value (NULL, read
+    back as None or NaN) as ''."""
+    if hasattr(value, "tolist") and not isinstance(value, str):
+        return list(value)
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return value
 
 
 def report(scores: list[SiteScore], *, verbose: bool = False) -> str:
