@@ -45,7 +45,8 @@ bench: $(STAMP)
 accuracy: $(STAMP)
 	$(BIN)/python benchmarks/accuracy.py
 
-# Headless Chromium for the dataset report's browser test (skipped when absent).
+# Headless Chromium: renders client-side provider sites during crawls (provdir/crawl/render.py) and
+# checks the dataset report in the tests (skipped when absent). Best effort, Debian's package.
 browser:
 	@if command -v chromium >/dev/null 2>&1; then echo "chromium is installed: $$(command -v chromium)"; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \

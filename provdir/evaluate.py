@@ -375,8 +375,12 @@ FIELDS = ("phones", "addresses", "accreditations", "services", "licenses", "loc_
 _HEAD = {"loc_services": "loc-svc"}
 
 
-def evaluate(gold_dir: Path, sites_dir: Path, *, keep: Path | None = None) -> list[SiteScore]:
-    """Serve, crawl and score every site that has both a folder and a gold file."""
+def evaluate(gold_dir: Path, sites_dir: Path, *, keep: Path | None = None,
+             behaviours: dict[str, Any] | None = None, crawl_args: tuple[str, ...] = ()) -> list[SiteScore]:  # fmt: skip
+    """Serve, crawl and score every site that has both a folder and a gold file.
+
+    ``behaviours`` (by slug) change how a site is served (see ``serve_sites``), e.g. as a
+    client-rendered app (``benchmarks/render_accuracy.py``); ``crawl_args`` are added to the crawl."""
     import pandas as pd
 
     from provdir.sampleweb.server import serve_sites
@@ -387,12 +391,13 @@ def evaluate(gold_dir: Path, sites_dir: Path, *, keep: Path | None = None) -> li
         raise SystemExit(f"no site folder under {sites_dir} matches a gold file in {gold_dir}")
     with tempfile.TemporaryDirectory() as tmp:
         work = keep or Path(tmp)
-        with serve_sites(roots, port=0, first_host=120) as urls:
+        with serve_sites(roots, port=0, first_host=120, behaviours=behaviours) as urls:
             seeds = work / "seeds.txt"
             seeds.write_text("".join(f"{u}\n" for u in urls.values()), encoding="utf-8")
             proc = subprocess.run(
                 [sys.executable, "-m", "provdir.cli", "crawl", str(seeds), "--out", str(work / "output"),
-                 "--allow-private-networks", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"],
+                 "--allow-private-networks", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
+                 *crawl_args],
                 capture_output=True, text=True,
             )  # fmt: skip
         if proc.returncode not in (0, 3):

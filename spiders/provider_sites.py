@@ -36,6 +36,7 @@ from provdir.crawl import policy as crawl_policy
 from provdir.crawl.extract_cache import ExtractionCache, body_hash
 from provdir.crawl.failures import failure_line, retries_text
 from provdir.crawl.middlewares import seconds_setting
+from provdir.crawl.render import Renderer, is_rendered
 from provdir.extract import extract_page, warm_up
 from provdir.model.items import PageObservation
 from provdir.redact import redact_text
@@ -117,6 +118,7 @@ class ProviderSitesSpider(scrapy.Spider):
             else ExtractionCache(None)
         )
         crawler.signals.connect(spider.request_dropped, signal=scrapy.signals.request_dropped)
+        spider.renderer = Renderer(crawler, spider._in_scope)
         return spider
 
     # -- where to start --------------------------------------------------------------------
@@ -218,7 +220,11 @@ class ProviderSitesSpider(scrapy.Spider):
             state.skipped_non_html += 1
             self.crawler.stats.inc_value("pages/skipped_non_html")
             return
-        state.pages_ok += 1
+        rendered = is_rendered(response)
+        if rendered:
+            self.renderer.rendered(response, site)
+        else:
+            state.pages_ok += 1
         digest = body_hash(response.body)
         obs = self.extraction_cache.get(response.url, digest)
         if obs is not None:
@@ -254,6 +260,16 @@ class ProviderSitesSpider(scrapy.Spider):
             self.crawler.stats.inc_value("links/over_page_cap")
         for url, text in links:
             yield from self._follow(url, text, site)
+        # A page only a browser can read is rendered after this plain read (provdir/crawl/render.py).
+        render = self.renderer.consider(
+            response, site, in_scope_links=sum(1 for url, _ in links if self._in_scope(url, site)),
+            is_home=bool(response.meta.get("is_seed")), callback=self.parse, errback=self.on_render_error,
+        )  # fmt: skip
+        if render is not None:
+            yield render
+
+    def on_render_error(self, failure: Failure) -> None:
+        self.renderer.failed(failure)
 
     def _follow(self, url: str, anchor: str, site: str) -> Iterator[scrapy.Request]:
         if not self._in_scope(url, site):
@@ -325,7 +341,16 @@ class ProviderSitesSpider(scrapy.Spider):
         self.crawler.stats.inc_value("sitemap/unavailable")
 
     def site_reports(self) -> dict[str, dict[str, Any]]:
-        return {site: state.report() for site, state in self.sites.items()}
+        reports = {site: state.report() for site, state in self.sites.items()}
+        for site, report in reports.items():
+            browser = self.renderer.site_report(site)
+            if browser is not None:
+                report["browser"] = browser
+        return reports
+
+    def browser_summary(self) -> dict[str, Any]:
+        """Rendering in this run, and the sites that needed a browser (for the run manifest)."""
+        return self.renderer.summary()
 
 
 MAX_LINKS_PER_PAGE = 2000

@@ -149,11 +149,8 @@ class ProviderSitesRedisSpider(RedisSpider, ProviderSitesSpider):
 
     def site_reports(self) -> dict[str, dict[str, Any]]:
         """This worker's share: the sites it read, failed or skipped a page of."""
-        return {
-            site: state.report()
-            for site, state in self.sites.items()
-            if state.pages_ok or state.pages_failed or state.skipped_non_html
-        }
+        reports = super().site_reports()
+        return {site: r for site, r in reports.items() if r["pages_ok"] or r["pages_failed"] or r["skipped_non_html"]}
 
     # -- when to stop ----------------------------------------------------------------------
     def _opened(self, spider: scrapy.Spider) -> None:

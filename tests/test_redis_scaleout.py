@@ -88,8 +88,11 @@ class Hits:
 
 
 def pages(rows) -> list[tuple[str, str]]:
-    """(site, path) of every request but robots.txt (each worker's Scrapy fetches it once per host)."""
-    return [(site, path) for _, site, path, _ in rows if path != "/robots.txt"]
+    """(site, path) of every request but robots.txt (each worker's Scrapy fetches it once per host)
+    and the scripts and styles a browser rendering loads (each worker that renders a page of a
+    client-rendered site fetches its bundle once: provdir/crawl/render.py)."""
+    return [(site, path) for _, site, path, _ in rows
+            if path != "/robots.txt" and not path.split("?")[0].endswith((".js", ".css"))]  # fmt: skip
 
 
 @pytest.fixture(scope="module")

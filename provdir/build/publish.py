@@ -211,6 +211,10 @@ def publish(output: Path | str, *, force: bool = False, restore_registry: bool =
     )
     for fid, date in verified.items():
         rows[fid]["verified_at"] = date
+    unread = _sites_needing_browser(runs.get("site"))
+    for row in rows.values():
+        row["needs_browser"] = any(key.startswith(f"site:{site}:") for key in row.get("source_keys") or []
+                                   for site in unread)  # fmt: skip
 
     _strip_credentials(list(rows.values()))  # before the diff: the change list names them too
     _strip_credentials(evidence)
@@ -229,6 +233,7 @@ def publish(output: Path | str, *, force: bool = False, restore_registry: bool =
                        key=lambda r: (order.get(r, -1), r), default="")  # fmt: skip
         missed = history.missed_runs(keys, old.get("state", ""), last_run, covering, order)
         carried = dict(old)
+        carried.setdefault("needs_browser", False)  # a build from before the column
         if missed:
             carried["status"], carried["missed_runs"] = history.status_for(missed), missed
         rows[fid] = carried
@@ -403,6 +408,14 @@ def _site_status(site_run: Run | None) -> dict[str, str]:
         if info.get("seed"):
             out[registered_domain(info["seed"])] = info.get("status", "failed")
     return out
+
+
+def _sites_needing_browser(site_run: Run | None) -> set[str]:
+    """Sites of the latest site crawl whose pages needed a browser the crawl could not use."""
+    if site_run is None:
+        return set()
+    return {site for member in run_members(site_run)
+            for site in ((member.manifest().get("browser") or {}).get("sites_incomplete") or [])}  # fmt: skip
 
 
 def _previous_rows(output: Path) -> dict[str, dict[str, Any]]:

@@ -123,6 +123,13 @@ FACILITY_COLUMNS: list[tuple[str, pa.DataType, str]] = [
         pa.list_(pa.string()),
         "Licenses the organization shows site-wide without tying them to this location ('Agency (ST) #number').",
     ),
+    (
+        "needs_browser",
+        pa.bool_(),
+        "True when the provider's website builds its pages in the browser (JavaScript) and the crawl that read it "
+        "could not render them all (no browser, rendering off, or over its budget): the row may lack facts the site "
+        "shows. The run manifest's 'browser' section names the sites.",
+    ),
 ]
 
 EVIDENCE_COLUMNS: list[tuple[str, pa.DataType, str]] = [

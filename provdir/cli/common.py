@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from provdir.crawl import netguard
 from provdir.redact import redact_text, redacted_url
+from provdir.runs.health import browser_warning
 from provdir.runs.store import Run
 from provdir.sources.seeds import Seed, SeedsError, load_seeds
 
@@ -84,6 +85,9 @@ def report_run(run: Run, out: Path) -> int:
                 print(f"  FAILED {site}: {why}")
         else:  # e.g. an unreachable API: one line, not 54
             print(f"  FAILED {len(names)} sites ({', '.join(names[:3])}, ...): {why}")
+    if browser_warning(manifest.get("browser")):
+        # Published, but those sites' rows may lack facts only a browser shows (needs_browser).
+        print(f"  NEEDS BROWSER: {browser_warning(manifest.get('browser'))}")
     published = manifest.get("published")
     if not published:
         if manifest.get("publish_refused"):

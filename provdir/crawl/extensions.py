@@ -107,6 +107,7 @@ class RunRecorder:
             "seeds_file": getattr(spider, "seeds_file", None),
             "seeds": seeds,
             "sites": sites or {},
+            **({"browser": spider.browser_summary()} if sites and hasattr(spider, "browser_summary") else {}),
             "counts": {
                 "pages_fetched": stats.get("response_received_count", 0),
                 "observations": stats.get("observations/written", 0),
@@ -116,4 +117,3 @@ class RunRecorder:
                 "sites_failed": sum(1 for s in (sites or {}).values() if s.get("status") != "ok"),
             },
         }
-

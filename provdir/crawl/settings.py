@@ -33,6 +33,14 @@ PROVDIR_RETRY_AFTER_MAX = 30.0  # a 429/503 Retry-After pauses the host this lon
 PROVDIR_CRAWL_DELAY_MAX = 10.0  # robots.txt Crawl-delay honored up to this many seconds
 PROVDIR_EXTRACT_TIME_LIMIT = 5.0  # seconds of extraction per page; a page that takes longer is skipped
 PROVDIR_MAX_LINKS_PER_PAGE = 2000  # links read from one page at most (inside the time limit too)
+# Pages only a browser can read (client-rendered apps): rendered with headless Chromium through
+# scrapy-playwright after the plain fetch, when a Chromium is found. See provdir/crawl/render.py.
+PROVDIR_RENDER = "auto"  # "auto": render when a browser is found; "off": never (sites are reported)
+PROVDIR_CHROMIUM = None  # Chromium executable; else $PROVDIR_CHROMIUM, else chromium on PATH
+PROVDIR_RENDER_MAX_PAGES_PER_SITE = 25  # renders per site, in link-priority order (~1 s of browser each)
+PROVDIR_RENDER_CONCURRENCY = 2  # pages open at once in the one browser context
+PROVDIR_RENDER_TIMEOUT = 15.0  # seconds per rendered page
+PROVDIR_RENDER_MAX_MEMORY_MB = 1024  # browser processes' memory; above it, rendering stops for the run
 # SAMHSA treatment locator listing API (spiders/samhsa_locator.py; `provdir crawl-samhsa --api-url`).
 SAMHSA_API_URL = "https://findtreatment.gov/locator/exportsAsJson/v2"
 
@@ -128,6 +136,9 @@ ITEM_PIPELINES = {
     "pipelines.duplicates.DropDuplicatePages": 500,
     "pipelines.store.WriteObservations": 900,
 }
+
+# Wires scrapy-playwright's download handler in, only when rendering is on (provdir/crawl/render.py).
+ADDONS = {"provdir.crawl.render.BrowserRendering": 0}
 
 EXTENSIONS = {
     # One log line per failure: Scrapy's robots.txt download errors (tracebacks) made one line.

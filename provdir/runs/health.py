@@ -110,6 +110,9 @@ def assess(run: Run, manifest: dict[str, Any], stats: dict[str, Any]) -> dict[st
     previous_run = previous_good(run, manifest.get("source", "site"), manifest)
     previous = figures(previous_run.manifest(), read_stats(previous_run)) if previous_run is not None else None
     result = compare(current, previous)
+    if browser_warning(manifest.get("browser")):
+        # Sites whose pages only a browser can read were not (all) read (provdir/crawl/render.py).
+        result.setdefault("warnings", []).append(browser_warning(manifest.get("browser")))
     result["previous_run"] = previous_run.run_id if previous_run else None
     result["figures"] = {k: v for k, v in current.items() if not isinstance(v, dict)}
     return result
@@ -173,3 +176,16 @@ def format_table(rows: list[dict[str, Any]]) -> str:
     lines = ["  ".join(c.ljust(widths[c]) for c in cols), "  ".join("-" * widths[c] for c in cols)]
     lines += ["  ".join(str(r[c]).ljust(widths[c]) for c in cols) for r in rows]
     return "\n".join(lines)
+
+
+def browser_warning(summary: dict[str, Any] | None) -> str:
+    """The line the CLI summary and ``provdir status`` show ('' when nothing needs saying)."""
+    if not summary:
+        return ""
+    incomplete = summary.get("sites_incomplete") or []
+    if not incomplete:
+        return ""
+    n = len(incomplete)
+    sites = f"{n} site{'s' if n != 1 else ''} need{'s' if n == 1 else ''} a browser"
+    why = summary.get("unavailable") or "some pages could not be rendered"
+    return f"{sites}: {why} ({', '.join(incomplete[:5])}{' ...' if n > 5 else ''})"

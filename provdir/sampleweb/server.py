@@ -2,8 +2,9 @@
 
 Used by ``provdir demo`` (the bundled sample web), the end-to-end tests and the accuracy
 benchmark. ``/path/`` serves ``path/index.html`` (or ``index.php``), ``.php`` files are HTML,
-and the placeholder ``http://SITE_ROOT`` in robots.txt and sitemaps becomes the site's real
-root URL. Only loopback addresses are ever bound.
+a root with ``200.html`` serves it for every other route (a single-page app), and the
+placeholder ``http://SITE_ROOT`` in robots.txt and sitemaps becomes the site's real root URL.
+Only loopback addresses are ever bound.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from urllib.parse import unquote, urlsplit
 
 PLACEHOLDER = b"http://SITE_ROOT"
 FIRST_HOST = 11  # 127.0.0.11, .12, ...
+SPA_FALLBACK = "200.html"
+"""A site root holding this file serves it for every route that is not a file (the single-page-app
+fallback of static hosts such as surge.sh; Netlify and others do the same with a rewrite rule)."""
 
 Behaviour = Callable[[BaseHTTPRequestHandler], bool]
 """A hook that may answer a request itself (return True), e.g. to fail with 500."""
@@ -44,6 +48,11 @@ def _resolve(root: Path, url_path: str) -> Path | None:
     return target if target.is_file() else None
 
 
+def _spa_route(root: Path, url_path: str) -> bool:
+    """A route of a single-page app served from ``root`` (not a file: its last segment has no '.')."""
+    return (root / SPA_FALLBACK).is_file() and "." not in urlsplit(url_path).path.rsplit("/", 1)[-1]
+
+
 def make_handler(root: Path, behaviour: Behaviour | None = None) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "provdir-sampleweb/1"
@@ -52,6 +61,8 @@ def make_handler(root: Path, behaviour: Behaviour | None = None) -> type[BaseHTT
             if behaviour is not None and behaviour(self):
                 return
             path = _resolve(root, self.path)
+            if path is None and _spa_route(root, self.path):
+                path = root / SPA_FALLBACK  # a single-page app: every route gets the same shell
             if path is None:
                 self.send_error(404)
                 return
