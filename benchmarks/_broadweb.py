@@ -49,13 +49,7 @@ KIND = ["Recovery Center", "Treatment Center", "Behavioral Health", "Recovery", 
 PROGRAMS = [("detox", "Medical Detox"), ("residential", "Residential Treatment"),
             ("outpatient", "Outpatient Program"), ("iop", "Intensive Outpatient Program"),
             ("php", "Partial Hospitalization"), ("family", "Family Program"), ("sober-living", "Sober Living")]  # fmt: skip
-_WORDS = (
-    "recovery support clients families counselors therapy group individual program care plan week days "
-    "evening schedule insurance admission intake staff licensed clinical team progress goals relapse "
-    "prevention skills coping health wellness community meetings alumni aftercare nutrition sleep exercise "
-    "medication management evidence based approach trauma informed compassionate private rooms campus "
-    "visit tour questions call today confidential assessment"
-).split()
+_WORDS = ["recovery", "support", "clients", "families", "counselors", "therapy", "group", "individual", "program", "care", "plan", "week", "days", "evening", "schedule", "insurance", "admission", "intake", "staff", "licensed", "clinical", "team", "progress", "goals", "relapse", "prevention", "skills", "coping", "health", "wellness", "community", "meetings", "alumni", "aftercare", "nutrition", "sleep", "exercise", "medication", "management", "evidence", "based", "approach", "trauma", "informed", "compassionate", "private", "rooms", "campus", "visit", "tour", "questions", "call", "today", "confidential", "assessment"]
 
 
 def _paragraphs(n: int = 400) -> list[str]:

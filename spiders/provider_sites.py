@@ -157,10 +157,15 @@ class ProviderSitesSpider(scrapy.Spider):
                     yield PageObservation.from_dict(obs)
 
     def start_requests(self) -> Iterator[scrapy.Request]:
+        # With the project's robots.txt middleware, its one fetch per host gives the sitemaps
+        # (robots_fetched); without it (ROBOTSTXT_OBEY off), robots.txt is fetched here.
+        self.sitemaps_from_robots = bool(getattr(self.crawler, "provdir_robots_shared", False))
         for seed in self.seeds:
             state = self.sites[seed.site]
             state.scheduled.add(crawl_policy.canonical(seed.url))
             yield self._page_request(seed.url, seed.site, priority=100, is_seed=True)
+            if self.sitemaps_from_robots:
+                continue
             root = urljoin(seed.url, "/")
             yield scrapy.Request(
                 urljoin(root, "robots.txt"), callback=self.parse_robots, errback=self.on_aux_error,
@@ -174,8 +179,16 @@ class ProviderSitesSpider(scrapy.Spider):
         )  # fmt: skip
 
     # -- sitemaps --------------------------------------------------------------------------
+    def robots_fetched(self, response: Response, request: scrapy.Request) -> Iterator[scrapy.Request]:
+        """The robots.txt Scrapy fetched for ``request``'s host (provdir.crawl.middlewares.SitemapRobotsTxt)."""
+        site = request.meta.get("site")
+        if site in self.sites:
+            yield from self._sitemap_requests(response, site)
+
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
-        site = response.meta["site"]
+        yield from self._sitemap_requests(response, response.meta["site"])
+
+    def _sitemap_requests(self, response: Response, site: str) -> Iterator[scrapy.Request]:
         urls = (
             list(sitemap_urls_from_robots(response.body, base_url=response.url))
             if response.status == 200 and isinstance(response, TextResponse)

@@ -56,8 +56,17 @@ def _spa_route(root: Path, url_path: str) -> bool:
 def make_handler(root: Path, behaviour: Behaviour | None = None) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "provdir-sampleweb/1"
+        # Keep-alive, as real web servers: a crawler reuses one connection for a host's pages.
+        # A site with a behaviour hook stays on HTTP/1.0 (one request per connection), since a
+        # hook may answer without a Content-Length, which only a closed connection can end.
+        protocol_version = "HTTP/1.1" if behaviour is None else "HTTP/1.0"
+
+        def setup(self) -> None:
+            super().setup()
+            self.server.connections += 1  # type: ignore[attr-defined]
 
         def do_GET(self) -> None:
+            self.server.request_log.append(self.path)  # type: ignore[attr-defined]
             if behaviour is not None and behaviour(self):
                 return
             path = _resolve(root, self.path)
@@ -76,6 +85,7 @@ def make_handler(root: Path, behaviour: Behaviour | None = None) -> type[BaseHTT
             if self.headers.get("If-None-Match") == etag:
                 self.send_response(304)
                 self.send_header("ETag", etag)
+                self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
             ctype = (
@@ -104,8 +114,13 @@ def serve_sites(
     port: int = 0,
     first_host: int = FIRST_HOST,
     behaviours: dict[str, Behaviour] | None = None,
+    servers_out: dict[str, ThreadingHTTPServer] | None = None,
 ) -> Iterator[dict[str, str]]:
-    """Serve each root on 127.0.0.<first_host + i>; yields {name: root URL}. ``port=0`` picks free ports."""
+    """Serve each root on 127.0.0.<first_host + i>; yields {name: root URL}. ``port=0`` picks free ports.
+
+    Each server counts the TCP connections it accepted (``connections``) and logs the paths it
+    was asked for (``request_log``); pass ``servers_out`` (a dict) to get them by site name.
+    """
     servers: list[ThreadingHTTPServer] = []
     urls: dict[str, str] = {}
     try:
@@ -120,7 +135,10 @@ def serve_sites(
                     raise
                 server = ThreadingHTTPServer((host, 0), handler)  # fixed port taken: any free one
             server.daemon_threads = True
+            server.connections, server.request_log = 0, []  # type: ignore[attr-defined]
             servers.append(server)
+            if servers_out is not None:
+                servers_out[name] = server
             threading.Thread(target=server.serve_forever, name=f"site-{name}", daemon=True).start()
             urls[name] = f"http://{host}:{server.server_address[1]}/"
         yield urls

@@ -1,0 +1,49 @@
+"""The broad-crawl settings' effect on a real crawl: robots.txt once per host, connections
+reused across a host's requests (the sample sites answer HTTP/1.1 keep-alive)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from provdir.sampleweb.server import bundled_sites_dir, serve_sites, site_roots
+from tests.conftest import crawl, write_seeds
+
+SITES = ["quill-creek-recovery", "harris-house", "agarita-recovery"]
+
+
+@pytest.fixture(scope="module")
+def counted_crawl(tmp_path_factory):
+    roots = {k: v for k, v in site_roots(bundled_sites_dir()).items() if k in SITES}
+    servers: dict = {}
+    with serve_sites(roots, port=0, first_host=171, servers_out=servers) as urls:
+        base = tmp_path_factory.mktemp("broad")
+        result = crawl(write_seeds(base / "seeds.txt", list(urls.values())), base / "out")
+    assert result.returncode == 0, result.stderr[-3000:]
+    return servers, result
+
+
+@pytest.mark.parametrize("slug", SITES)
+def test_robots_txt_fetched_once_per_host(counted_crawl, slug):
+    servers, _ = counted_crawl
+    paths = Counter(p.split("?")[0] for p in servers[slug].request_log)
+    assert paths["/robots.txt"] == 1, paths
+    assert paths.total() >= 5  # the site was crawled, not just robots.txt
+
+
+def test_sitemaps_still_come_from_robots_txt(counted_crawl):
+    servers, _ = counted_crawl
+    # quill-creek-recovery's robots.txt names its sitemap; it is read once.
+    assert Counter(servers["quill-creek-recovery"].request_log)["/sitemap.xml"] == 1
+
+
+@pytest.mark.parametrize("slug", SITES)
+def test_connections_reused_across_a_hosts_requests(counted_crawl, slug):
+    servers, _ = counted_crawl
+    server = servers[slug]
+    requests = len(server.request_log)
+    assert requests >= 8
+    # At most 2 connections at once per host (CONCURRENT_REQUESTS_PER_DOMAIN), reused; a 404
+    # (send_error closes) costs a new one. Without keep-alive this would be one per request.
+    assert server.connections * 3 <= requests, (server.connections, requests)
