@@ -66,7 +66,7 @@ from provdir.runs.store import (
     latest_good_runs,
     list_runs,
     max_recorded,
-    read_observations,
+    observations_by_site,
     run_members,
     run_order,
     runs_from_the_future,
@@ -123,17 +123,12 @@ def collect(output: Path) -> tuple[dict[str, Run], list[tuple[str, Location]]]:
     runs = latest_good_runs(output)
     located: list[tuple[str, Location]] = []
     for run in runs.values():
-        by_site: dict[str, list[dict[str, Any]]] = {}
-        site_run: dict[str, str] = {}
-        for member in run_members(run):
-            for obs in read_observations(member):
-                if obs.get("kind") == "record":
-                    located.append((member.run_id, record_location(obs)))
-                else:
-                    by_site.setdefault(obs["site"], []).append(obs)
-                    site_run.setdefault(obs["site"], member.run_id)
-        for site, observations in by_site.items():
-            located.extend((site_run[site], loc) for loc in site_locations(observations))
+        # One site's observations in memory at a time (provdir.runs.store.observations_by_site).
+        for run_id, site, observations in observations_by_site(run_members(run)):
+            if site is None:
+                located.extend((run_id, record_location(obs)) for obs in observations)
+            else:
+                located.extend((run_id, loc) for loc in site_locations(observations))
     return runs, located
 
 

@@ -16,6 +16,7 @@ import logging
 import os
 import re
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -365,6 +366,57 @@ def read_observations(run: Run) -> list[dict[str, Any]]:
         log.warning("%s: %d line(s) unreadable and skipped (torn by a kill?), line %s; %d whole line(s) used",
                     path, len(bad), ", ".join(map(str, bad[:5])), len(out))  # fmt: skip
     return out
+
+
+def observations_by_site(members: list[Run]) -> Iterator[tuple[str, str | None, list[dict[str, Any]]]]:
+    """The observations of one crawl (a run, or the worker runs of a distributed crawl) grouped
+    by site, one group in memory at a time: ``(run_id, site, observations)``.
+
+    Directory records (``kind: record``) come first, one per group with ``site`` None; then each
+    site's page observations from every member, sites in the order they first appear, credited
+    to the first member that has the site. Pages of many sites are interleaved in a run's file
+    (a crawl visits hosts in turn), so the file is read twice: once to note where each site's
+    lines are (byte offsets: memory in proportion to the number of pages, not their size), then
+    site by site. The build's memory is then bounded by the largest site, not by the crawl.
+    """
+    where: dict[str, list[tuple[int, int]]] = {}  # site -> (member index, offset)
+    first_run: dict[str, str] = {}
+    for index, member in enumerate(members):
+        path = member.dir / OBSERVATIONS
+        if not path.exists():
+            continue
+        with path.open("rb") as fh:
+            offset = 0
+            for line in fh:
+                at, offset = offset, offset + len(line)
+                try:
+                    obs = json.loads(line.decode("utf-8"))
+                except ValueError:  # a torn or damaged line (UnicodeDecodeError too), as read_observations
+                    continue
+                if not isinstance(obs, dict):
+                    continue
+                if obs.get("kind") == "record":
+                    yield member.run_id, None, [obs]
+                    continue
+                site = obs.get("site")
+                if not isinstance(site, str):
+                    continue
+                where.setdefault(site, []).append((index, at))
+                first_run.setdefault(site, member.run_id)
+    handles: dict[int, Any] = {}
+    try:
+        for site, places in where.items():
+            group = []
+            for index, at in places:
+                fh = handles.get(index)
+                if fh is None:
+                    fh = handles[index] = (members[index].dir / OBSERVATIONS).open("rb")
+                fh.seek(at)
+                group.append(json.loads(fh.readline()))
+            yield first_run[site], site, group
+    finally:
+        for fh in handles.values():
+            fh.close()
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
