@@ -87,7 +87,8 @@ class SiteState:
 class ProviderSitesSpider(scrapy.Spider):
     name = "provider_sites"
 
-    def __init__(self, seeds: str | None = None, max_pages_per_site: str | int | None = None, **kwargs: Any):
+    def __init__(self, seeds: str | None = None, max_pages_per_site: str | int | None = None,
+                 part: str | None = None, **kwargs: Any):  # fmt: skip
         super().__init__(**kwargs)
         if not seeds:
             raise ValueError("provider_sites needs a seeds file: -a seeds=FILE")
@@ -95,6 +96,14 @@ class ProviderSitesSpider(scrapy.Spider):
             self.seeds = load_seeds(seeds)
         except SeedsError as exc:
             raise ValueError(str(exc)) from exc
+        # -a part=K/N (provdir crawl --processes N): this process crawls the K-th share of the
+        # sites; crawl_seeds stays the whole list (the run's manifest names every seed).
+        self.crawl_seeds, self.part = self.seeds, part
+        if part:
+            from provdir.crawl.processes import parse_part, partition
+
+            keep = partition([s.site for s in self.seeds], *parse_part(part))
+            self.seeds = [s for s in self.seeds if s.site in keep]
         self.seeds_file = seeds
         self._max_pages_arg = max_pages_per_site
         self.sites: dict[str, SiteState] = {s.site: SiteState(seed=s, netlocs={s.site}) for s in self.seeds}

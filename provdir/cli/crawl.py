@@ -12,12 +12,14 @@ from urllib.parse import urlsplit
 from provdir.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_LOCKED,
+    EXIT_NOT_PUBLISHED,
     EXIT_OK,
     EXIT_WARNINGS,
     checked_seeds,
     crawl_options,
     parse_setting,
     positive_int,
+    print_summary,
     report_run,
 )
 from provdir.cli.publishing import publish_run
@@ -35,6 +37,8 @@ def register(sub: Any) -> None:
                        help="crawl the websites of the facilities the directory source (SAMHSA) published, "
                             "one per registered domain, and verify the listings against them")  # fmt: skip
     crawl.add_argument("--states", default="", help="with --from-directory: only listings in these states (VA,MO)")
+    crawl.add_argument("--processes", type=positive_int, default=1, metavar="N",
+                       help="crawler processes, the sites split between them (default 1; one per core)")  # fmt: skip
     crawl_options(crawl)
     crawl.set_defaults(func=cmd_crawl)
 
@@ -87,8 +91,65 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"provdir: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if args.processes > 1:
+        return run_crawl_processes(seeds_file=args.seeds, seeds=seeds, out=Path(args.out), processes=args.processes,
+                                   allow_private=args.allow_private_networks, max_pages=args.max_pages_per_site,
+                                   log_level=args.log_level, overrides=overrides)  # fmt: skip
     return run_crawl(seeds_file=args.seeds, seeds=seeds, out=Path(args.out), allow_private=args.allow_private_networks,
                      max_pages=args.max_pages_per_site, log_level=args.log_level, overrides=overrides)  # fmt: skip
+
+
+def run_crawl_processes(*, seeds_file: str, seeds: list[Seed], out: Path, processes: int, allow_private: bool,
+                        max_pages: int | None, log_level: str, overrides: dict[str, Any]) -> int:  # fmt: skip
+    """``crawl --processes N``: N crawler processes over the seeds split by site, published once
+    (provdir/crawl/processes.py). Returns an exit code, as :func:`run_crawl`."""
+    from scrapy.utils.project import get_project_settings
+
+    from provdir.crawl.processes import merged_manifest, run_processes
+
+    if "JOBDIR" in overrides:
+        print("provdir: JOBDIR (resumable crawl) works with one process; drop --processes or JOBDIR", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "provdir.crawl.settings")
+    effective = get_project_settings()
+    effective.setdict(overrides, priority="cmdline")
+    settings = {
+        "PROVDIR_OUTPUT_DIR": str(out), "HTTPCACHE_DIR": str((out / "httpcache").resolve()),
+        "PROVDIR_ALLOW_PRIVATE_NETWORKS": allow_private, "LOG_LEVEL": log_level,
+        **({"PROVDIR_MAX_PAGES_PER_SITE": max_pages} if max_pages else {}),
+        **overrides,
+    }  # fmt: skip
+    sites = len({s.site for s in seeds})
+    try:
+        with output_lock(out):
+            print(f"provdir: crawling {sites} site(s) from {seeds_file} with {processes} processes", file=sys.stderr)
+            crawl_id, runs, codes = run_processes(seeds_file=seeds_file, out=out, processes=processes,
+                                                  settings=settings, log_level=log_level)  # fmt: skip
+            manifest = merged_manifest(crawl_id, runs)
+            site_reports = manifest.get("sites", {})
+            failed = {k: v for k, v in site_reports.items() if v.get("status") != "ok"}
+            good = bool(runs) and all(c == 0 for c in codes) and all(r.good for r in runs)
+            print(f"\nCrawl {crawl_id} ({processes} processes, runs {', '.join(r.run_id for r in runs)}): "
+                  f"{'ok' if good else 'failed'}; {manifest['counts'].get('pages_fetched', 0)} pages fetched, "
+                  f"{len(site_reports) - len(failed)}/{len(site_reports)} sites answered")  # fmt: skip
+            for site, info in sorted(failed.items()):
+                why = info["errors"][0] if info.get("errors") else "no page could be read"
+                print(f"  FAILED {site}: {why}")
+            if not good or len(failed) == len(site_reports) or not effective.getbool("PROVDIR_PUBLISH"):
+                print(f"Nothing published; the last good directory (if any) is unchanged: {out / 'latest'}")
+                return EXIT_NOT_PUBLISHED
+            from provdir.build import NothingToPublish, PublishRefused, publish
+
+            try:
+                result = publish(out, force=effective.getbool("PROVDIR_FORCE_PUBLISH"))
+            except (PublishRefused, NothingToPublish) as exc:
+                print(f"Not published: {exc}")
+                return EXIT_NOT_PUBLISHED
+            print_summary(result.summary(), out)
+            return EXIT_WARNINGS if failed else EXIT_OK
+    except Locked as exc:
+        print(f"provdir: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
 
 
 def run_crawl(*, seeds_file: str = "", seeds: list[Seed] | None = None, out: Path, allow_private: bool,

@@ -1,0 +1,49 @@
+"""``provdir crawl --processes N``: the sites split between N crawler processes, one crawl."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from provdir.crawl.processes import parse_part, partition
+from provdir.runs.store import latest_good_runs
+from tests.conftest import crawl, write_seeds
+
+
+def test_partition_gives_each_site_to_exactly_one_process():
+    sites = [f"127.0.0.{i}:80" for i in range(11)] + ["127.0.0.3:80"]  # a site seeded twice
+    parts = [partition(sites, k, 3) for k in range(3)]
+    assert set().union(*parts) == set(sites)
+    assert sum(len(p) for p in parts) == 11  # no site in two parts
+    assert sorted(len(p) for p in parts) == [3, 4, 4]  # balanced
+    assert parse_part("1/3") == (1, 3)
+    for bad in ("3/3", "x/2", "1", "-1/2"):
+        with pytest.raises(ValueError):
+            parse_part(bad)
+
+
+def _facilities(out) -> pd.DataFrame:
+    cols = ["name", "street", "city", "state", "postal_code", "phone", "website", "services", "accreditations"]
+    df = pd.read_parquet(out / "latest" / "facilities.parquet", columns=cols)
+    df["services"] = df["services"].map(lambda v: tuple(sorted(v)))
+    df["accreditations"] = df["accreditations"].map(lambda v: tuple(sorted(v)))
+    return df.sort_values(["website", "street", "name"]).reset_index(drop=True)
+
+
+def test_two_processes_publish_the_same_facilities_as_one(sample_web, sample_crawl, tmp_path):
+    seeds = write_seeds(tmp_path / "seeds.txt", list(sample_web.values()))
+    result = crawl(seeds, tmp_path / "out", "--processes", "2")
+    assert result.returncode == 0, result.stderr[-3000:] + result.stdout[-2000:]
+    runs = sorted((tmp_path / "out" / "runs").iterdir())
+    manifests = [json.loads((r / "manifest.json").read_text()) for r in runs]
+    assert len(manifests) == 2 and len({m["crawl_id"] for m in manifests}) == 1
+    sites = [set(m["sites"]) for m in manifests]
+    assert sites[0] and sites[1] and not sites[0] & sites[1]  # each site crawled by one process
+    assert len(sites[0] | sites[1]) == len(sample_web)
+    assert all(len(m["seeds"]) == len(sample_web) for m in manifests)  # every seed named
+    assert {m["process"]["pid"] for m in manifests} - {None} and len({m["process"]["pid"] for m in manifests}) == 2
+    crawl_run = latest_good_runs(tmp_path / "out")["site"]
+    assert len(getattr(crawl_run, "members", [])) == 2  # the build read both as one crawl
+    pd.testing.assert_frame_equal(_facilities(tmp_path / "out"), _facilities(sample_crawl.out))
