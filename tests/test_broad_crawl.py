@@ -55,7 +55,7 @@ def test_background_cache_entries_read_by_scrapys_storage(tmp_path):
     from scrapy.settings import Settings
     from scrapy.utils.test import get_crawler
 
-    from provdir.httpcache_storage import BackgroundFilesystemCacheStorage
+    from provdir.crawl.httpcache_storage import BackgroundFilesystemCacheStorage
 
     settings = Settings({"HTTPCACHE_DIR": str(tmp_path), "HTTPCACHE_GZIP": True})
     spider = get_crawler(settings_dict={"HTTPCACHE_DIR": str(tmp_path)})._create_spider("s")

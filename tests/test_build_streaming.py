@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import tracemalloc
 
-from provdir.runs import OBSERVATIONS, create_run, observations_by_site
+from provdir.runs.store import OBSERVATIONS, create_run, observations_by_site
 
 
 def _write(run, rows, torn: bool = False) -> None:

@@ -97,8 +97,8 @@ HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"  # default DummyP
 HTTPCACHE_DIR = "httpcache"
 HTTPCACHE_GZIP = True  # default False
 # Default FilesystemCacheStorage (gzip level 9, in the reactor thread: 13.6% of the crawler's CPU
-# at 200 sites); same files, level 1, written from a background thread (provdir/httpcache_storage.py).
-HTTPCACHE_STORAGE = "provdir.httpcache_storage.BackgroundFilesystemCacheStorage"
+# at 200 sites); same files, level 1, written from a background thread (provdir/crawl/httpcache_storage.py).
+HTTPCACHE_STORAGE = "provdir.crawl.httpcache_storage.BackgroundFilesystemCacheStorage"
 HTTPCACHE_IGNORE_HTTP_CODES = [301, 302, 303, 307, 308, 404, 410, 429, 500, 502, 503, 504]  # default []
 DEFAULT_REQUEST_HEADERS = {  # Scrapy's two defaults, plus the forced revalidation
     "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
