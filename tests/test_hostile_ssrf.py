@@ -158,8 +158,10 @@ def test_private_seeds_and_seed_redirects_are_refused_and_reported(guarded):
         assert info["status"] == "failed" and info["failures"].get("private_network"), (url, info)
         assert any("private" in e for e in info["errors"])
     assert sites[site_key(seeds[1])]["status"] == "ok"
-    assert result.stats()["netguard/refused/private_network"] >= 6
-    assert result.manifest()["counts"]["requests_refused_private_network"] >= 6
+    # One refusal per private seed (4) and public1's redirect. (robots.txt is fetched by Scrapy's
+    # middleware after the guard, so a refused host's robots.txt is never even asked for.)
+    assert result.stats()["netguard/refused/private_network"] >= 5
+    assert result.manifest()["counts"]["requests_refused_private_network"] >= 5
 
 
 def test_connections_are_refused_even_without_the_middleware(targets, tmp_path):
