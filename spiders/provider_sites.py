@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
+from lxml import etree
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -384,7 +385,10 @@ def _links(response: TextResponse, into: list[tuple[str, str]], cap: int) -> boo
     """Append the page's followable links (url, anchor text) to ``into``, in page order, at most
     ``cap`` of them; True when the page had more. Walks lxml elements lazily (no selector per
     link), so the cost stops at the cap; ``into`` keeps what was read if time runs out."""
-    for a in response.selector.root.iter("a"):
+    root = response.selector.root
+    if not isinstance(root, etree._Element):
+        return False  # a text/plain body that parses as JSON: no links (and no spider error)
+    for a in root.iter("a"):
         href = (a.get("href") or "").strip()
         if not href or href.startswith(("#", "mailto:", "tel:", "javascript:")):
             continue

@@ -75,3 +75,20 @@ def test_background_cache_entries_read_by_scrapys_storage(tmp_path):
         assert response is not None and response.body == body and response.status == 200
         assert response.headers.get("ETag") == b'"abc"'
     assert reader.retrieve_response(spider, Request("http://127.0.0.1:1/other/")) is None
+
+
+def test_links_of_a_page_and_of_a_json_body():
+    from scrapy.http import HtmlResponse, TextResponse
+
+    from spiders.provider_sites import _links
+
+    html = (b'<html><head><base href="http://a.example/sub/"></head><body><nav><a href="contact/">Contact'
+            b' <b>us</b></a> <a href="#top">top</a> <a href="tel:+14172010001">call</a></nav>'
+            b'<noscript><a href="/programs/">Programs</a></noscript></body></html>')  # fmt: skip
+    page = HtmlResponse("http://a.example/", body=html, encoding="utf-8")
+    links: list = []
+    assert _links(page, links, 100) is False
+    assert links == [("http://a.example/sub/contact/", "Contact us"), ("http://a.example/programs/", "Programs")]
+    json_body: list = []
+    assert _links(TextResponse("http://a.example/x", body=b'{"a": 1}', encoding="utf-8"), json_body, 100) is False
+    assert json_body == []
