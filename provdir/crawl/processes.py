@@ -115,7 +115,10 @@ def run_processes(*, seeds_file: str, out: Path, processes: int, settings: dict[
         runs.append(Run(run_id, runs_dir(out) / run_id))
         config = {"seeds": seeds_file, "part": f"{part}/{processes}", "log_level": log_level,
                   "settings": {**child_settings(crawl_id, settings), "PROVDIR_RUN_ID": run_id}}  # fmt: skip
-        procs.append(subprocess.Popen([sys.executable, "-m", "provdir.crawl.processes", json.dumps(config)]))
+        # Own process group: a Ctrl-C on the terminal reaches only the parent, which passes it on
+        # once (Scrapy treats a second SIGINT as "stop now", which would fail the run).
+        procs.append(subprocess.Popen([sys.executable, "-m", "provdir.crawl.processes", json.dumps(config)],
+                                      start_new_session=True))  # fmt: skip
 
     def forward(signum: int, frame: object) -> None:
         for p in procs:
