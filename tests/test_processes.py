@@ -47,3 +47,36 @@ def test_two_processes_publish_the_same_facilities_as_one(sample_web, sample_cra
     crawl_run = latest_good_runs(tmp_path / "out")["site"]
     assert len(getattr(crawl_run, "members", [])) == 2  # the build read both as one crawl
     pd.testing.assert_frame_equal(_facilities(tmp_path / "out"), _facilities(sample_crawl.out))
+
+
+def test_ctrl_c_stops_every_process_cleanly_and_publishes_nothing(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from provdir.sampleweb.server import bundled_sites_dir, serve_sites, site_roots
+    from tests.conftest import FAST, ROOT
+
+    def slow(handler) -> bool:
+        time.sleep(0.5)  # every page takes a while: the crawl is still running when stopped
+        return False
+
+    roots = site_roots(bundled_sites_dir())
+    with serve_sites(roots, port=0, first_host=191, behaviours=dict.fromkeys(roots, slow)) as urls:
+        seeds = write_seeds(tmp_path / "seeds.txt", list(urls.values()))
+        proc = subprocess.Popen([sys.executable, "-m", "provdir.cli", "crawl", str(seeds), "--out", str(tmp_path / "out"),
+                                 "--allow-private-networks", "--processes", "2", *FAST],
+                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(list((tmp_path / "out" / "runs").glob("*/manifest.json"))) < 2:
+            time.sleep(0.2)
+        time.sleep(1.5)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1, err[-2000:]
+    manifests = [json.loads(p.read_text()) for p in (tmp_path / "out" / "runs").glob("*/manifest.json")]
+    assert len(manifests) == 2
+    assert all(m["finish_reason"] == "shutdown" and m["status"] == "failed" for m in manifests), manifests
+    assert not (tmp_path / "out" / "latest").exists()
+    assert "Nothing published" in out
