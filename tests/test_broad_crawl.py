@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from provdir.sampleweb.server import bundled_sites_dir, serve_sites, site_roots
-from tests.conftest import crawl, write_seeds
+from tests.helpers import crawl, write_seeds
 
 SITES = ["quill-creek-recovery", "harris-house", "agarita-recovery"]
 

@@ -9,7 +9,7 @@ import pytest
 
 from provdir.crawl.processes import parse_part, partition
 from provdir.runs.store import latest_good_runs
-from tests.conftest import crawl, write_seeds
+from tests.helpers import crawl, write_seeds
 
 
 def test_partition_gives_each_site_to_exactly_one_process():
@@ -56,7 +56,7 @@ def test_ctrl_c_stops_every_process_cleanly_and_publishes_nothing(tmp_path):
     import time
 
     from provdir.sampleweb.server import bundled_sites_dir, serve_sites, site_roots
-    from tests.conftest import FAST, ROOT
+    from tests.helpers import FAST, ROOT
 
     def slow(handler) -> bool:
         time.sleep(0.5)  # every page takes a while: the crawl is still running when stopped
