@@ -423,3 +423,46 @@ def test_a_generic_location_line_does_not_name_the_place():
     html = SOBER_HOMES.replace("<h5>LAKEWOOD, CO<br>GOLDEN, CO<br>LITTLETON, CO</h5>", "<p>Location:<br>Lakewood, CO</p>")
     (a,) = [a for a in _obs(html, "/homes/")["addresses"] if a["city"] == "Lakewood"]
     assert a["label"] != "Location:"
+
+
+# -- the evidence table says which scope each row speaks for --------------------------------
+def test_evidence_rows_carry_the_scope_of_their_value():
+    obs = [_obs(LOCATIONS_PAGE, "/locations/"), _obs(ABOUT_PAGE, "/about/")]
+    locs = {loc.street: loc for loc in site_locations(obs)}
+    crisis = locs["1200 N Walker Ave"]
+    by = {(e.field, e.value): e.scope for e in crisis.evidence}
+    assert all(e.scope in ("location", "organization") for loc in locs.values() for e in loc.evidence)
+    assert by[("service", "detox")] == "location"  # its card
+    assert by[("service", "residential")] == "organization"  # the menu and the about page
+    assert by[("accreditation", "CARF")] == "organization"
+    assert by[("organization", crisis.organization)] == "organization"
+    assert by[("address", next(v for f, v in by if f == "address"))] == "location"
+    assert by[("phone", "+14055550111")] == "location"  # printed in its card
+    assert by[("phone", "+14055550100")] == "organization"  # the header's line, shared
+
+
+def test_a_single_location_sites_evidence_is_that_locations_but_its_name():
+    (loc,) = site_locations([_obs(CLINIC_PAGE, "/locations/norman/"), _obs(ABOUT_PAGE, "/about/")])
+    scopes = {e.field: set() for e in loc.evidence}
+    for e in loc.evidence:
+        scopes[e.field].add(e.scope)
+    assert scopes.pop("organization") == {"organization"}
+    assert all(s == {"location"} for s in scopes.values()), scopes
+
+
+def test_published_evidence_table_has_a_scope_column_in_the_dictionary(tmp_path):
+    import pandas as pd
+
+    from provdir.build import publish
+    from tests.test_publish import stored_run
+
+    stored_run(tmp_path, [_obs(LOCATIONS_PAGE, "/locations/"), _obs(ABOUT_PAGE, "/about/")])
+    publish(tmp_path)
+    ev = pd.read_parquet(tmp_path / "latest" / "evidence.parquet")
+    assert set(ev["scope"]) == {"location", "organization"}
+    detox = ev[(ev["field"] == "service") & (ev["value"] == "detox")]
+    assert "location" in set(detox["scope"])
+    assert set(ev[ev["field"] == "organization"]["scope"]) == {"organization"}
+    dd = pd.read_csv(tmp_path / "latest" / "data_dictionary.csv")
+    row = dd[(dd.iloc[:, 0] == "evidence") & (dd.iloc[:, 1] == "scope")]
+    assert len(row) == 1
