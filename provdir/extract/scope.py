@@ -146,15 +146,19 @@ def _sentence(text: str, start: int, end: int) -> str:
     return text[lo : hi.end() if hi else len(text)].strip()
 
 
-def cued_places(text: str, site_state: str) -> list[tuple[str, str, str]]:
+def cued_places(text: str, site_state: str, *, serving: bool = True) -> list[tuple[str, str, str]]:
     """(town, state, sentence) for each town a sentence of ``text`` puts one of the site's places
     in: "our second home in Tampa, Florida", "homes in Denver, CO and Aurora, CO", "serving
     residents in St. Augustine, FL". A town written without a state takes ``site_state`` (the one
     state of the page's other addresses), or is dropped when there is none. Sentences about where
-    clients come from, a client's own story, or a distance to somewhere else are not places."""
+    clients come from, a client's own story, or a distance to somewhere else are not places.
+    ``serving=False`` drops the "serving residents in" cues (a page with a street address of its
+    own says where it serves, not another place). A state's name is not a town ("our homes in
+    Florida")."""
     cue, one, not_own = _place_cues()
     out: list[tuple[str, str, str]] = []
-    for pattern, most in ((cue, 0), (one, 1)):
+    states = {n.lower() for n in state_names()}
+    for pattern, most in ((cue, 0), (one, 1)) if serving else ((cue, 0),):
         for m in pattern.finditer(text):
             sentence = _sentence(text, m.start(), m.end())
             if not_own.search(sentence) or sentence.startswith('"'):
@@ -164,7 +168,7 @@ def cued_places(text: str, site_state: str) -> list[tuple[str, str, str]]:
                 continue
             for town, state in towns:
                 state = state or site_state
-                if state and is_town(town, state):
+                if state and town.lower() not in states and is_town(town, state):
                     out.append((town, state, sentence))
     return out
 
@@ -227,7 +231,7 @@ def city_places(page: Page, *, blog: bool, street_addresses: list[AddressFact]) 
                     lo = block.flat.rfind(".", 0, m.start()) + 1
                     add(m["city"], state, "", block, block.flat[lo : m.end()].strip(), _heading_label(page.blocks, i))
             if block.region == "main":
-                found = cued_places(block.flat, site_state)
+                found = cued_places(block.flat, site_state, serving=not street_addresses)
                 for town, state, sentence in found:
                     # a heading names the one place a paragraph is about, not each of a list
                     label = _heading_label(page.blocks, i) if len(found) == 1 else ""

@@ -466,3 +466,17 @@ def test_published_evidence_table_has_a_scope_column_in_the_dictionary(tmp_path)
     dd = pd.read_csv(tmp_path / "latest" / "data_dictionary.csv")
     row = dd[(dd.iloc[:, 0] == "evidence") & (dd.iloc[:, 1] == "scope")]
     assert len(row) == 1
+
+
+def test_a_state_named_where_a_town_would_be_is_not_a_town():
+    # Iowa has a town named Nevada: "our homes in Nevada" on an Iowa site names the state
+    html = NETWORK_ABOUT.replace("Denver, CO and Aurora, CO", "Ames, IA and Ankeny, IA").replace(
+        "Englewood, CO", "Ames, IA").replace("our second home in Boulder", "our homes in Nevada")  # fmt: skip
+    towns = _towns(_obs(html, "/about/"))
+    assert ("Ankeny", "IA") in towns and ("Nevada", "IA") not in towns
+
+
+def test_serving_residents_beside_a_street_address_is_a_service_area_not_a_place():
+    html = CLINIC_PAGE.replace("<h2>Visit</h2>", "<p>Proudly serving residents in Moore, OK.</p><h2>Visit</h2>")
+    o = _obs(html, "/locations/norman/")
+    assert [(a["street"], a["city"]) for a in o["addresses"]] == [("455 W Main St", "Norman")]
