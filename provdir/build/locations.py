@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 
 from provdir.build import licenses as site_licenses
 from provdir.extract.names import badly_cased, best_cased, name_key, never_a_name
-from provdir.extract.scope import place_hint
+from provdir.extract.scope import LOCATION, ORGANIZATION, place_hint
 from provdir.normalize.address import street_key
 from provdir.normalize.phone import CONTACT_ROLES
 from provdir.vocab import vocabulary
@@ -198,7 +198,7 @@ def _organization_locations(
                        phones=loc_phones, phone_roles={p: roles[p] for p in loc_phones},
                        phone_extensions={p: extensions[p] for p in loc_phones if p in extensions},
                        accreditations=acc.all_values(), services=svc.all_values(), licenses=lic.all_licenses(),
-                       evidence=ev, **shared)  # fmt: skip
+                       evidence=_scoped_evidence(ev), **shared)  # fmt: skip
         if place:
             _set_address(loc, place)
         return [loc]
@@ -235,7 +235,7 @@ def _organization_locations(
                        phone_extensions={p: extensions[p] for p in loc_phones if p in extensions},
                        accreditations=accreditations, licenses=licenses, services=services,
                        organization_services=org_services, organization_accreditations=org_acc,
-                       organization_licenses=org_lic, evidence=ev, **shared)  # fmt: skip
+                       organization_licenses=org_lic, evidence=_scoped_evidence(ev, own), **shared)  # fmt: skip
         _set_address(loc, place)
         locations.append(loc)
     return locations
@@ -316,6 +316,24 @@ class _Scoped:
 
 def _scope(ev: Evidence, scope: str) -> Evidence:
     return Evidence(ev.field, ev.value, ev.url, ev.snippet, ev.region, ev.basis, scope)
+
+
+def evidence_scope(field_name: str, value: str, own_phones: list[str] | None = None) -> str:
+    """The scope of an evidence row that the extractor did not scope: the organization's name
+    and what a site says it does not offer speak for the organization; an address is its
+    location's; a phone is the location's when printed in its own block (``own_phones``; None:
+    the only location, or a directory record), else the organization's shared line."""
+    if field_name in ("organization", "service_not_offered"):
+        return ORGANIZATION
+    if field_name == "phone" and own_phones is not None and value not in own_phones:
+        return ORGANIZATION
+    return LOCATION
+
+
+def _scoped_evidence(evidence: list[Evidence], own_phones: list[str] | None = None) -> list[Evidence]:
+    """Every evidence row with its scope (copies: one piece of evidence can be one location's
+    own and the others' shared)."""
+    return [ev if ev.scope else _scope(ev, evidence_scope(ev.field, ev.value, own_phones)) for ev in evidence]
 
 
 def _hint_key(f: dict[str, Any], hints: dict[str, str]) -> str | None:
@@ -728,5 +746,5 @@ def record_location(record: dict[str, Any]) -> Location:
         phone_extensions={p["e164"]: p["extension"] for p in contact if p.get("extension")},
         accreditations=sorted({f["value"] for f in record.get("accreditations", [])}), licenses=licenses,
         services=sorted({f["value"] for f in record.get("services", [])}), source_urls=[url],
-        latitude=record.get("latitude"), longitude=record.get("longitude"), evidence=evidence,
+        latitude=record.get("latitude"), longitude=record.get("longitude"), evidence=_scoped_evidence(evidence),
     )  # fmt: skip

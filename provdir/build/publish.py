@@ -43,7 +43,7 @@ from typing import Any
 
 from provdir import __version__
 from provdir.build import checks, datapackage, duckdb_views, geo, history, longtables, report, transaction, verify
-from provdir.build.locations import Location, record_location, site_locations
+from provdir.build.locations import Location, evidence_scope, record_location, site_locations
 from provdir.build.merge import merge
 from provdir.build.resolve import registered_domain, resolve
 from provdir.build.tables import (
@@ -196,6 +196,7 @@ def publish(output: Path | str, *, force: bool = False, restore_registry: bool =
         for run_id, source_key, ev in facility.evidence:
             evidence.append({"facility_id": fid, "field": ev.field, "value": ev.value, "url": ev.url,
                              "snippet": ev.snippet, "region": ev.region, "basis": ev.basis,
+                             "scope": ev.scope or evidence_scope(ev.field, ev.value),
                              "source_key": source_key, "run_id": run_id})  # fmt: skip
 
     verification, verified = verify.verify(
@@ -234,7 +235,9 @@ def publish(output: Path | str, *, force: bool = False, restore_registry: bool =
         rows[fid] = carried
         if previous_evidence is None:
             previous_evidence = _previous_evidence(output)
-        evidence.extend(previous_evidence.get(fid, []))
+        # a build from before evidence had a scope: the field's usual one
+        evidence.extend({**ev, "scope": ev.get("scope") or evidence_scope(ev["field"], ev["value"])}
+                        for ev in previous_evidence.get(fid, []))  # fmt: skip
 
     active = sum(1 for r in rows.values() if r["status"] == "active")
     before = sum(1 for r in previous.values() if r.get("status") == "active")

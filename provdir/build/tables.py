@@ -145,6 +145,13 @@ EVIDENCE_COLUMNS: list[tuple[str, pa.DataType, str]] = [
         "Why it counts: menu, label, statement, logo, structured, implied:<value>, sole_level (the only level "
         "of care the site names, given to each of its locations), text, tel_href, samhsa:<category>.",
     ),
+    (
+        "scope",
+        pa.string(),
+        "'location' (the value is this facility's own: its card, its page, its address block, its directory "
+        "record) or 'organization' (stated for the organization as a whole: its name, site-wide menus and "
+        "pages, a shared main line, what it says it does not offer).",
+    ),
     ("source_key", pa.string(), "Source record the value came from."),
     ("run_id", pa.string(), "Run the evidence comes from."),
 ]
@@ -467,6 +474,7 @@ TABLES: list[TableSpec] = [
             "facility_id": _ID,
             "field": Rule(required=True, enum=EVIDENCE_FIELDS),
             "value": _REQUIRED,
+            "scope": Rule(required=True, enum=SCOPES),
             "source_key": _REQUIRED,
         },
     ),

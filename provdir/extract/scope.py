@@ -66,7 +66,10 @@ def _cities() -> dict[str, frozenset[str]]:
 
 
 def is_town(city: str, state: str) -> bool:
-    return city.lower().strip() in _cities().get(state, frozenset())
+    towns = _cities().get(state, frozenset())
+    name = city.lower().strip()
+    # USPS writes "St Augustine" and "Saint Augustine"; sites write "St. Augustine"
+    return name in towns or re.sub(r"\b(st|ste|mt|ft)\.", r"\1", name) in towns
 
 
 @cache
@@ -87,11 +90,105 @@ def _located_in() -> re.Pattern[str]:
     )
 
 
+@cache
+def _place_cues() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """(cue, one-town cue, not-own-voice) patterns from ``provdir/vocab/place_cues.en.csv``."""
+    kinds: dict[str, list[str]] = {"cue": [], "one": [], "not_own": []}
+    with resources.files("provdir.vocab").joinpath("place_cues.en.csv").open(encoding="utf-8") as fh:
+        for row in csv.DictReader(line for line in fh if not line.startswith("#")):
+            kinds[row["kind"]].append(row["pattern"])
+
+    def alt(patterns: list[str]) -> str:
+        return "|".join(f"(?:{p})" for p in patterns)
+
+    def cue(patterns: list[str]) -> re.Pattern[str]:
+        return re.compile(rf"(?i:{alt(patterns)})\s+in\s+")
+
+    return cue(kinds["cue"]), cue(kinds["one"]), re.compile(alt(kinds["not_own"]), re.I)
+
+
+_PLACE_WORD = r"(?:St\.|Ste\.|Ft\.|Mt\.|[A-Z][a-z]+(?:'[a-z]+)?)"
+_PLACE = re.compile(rf"(?:(?:beautiful|historic|sunny|downtown)\s+)?(?P<city>{_PLACE_WORD}(?:[ -]{_PLACE_WORD}){{0,2}})")
+_SEP = re.compile(r",?\s*(?:and|&)\s+|,\s*")
+
+
+@cache
+def _state_after() -> re.Pattern[str]:
+    names = "|".join(re.escape(s) for s in state_names() if len(s) > 2)
+    return re.compile(rf",?\s+(?P<state>(?i:{names})\b|[A-Z]{{2}}\b)")
+
+
+def _place_list(text: str) -> list[tuple[str, str]]:
+    """The towns a sentence lists from its start: "Denver, CO and Aurora, CO", "Malibu, and
+    Santa Monica" -> [(town, state or "")]. A town without a state takes the next one named."""
+    out: list[tuple[str, str]] = []
+    pos = 0
+    while m := _PLACE.match(text, pos):
+        city, pos = m["city"], m.end()
+        state = ""
+        if (s := _state_after().match(text, pos)) and state_abbr(s["state"]):
+            state, pos = state_abbr(s["state"]), s.end()
+        out.append((city, state))
+        sep = _SEP.match(text, pos)
+        if not sep:
+            break
+        pos = sep.end()
+    for n in range(len(out) - 2, -1, -1):  # "Denver and Aurora, CO": the state is both towns'
+        if not out[n][1]:
+            out[n] = (out[n][0], out[n + 1][1])
+    return out
+
+
+def _sentence(text: str, start: int, end: int) -> str:
+    """The sentence around text[start:end] (a period inside "St. Augustine" does not end it)."""
+    lo = max((m.end() for m in re.finditer(r"(?<!\bSt)(?<!\bMt)(?<!\bFt)[.!?]\s", text[:start])), default=0)
+    hi = re.compile(r"(?<!\bSt)(?<!\bMt)(?<!\bFt)[.!?](?:\s|$)").search(text, end)
+    return text[lo : hi.end() if hi else len(text)].strip()
+
+
+def cued_places(text: str, site_state: str, *, serving: bool = True) -> list[tuple[str, str, str]]:
+    """(town, state, sentence) for each town a sentence of ``text`` puts one of the site's places
+    in: "our second home in Tampa, Florida", "homes in Denver, CO and Aurora, CO", "serving
+    residents in St. Augustine, FL". A town written without a state takes ``site_state`` (the one
+    state of the page's other addresses), or is dropped when there is none. Sentences about where
+    clients come from, a client's own story, or a distance to somewhere else are not places.
+    ``serving=False`` drops the "serving residents in" cues (a page with a street address of its
+    own says where it serves, not another place). A state's name is not a town ("our homes in
+    Florida")."""
+    cue, one, not_own = _place_cues()
+    out: list[tuple[str, str, str]] = []
+    states = {n.lower() for n in state_names()}
+    for pattern, most in ((cue, 0), (one, 1)) if serving else ((cue, 0),):
+        for m in pattern.finditer(text):
+            sentence = _sentence(text, m.start(), m.end())
+            if not_own.search(sentence) or sentence.startswith('"'):
+                continue
+            towns = _place_list(text[m.end() :])
+            if most and len(towns) > most:
+                continue
+            for town, state in towns:
+                state = state or site_state
+                if state and town.lower() not in states and is_town(town, state):
+                    out.append((town, state, sentence))
+    return out
+
+
 def city_places(page: Page, *, blog: bool, street_addresses: list[AddressFact]) -> list[AddressFact]:
     """Town-only places: a whole line "Town, ST [ZIP]" outside the menus, or a sentence saying a
     place "is located in Town, State". A town that one of the page's street addresses already
     gives is that address (its second line), not another place."""
     covered = {(a.city.lower(), a.state) for a in street_addresses}
+    # The state a town written alone is in: the page's addresses (a footer repeats the site's)
+    # when they are all in one state; lines "Town, ST" and towns cued with a state count too.
+    states = {a.state for a in street_addresses if a.state}
+    for b in page.blocks:
+        for line in b.lines if len(b.flat) <= MAX_PARAGRAPH else []:
+            if len(line) <= MAX_TOWN_LINE and (t := _town_line().match(line.strip())):
+                states.add(state_abbr(t["state"]))
+        if b.region == "main" and not blog and len(b.flat) <= MAX_PARAGRAPH:
+            states.update(state for _town, state, _s in cued_places(b.flat, ""))  # "homes in Denver, CO"
+    states.discard("")
+    site_state = next(iter(states)) if len(states) == 1 else ""
     out: list[AddressFact] = []
     seen: set[tuple[str, str]] = set()
 
@@ -123,7 +220,7 @@ def city_places(page: Page, *, blog: bool, street_addresses: list[AddressFact]) 
             # CA") names the place in its lines above; a list of towns has no names of its own.
             # A list item "Tallgrass Wichita / Wichita, KS" names its place in its first lines too.
             above = " ".join(lines[:first])
-            named = first and (block.heading or _name_line_text(above))
+            named = first and (block.heading or _name_line_text(above)) and not _GENERIC_HEADING.match(above.strip(" :-|"))
             label = above if named else _heading_label(page.blocks, i)
             add(m["city"], state, m["zip"] or "", block, lines[n].strip(), label)
         # Hero sections are often marked up as a banner: a sentence there still locates a place.
@@ -133,6 +230,12 @@ def city_places(page: Page, *, blog: bool, street_addresses: list[AddressFact]) 
                 if state:
                     lo = block.flat.rfind(".", 0, m.start()) + 1
                     add(m["city"], state, "", block, block.flat[lo : m.end()].strip(), _heading_label(page.blocks, i))
+            if block.region == "main":
+                found = cued_places(block.flat, site_state, serving=not street_addresses)
+                for town, state, sentence in found:
+                    # a heading names the one place a paragraph is about, not each of a list
+                    label = _heading_label(page.blocks, i) if len(found) == 1 else ""
+                    add(town, state, "", block, sentence, label)
     return out
 
 

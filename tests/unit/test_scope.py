@@ -343,3 +343,140 @@ def test_template_town_beside_a_street_address_is_not_another_location():
     )
     (loc,) = site_locations([_obs(html, "/locations/norman/")])
     assert (loc.street, loc.city) == ("455 W Main St", "Norman")
+
+
+# -- towns named without "located" (issue 13, follow-up) ------------------------------------
+PROPERTIES_PAGE = """<html><head><title>Properties | Marigold House</title></head><body>
+<nav class="menu"><ul><li><a href="/properties/">Properties</a></li><li><a href="/contact/">Contact</a></li></ul></nav>
+<main>
+  <h1>Our Properties</h1>
+  <h2>Main Campus</h2>
+  <p>Less than a mile from downtown, our main campus houses twelve women in early recovery.</p>
+  <h2>Executive Housing</h2>
+  <p>We offer improved accommodations for our women in St. Augustine, Florida. Each room has
+  a private bath.</p>
+  <h2>What Residents Say</h2>
+  <blockquote><p>"I moved to Orlando, FL after treatment and the house gave me my life back." ~JR</p></blockquote>
+  <p>Our clients come from Tampa, FL and Miami, FL and all over the Southeast.</p>
+</main>
+<footer><p>Marigold House &middot; West Palm Beach, FL &middot; (561) 555-0140</p></footer></body></html>"""
+
+NETWORK_ABOUT = """<html><head><title>About | Pinecrest Sober Homes</title></head><body>
+<main>
+  <h1>About Pinecrest</h1>
+  <p>Founded in 2015, we operate sober living homes in Denver, CO and Aurora, CO. In 2019 we
+  opened our second home in Boulder and a third is planned.</p>
+  <p>Our residents are minutes from Golden, CO and the foothills.</p>
+  <p>Serving residents in Lakewood, Arvada and Westminster, CO.</p>
+</main>
+<footer><p>Pinecrest Sober Homes, Englewood, CO</p></footer></body></html>"""
+
+
+def _towns(o: dict) -> set[tuple[str, str]]:
+    return {(a["city"], a["state"]) for a in o["addresses"] if a["precision"] == "city"}
+
+
+def test_a_home_for_our_women_in_a_town_is_a_city_level_place_named_by_its_heading():
+    o = _obs(PROPERTIES_PAGE, "/properties/")
+    (a,) = [a for a in o["addresses"] if a["city"] == "St. Augustine"]
+    assert (a["state"], a["precision"], a["street"], a["label"]) == ("FL", "city", "", "Executive Housing")
+    assert "accommodations for our women in St. Augustine, Florida" in a["snippet"]
+
+
+def test_testimonial_and_where_clients_come_from_are_not_places():
+    towns = _towns(_obs(PROPERTIES_PAGE, "/properties/"))
+    assert not towns & {("Orlando", "FL"), ("Tampa", "FL"), ("Miami", "FL")}
+
+
+def test_homes_in_two_towns_and_a_town_without_its_state_take_the_sites_state():
+    towns = _towns(_obs(NETWORK_ABOUT, "/about/"))
+    # "our second home in Boulder": the footer's one state (CO) fixes Boulder's
+    assert {("Denver", "CO"), ("Aurora", "CO"), ("Boulder", "CO")} <= towns
+    assert ("Golden", "CO") not in towns  # a distance, not a place
+    # a service area of several towns is not a list of homes
+    assert not towns & {("Lakewood", "CO"), ("Arvada", "CO"), ("Westminster", "CO")}
+
+
+def test_a_town_without_a_state_is_dropped_when_the_site_names_no_single_state():
+    html = NETWORK_ABOUT.replace("Englewood, CO", "Englewood, CO<br>Cheyenne, WY")
+    towns = _towns(_obs(html, "/about/"))
+    assert ("Boulder", "CO") not in towns and ("Denver", "CO") in towns
+
+
+def test_a_town_without_a_state_must_exist_in_the_sites_state():
+    html = NETWORK_ABOUT.replace("second home in Boulder", "second home in Springfield Falls")
+    assert not {t for t in _towns(_obs(html, "/about/")) if t[0].startswith("Springfield")}
+
+
+def test_serving_residents_in_one_town_is_a_place():
+    html = NETWORK_ABOUT.replace("Serving residents in Lakewood, Arvada and Westminster, CO.",
+                                 "Proudly serving residents in St. Augustine, FL since 2010.")  # fmt: skip
+    assert ("St. Augustine", "FL") in _towns(_obs(html, "/about/"))
+
+
+def test_cued_towns_on_a_blog_post_are_not_places():
+    o = _obs(NETWORK_ABOUT.replace("<title>About", "<title>Blog"), "/blog/2024/our-story/")
+    assert ("Denver", "CO") not in _towns(o)
+
+
+def test_a_generic_location_line_does_not_name_the_place():
+    html = SOBER_HOMES.replace("<h5>LAKEWOOD, CO<br>GOLDEN, CO<br>LITTLETON, CO</h5>", "<p>Location:<br>Lakewood, CO</p>")
+    (a,) = [a for a in _obs(html, "/homes/")["addresses"] if a["city"] == "Lakewood"]
+    assert a["label"] != "Location:"
+
+
+# -- the evidence table says which scope each row speaks for --------------------------------
+def test_evidence_rows_carry_the_scope_of_their_value():
+    obs = [_obs(LOCATIONS_PAGE, "/locations/"), _obs(ABOUT_PAGE, "/about/")]
+    locs = {loc.street: loc for loc in site_locations(obs)}
+    crisis = locs["1200 N Walker Ave"]
+    by = {(e.field, e.value): e.scope for e in crisis.evidence}
+    assert all(e.scope in ("location", "organization") for loc in locs.values() for e in loc.evidence)
+    assert by[("service", "detox")] == "location"  # its card
+    assert by[("service", "residential")] == "organization"  # the menu and the about page
+    assert by[("accreditation", "CARF")] == "organization"
+    assert by[("organization", crisis.organization)] == "organization"
+    assert by[("address", next(v for f, v in by if f == "address"))] == "location"
+    assert by[("phone", "+14055550111")] == "location"  # printed in its card
+    assert by[("phone", "+14055550100")] == "organization"  # the header's line, shared
+
+
+def test_a_single_location_sites_evidence_is_that_locations_but_its_name():
+    (loc,) = site_locations([_obs(CLINIC_PAGE, "/locations/norman/"), _obs(ABOUT_PAGE, "/about/")])
+    scopes = {e.field: set() for e in loc.evidence}
+    for e in loc.evidence:
+        scopes[e.field].add(e.scope)
+    assert scopes.pop("organization") == {"organization"}
+    assert all(s == {"location"} for s in scopes.values()), scopes
+
+
+def test_published_evidence_table_has_a_scope_column_in_the_dictionary(tmp_path):
+    import pandas as pd
+
+    from provdir.build import publish
+    from tests.test_publish import stored_run
+
+    stored_run(tmp_path, [_obs(LOCATIONS_PAGE, "/locations/"), _obs(ABOUT_PAGE, "/about/")])
+    publish(tmp_path)
+    ev = pd.read_parquet(tmp_path / "latest" / "evidence.parquet")
+    assert set(ev["scope"]) == {"location", "organization"}
+    detox = ev[(ev["field"] == "service") & (ev["value"] == "detox")]
+    assert "location" in set(detox["scope"])
+    assert set(ev[ev["field"] == "organization"]["scope"]) == {"organization"}
+    dd = pd.read_csv(tmp_path / "latest" / "data_dictionary.csv")
+    row = dd[(dd.iloc[:, 0] == "evidence") & (dd.iloc[:, 1] == "scope")]
+    assert len(row) == 1
+
+
+def test_a_state_named_where_a_town_would_be_is_not_a_town():
+    # Iowa has a town named Nevada: "our homes in Nevada" on an Iowa site names the state
+    html = NETWORK_ABOUT.replace("Denver, CO and Aurora, CO", "Ames, IA and Ankeny, IA").replace(
+        "Englewood, CO", "Ames, IA").replace("our second home in Boulder", "our homes in Nevada")  # fmt: skip
+    towns = _towns(_obs(html, "/about/"))
+    assert ("Ankeny", "IA") in towns and ("Nevada", "IA") not in towns
+
+
+def test_serving_residents_beside_a_street_address_is_a_service_area_not_a_place():
+    html = CLINIC_PAGE.replace("<h2>Visit</h2>", "<p>Proudly serving residents in Moore, OK.</p><h2>Visit</h2>")
+    o = _obs(html, "/locations/norman/")
+    assert [(a["street"], a["city"]) for a in o["addresses"]] == [("455 W Main St", "Norman")]
