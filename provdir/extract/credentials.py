@@ -189,13 +189,42 @@ def extract_licenses(page: Page, *, blog: bool, rejected: list[dict[str, str]] |
         if blog and block.region == "main":
             continue
         listed = _under_licensing_heading(headings.get(block.region, "")) and not block.heading
-        for sentence in (piece for whole in claims.sentences(block.flat) for piece in _pieces(whole)):
+        for sentence in (piece for whole in _sentences(block.flat) for piece in _pieces(whole)):
             line = listed and (block.in_list or len(sentence.split()) <= _SHORT_LINE)
             for lic in _licenses_in(sentence, listed=line, rejected=rejected):
                 lic.region = block.region
                 facts.append(lic)
     facts += _logo_licenses(page, blog)
     return _merge(facts)
+
+
+# A piece that ends in an abbreviation ("Mo.", "Dept.", "N.C.", "Lic.") may have been cut inside
+# an agency's name or before its number: "Licensed by the Mo. | Dept. of Mental Health".
+_ENDS_ABBREVIATED = re.compile(r"(?:(?<![\w.])[A-Z][A-Za-z]{0,5}\.|(?:[A-Z]\.\s?){2,3})$")
+
+
+def _sentences(text: str) -> list[str]:
+    """The sentences of ``text``, a cut after an abbreviation undone when an agency's name or a
+    license number runs across it (over up to three cuts: "the Okla. | Dept. | Of Mental ...")."""
+    pieces = claims.sentences(text)
+    out: list[str] = []
+    i = 0
+    while i < len(pieces):
+        cur = pieces[i]
+        i += 1
+        while i < len(pieces) and _ENDS_ABBREVIATED.search(cur):
+            cut = len(cur)
+            for k in (1, 2, 3):
+                joined = " ".join([cur, *pieces[i : i + k]])
+                if any(m.start < cut < m.end for m in registry.find(joined)) or any(
+                    m.start() < cut < m.end() for m in _NUMBER.finditer(joined)
+                ):
+                    cur, i = joined, i + k
+                    break
+            else:
+                break
+        out.append(cur)
+    return out
 
 
 _LONGEST = 1200  # characters: a licensing sentence is short; a run-on block is read in pieces

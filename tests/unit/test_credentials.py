@@ -701,3 +701,35 @@ def test_licenses_in_run_on_footer_still_found():
     filler = " ".join(["Serving families across the region"] * 80)
     body = f"<footer><p>{filler} licensed by the Texas Health and Human Services Commission {filler}</p></footer>"
     assert [f.agency_id for f in licenses(body)] == ["TX-HHSC"]
+
+
+# --- abbreviated state names ("Mo.", "Okla.", "N.C."): the state is the abbreviation's --------
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (p("Cedar Bluff Recovery is licensed by the Mo. Dept. of Mental Health."),
+         ("Missouri Department of Mental Health", "MO", "MO-DMH", "statement")),
+        (p("Our outpatient program is Licensed/Certified by the Okla. Dept. Of Mental Health &amp; "
+           "Substance Abuse Services."),
+         ("Oklahoma Department of Mental Health and Substance Abuse Services", "OK", "OK-ODMHSAS", "statement")),
+        ('<main><h2>Licensure &amp; Accreditation</h2><ul><li>CARF</li><li>N.C. Division of Health Service '
+         "Regulation</li></ul></main>",
+         ("North Carolina Department of Health and Human Services", "NC", "NC-DHHS", "list")),
+        ("<footer><p>Serving Knoxville since 2004. We are licensed by the Tenn. Department of Mental Health "
+         "and Substance Abuse Services.</p></footer>",
+         ("Tennessee Department of Mental Health and Substance Abuse Services", "TN", "TN-TDMHSAS", "statement")),
+    ],
+)  # fmt: skip
+def test_abbreviated_state_name_before_the_agency(body, expected):
+    (lic,) = licenses(body)
+    assert (lic.agency, lic.state, lic.agency_id, lic.basis) == expected
+
+
+def test_sentence_ending_in_a_state_abbreviation_is_not_joined_to_the_next():
+    # "..., Mo." ends the address sentence; the next one names a generic department whose state
+    # the build takes from the facility: the abbreviation must not leak into it.
+    body = p("Visit us at 12 Elm St., Rolla, Mo. The Department of Mental Health has licensed our program.")
+    (lic,) = licenses(body)
+    assert (lic.agency, lic.state, lic.agency_id) == ("Department of Mental Health", "", "")
