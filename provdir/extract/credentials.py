@@ -46,7 +46,7 @@ _STATE_LICENSED = re.compile(
     re.I,
 )
 _NUMBER = re.compile(
-    r"\b(?:licen[cs]e|lic\.|certification|certificate|cert\.)\s*(?:number|num\.?|no\.?|#)?\s*[:#]?\s*"
+    r"\b(?:licen[cs]e|lic\b\.?|certification|certificate|cert\b\.?)\s*(?:number|num\.?|nos?\.?|#)?\s*[:#]?\s*"
     r"(?P<num>(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{3,}[A-Z0-9])\b",
     re.I,
 )
@@ -354,7 +354,7 @@ def _fact(sentence: str, m: registry.Mention, basis: str, verb: str) -> LicenseF
         agency = "" if re.search(r"\bin\s*$", sentence[: m.start]) else m.name
     pattern = m.agency.license_pattern if m.agency else ""
     return LicenseFact(
-        agency=agency, state=state, number=_number(sentence, pattern), snippet=sentence[:SNIPPET],
+        agency=agency, state=state, number=_number(sentence, pattern, (m.start, m.end)), snippet=sentence[:SNIPPET],
         agency_id=m.agency.id if m.agency else "", kind=_kind(sentence[m.end :], verb), as_shown=m.text, basis=basis,
     )  # fmt: skip
 
@@ -459,10 +459,16 @@ def _kind(after: str, verb: str) -> str:
     return ""
 
 
-def _number(sentence: str, pattern: str = "") -> str:
-    m = _NUMBER.search(sentence)
-    if m:
-        return m.group("num")
+def _number(sentence: str, pattern: str = "", near: tuple[int, int] | None = None) -> str:
+    """The license number in ``sentence``: after a license word ("License #", "Lic. No.",
+    "Cert. #"), before or after the agency; with several, the one nearest the agency at ``near``
+    ("License #A, DHCS; Cert. #B, DMH"). Else the agency's own number ``pattern``."""
+    found = list(_NUMBER.finditer(sentence))
+    if found:
+        if near is None or len(found) == 1:
+            return found[0].group("num")
+        lo, hi = near
+        return min(found, key=lambda m: max(lo - m.end(), m.start() - hi, 0)).group("num")
     if pattern:
         m = re.search(rf"(?<![\w-])(?:{pattern})(?![\w-])", sentence)
         if m:

@@ -733,3 +733,52 @@ def test_sentence_ending_in_a_state_abbreviation_is_not_joined_to_the_next():
     body = p("Visit us at 12 Elm St., Rolla, Mo. The Department of Mental Health has licensed our program.")
     (lic,) = licenses(body)
     assert (lic.agency, lic.state, lic.agency_id) == ("Department of Mental Health", "", "")
+
+
+# --- a number written before the agency; "Lic. No." / "Cert. #" ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("<footer><p>License #12345, Oklahoma Department of Mental Health and Substance Abuse Services</p>"
+         "<p>&copy; 2025 Cedar Bluff Recovery</p></footer>",
+         ("Oklahoma Department of Mental Health and Substance Abuse Services", "OK", "12345", "facility_license")),
+        ("<footer><p>Lic. No. 30418 &middot; Oklahoma Department of Mental Health and Substance Abuse "
+         "Services</p></footer>",
+         ("Oklahoma Department of Mental Health and Substance Abuse Services", "OK", "30418", "facility_license")),
+        ("<footer><p>Lic # 30418 Okla. Dept. of Mental Health &amp; Substance Abuse Services</p></footer>",
+         ("Oklahoma Department of Mental Health and Substance Abuse Services", "OK", "30418", "facility_license")),
+        ('<div class="site-info"><p>Cert. #A-44710, Missouri Department of Mental Health</p></div>',
+         ("Missouri Department of Mental Health", "MO", "A-44710", "program_certification")),
+        (p("Cedar Bluff holds Cert. No. 4471-22, issued by the Tennessee Department of Mental Health and "
+           "Substance Abuse Services."),
+         ("Tennessee Department of Mental Health and Substance Abuse Services", "TN", "4471-22",
+          "program_certification")),
+        ('<main><h2>Licensing</h2><ul><li>Mass. Dept. of Public Health, BSAS Lic. No. 22140</li></ul></main>',
+         ("Massachusetts Department of Public Health", "MA", "22140", "facility_license")),
+    ],
+)  # fmt: skip
+def test_license_number_before_the_agency_and_abbreviated_license_words(body, expected):
+    (lic,) = licenses(body)
+    assert (lic.agency, lic.state, lic.number, lic.kind) == expected
+
+
+def test_each_agency_gets_the_number_nearest_it():
+    body = p("Licensed by the California Department of Health Care Services (Lic. No. 370123AP) and certified "
+             "by the Missouri Department of Mental Health, Cert. #A-44710.")  # fmt: skip
+    assert sorted((f.agency_id, f.number) for f in licenses(body)) == [("CA-DHCS", "370123AP"),
+                                                                      ("MO-DMH", "A-44710")]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # CERT is a community emergency response team, "lic" is not a word: no license cue.
+        p("Our staff volunteer with the county CERT program and the Missouri Department of Mental Health."),
+        # A staff credential written with the abbreviation stays a staff credential.
+        p("Our counselors hold Cert. #40021 from the Missouri Department of Mental Health."),
+    ],
+)
+def test_abbreviated_license_words_do_not_open_non_licenses(body):
+    assert [f for f in licenses(body) if f.agency] == []
