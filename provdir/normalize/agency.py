@@ -375,8 +375,8 @@ def _shown_name(shown: str, state: str) -> str:
     return name
 
 
-# "DMH-04417" is a license number, "DHCS-licensed" an acronym.
-_ACRONYM = re.compile(r"(?<![\w/-])([A-Z][A-Za-z]*[A-Z](?:/[A-Z]+)*)(?![\w/]|-\d)")
+# "DMH-04417" and "BHA.FS.60742634" are license numbers, "DHCS-licensed" an acronym.
+_ACRONYM = re.compile(r"(?<![\w/.-])([A-Z][A-Za-z]*[A-Z](?:/[A-Z]+)*)(?![\w/]|-\d|\.\w)")
 
 
 def _acronyms(reg: Registry, text: str, taken: list[Mention], state_hint: str) -> list[Mention]:

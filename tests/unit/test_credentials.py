@@ -782,3 +782,35 @@ def test_each_agency_gets_the_number_nearest_it():
 )
 def test_abbreviated_license_words_do_not_open_non_licenses(body):
     assert [f for f in licenses(body) if f.agency] == []
+
+
+# --- an agency's own number format (license_pattern) recognises a number near it ---------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Licensed by the California Department of Social Services, facility 157806011.",
+         ("CA-CDSS", "157806011")),
+        ("Licensed by the Washington State Department of Health as a behavioral health agency, BHA.FS.60742634.",
+         ("WA-DOH", "BHA.FS.60742634")),
+        ("Licensed by the N.C. Division of Health Service Regulation (MHL-092-118).", ("NC-DHHS", "MHL-092-118")),
+    ],
+)  # fmt: skip
+def test_agency_number_format_recognised_without_license_word(text, expected):
+    (lic,) = licenses(p(text))
+    assert (lic.agency_id, lic.number) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A phone number is not a nine-digit facility number, and another agency's format is not this one's.
+        "Licensed by the California Department of Social Services. Call 8005551234 today.",
+        "Licensed by the Washington State Department of Health; NPI 1234567890.",
+        "Licensed by the Missouri Department of Mental Health; CCLD facility 157806011 is our sister site.",
+    ],
+)
+def test_agency_number_format_does_not_invent_a_number(text):
+    (lic,) = licenses(p(text))
+    assert lic.number == ""
