@@ -253,3 +253,23 @@ def test_every_abbreviation_names_a_listed_state():
     for form, name in words.items():
         assert agency.state_code(name) in states, form
         assert pattern.fullmatch(form), form
+
+
+def test_every_agency_found_under_every_abbreviation_of_its_state():
+    # "Oklahoma Department of ..." written "Okla. Department of ...": the same agency, for each
+    # agency whose name starts with its state and each abbreviation the vocabulary lists.
+    reg = agency.registry()
+    _, forms = agency._abbreviations()
+    checked = 0
+    for a in reg.agencies:
+        for form, words in forms.items():
+            if agency.state_code(words) != a.state:
+                continue
+            state_name = " ".join(w.capitalize() for w in words)
+            if not a.name.startswith(state_name):
+                continue
+            shown = form + a.name[len(state_name) :]
+            found = [m for m in agency.find(f"Licensed by the {shown}.") if m.how != "state"]
+            assert [m.agency.id if m.agency else None for m in found][:1] == [a.id], shown
+            checked += 1
+    assert checked >= 100
