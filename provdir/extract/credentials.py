@@ -200,6 +200,8 @@ def extract_licenses(page: Page, *, blog: bool, rejected: list[dict[str, str]] |
 
 # A piece that ends in an abbreviation ("Mo.", "Dept.", "N.C.", "Lic.") may have been cut inside
 # an agency's name or before its number: "Licensed by the Mo. | Dept. of Mental Health".
+_AROUND_CUT = 300  # characters either side of a cut that are read to decide a join
+_MOST_JOIN_TRIES = 200  # per block of text
 _ENDS_ABBREVIATED = re.compile(r"(?:(?<![\w.])[A-Z][A-Za-z]{0,5}\.|(?:[A-Z]\.\s?){2,3})$")
 
 
@@ -209,21 +211,28 @@ def _sentences(text: str) -> list[str]:
     pieces = claims.sentences(text)
     out: list[str] = []
     i = 0
+    tries = 0  # a page names a few agencies; a hostile body thousands of "Dept." ends
     while i < len(pieces):
-        cur = pieces[i]
+        parts = [pieces[i]]
+        # Only the words around a cut are read: a name or a number is short, and a run-on text
+        # (a hostile body) must be neither searched nor copied again at every join.
+        tail = pieces[i][-_AROUND_CUT:]
         i += 1
-        while i < len(pieces) and _ENDS_ABBREVIATED.search(cur):
-            cut = len(cur)
+        while i < len(pieces) and tries < _MOST_JOIN_TRIES and _ENDS_ABBREVIATED.search(tail):
+            tries += 1
+            cut = len(tail)
             for k in (1, 2, 3):
-                joined = " ".join([cur, *pieces[i : i + k]])
-                if any(m.start < cut < m.end for m in registry.find(joined)) or any(
-                    m.start() < cut < m.end() for m in _NUMBER.finditer(joined)
+                near = " ".join([tail, *(p[:_AROUND_CUT] for p in pieces[i : i + k])])
+                if any(m.start < cut < m.end for m in registry.find(near)) or any(
+                    m.start() < cut < m.end() for m in _NUMBER.finditer(near)
                 ):
-                    cur, i = joined, i + k
+                    parts += pieces[i : i + k]
+                    tail = " ".join([tail, *pieces[i : i + k]])[-_AROUND_CUT:]
+                    i += k
                     break
             else:
                 break
-        out.append(cur)
+        out.append(" ".join(parts))
     return out
 
 
