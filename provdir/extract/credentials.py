@@ -46,7 +46,7 @@ _STATE_LICENSED = re.compile(
     re.I,
 )
 _NUMBER = re.compile(
-    r"\b(?:licen[cs]e|lic\.|certification|certificate|cert\.)\s*(?:number|num\.?|no\.?|#)?\s*[:#]?\s*"
+    r"\b(?:licen[cs]e|lic\b\.?|certification|certificate|cert\b\.?)\s*(?:number|num\.?|nos?\.?|#)?\s*[:#]?\s*"
     r"(?P<num>(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{3,}[A-Z0-9])\b",
     re.I,
 )
@@ -189,13 +189,51 @@ def extract_licenses(page: Page, *, blog: bool, rejected: list[dict[str, str]] |
         if blog and block.region == "main":
             continue
         listed = _under_licensing_heading(headings.get(block.region, "")) and not block.heading
-        for sentence in (piece for whole in claims.sentences(block.flat) for piece in _pieces(whole)):
+        for sentence in (piece for whole in _sentences(block.flat) for piece in _pieces(whole)):
             line = listed and (block.in_list or len(sentence.split()) <= _SHORT_LINE)
             for lic in _licenses_in(sentence, listed=line, rejected=rejected):
                 lic.region = block.region
                 facts.append(lic)
     facts += _logo_licenses(page, blog)
     return _merge(facts)
+
+
+# A piece that ends in an abbreviation ("Mo.", "Dept.", "N.C.", "Lic.") may have been cut inside
+# an agency's name or before its number: "Licensed by the Mo. | Dept. of Mental Health".
+_AROUND_CUT = 300  # characters either side of a cut that are read to decide a join
+_MOST_JOIN_TRIES = 200  # per block of text
+_ENDS_ABBREVIATED = re.compile(r"(?:(?<![\w.])[A-Z][A-Za-z]{0,5}\.|(?:[A-Z]\.\s?){2,3})$")
+
+
+def _sentences(text: str) -> list[str]:
+    """The sentences of ``text``, a cut after an abbreviation undone when an agency's name or a
+    license number runs across it (over up to three cuts: "the Okla. | Dept. | Of Mental ...")."""
+    pieces = claims.sentences(text)
+    out: list[str] = []
+    i = 0
+    tries = 0  # a page names a few agencies; a hostile body thousands of "Dept." ends
+    while i < len(pieces):
+        parts = [pieces[i]]
+        # Only the words around a cut are read: a name or a number is short, and a run-on text
+        # (a hostile body) must be neither searched nor copied again at every join.
+        tail = pieces[i][-_AROUND_CUT:]
+        i += 1
+        while i < len(pieces) and tries < _MOST_JOIN_TRIES and _ENDS_ABBREVIATED.search(tail):
+            tries += 1
+            cut = len(tail)
+            for k in (1, 2, 3):
+                near = " ".join([tail, *(p[:_AROUND_CUT] for p in pieces[i : i + k])])
+                if any(m.start < cut < m.end for m in registry.find(near)) or any(
+                    m.start() < cut < m.end() for m in _NUMBER.finditer(near)
+                ):
+                    parts += pieces[i : i + k]
+                    tail = " ".join([tail, *pieces[i : i + k]])[-_AROUND_CUT:]
+                    i += k
+                    break
+            else:
+                break
+        out.append(" ".join(parts))
+    return out
 
 
 _LONGEST = 1200  # characters: a licensing sentence is short; a run-on block is read in pieces
@@ -325,7 +363,7 @@ def _fact(sentence: str, m: registry.Mention, basis: str, verb: str) -> LicenseF
         agency = "" if re.search(r"\bin\s*$", sentence[: m.start]) else m.name
     pattern = m.agency.license_pattern if m.agency else ""
     return LicenseFact(
-        agency=agency, state=state, number=_number(sentence, pattern), snippet=sentence[:SNIPPET],
+        agency=agency, state=state, number=_number(sentence, pattern, (m.start, m.end)), snippet=sentence[:SNIPPET],
         agency_id=m.agency.id if m.agency else "", kind=_kind(sentence[m.end :], verb), as_shown=m.text, basis=basis,
     )  # fmt: skip
 
@@ -430,10 +468,16 @@ def _kind(after: str, verb: str) -> str:
     return ""
 
 
-def _number(sentence: str, pattern: str = "") -> str:
-    m = _NUMBER.search(sentence)
-    if m:
-        return m.group("num")
+def _number(sentence: str, pattern: str = "", near: tuple[int, int] | None = None) -> str:
+    """The license number in ``sentence``: after a license word ("License #", "Lic. No.",
+    "Cert. #"), before or after the agency; with several, the one nearest the agency at ``near``
+    ("License #A, DHCS; Cert. #B, DMH"). Else the agency's own number ``pattern``."""
+    found = list(_NUMBER.finditer(sentence))
+    if found:
+        if near is None or len(found) == 1:
+            return found[0].group("num")
+        lo, hi = near
+        return min(found, key=lambda m: max(lo - m.end(), m.start() - hi, 0)).group("num")
     if pattern:
         m = re.search(rf"(?<![\w-])(?:{pattern})(?![\w-])", sentence)
         if m:

@@ -5,7 +5,8 @@ Names are compared after normalisation, not by listing spellings: case, punctuat
 ``and``, ``Dept``/``Department``, ``Healthcare``/``Health Care`` and the state's own name
 ("Missouri", "State of Missouri", "New York State", "Commonwealth of Virginia") are folded, so
 the registry's "Missouri Department of Mental Health" is found as "Mo. Dept. of Mental Health"
-and as "the Department of Mental Health" (whose state is then the facility's, see
+(abbreviated state names are data, ``vocab/state_abbreviations.csv``) and as "the Department of
+Mental Health" (whose state is then the facility's, see
 :func:`resolve`). Acronyms match case-sensitively as whole words; one that several states use
 ("DMH", "DHHS") resolves only once the state is known.
 
@@ -72,10 +73,41 @@ _FOLD = {
 }  # fmt: skip
 
 
+@cache
+def _abbreviations() -> tuple[re.Pattern[str], dict[str, list[str]]]:
+    """A pattern of the abbreviated state names (``vocab/state_abbreviations.csv``) and, per
+    form as written, the words of the state's name it stands for ("W.Va." -> west virginia)."""
+    vocab = resources.files("provdir.vocab")
+    with vocab.joinpath("us_states.csv").open(encoding="utf-8") as fh:
+        names = {r["abbr"]: r["name"] for r in csv.DictReader(fh)}
+    with vocab.joinpath("state_abbreviations.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(line for line in fh if not line.startswith("#")))
+    words: dict[str, list[str]] = {}
+    for row in rows:
+        name = re.findall(r"[A-Za-z]+", names[row["abbr"]].lower())
+        for form in (row["short"], row["short"].upper()):
+            words[_squeeze(form)] = name
+    # Longest first ("W.Va." before "Va.", "N.Y.S." before "N.Y."); a space may follow an
+    # inner period ("W. Va."). Not after a letter or period ("D.Va." is not Virginia).
+    alts = [r"\.\s?".join(map(re.escape, f.rstrip(".").split("."))) + r"\." for f in sorted(words, key=len, reverse=True)]
+    # Every form starts with a capital, at most five letters and a period (a unit test checks
+    # the file): checked first, so the alternatives are tried only at such words.
+    return re.compile(r"(?<![\w.])(?=[A-Z][A-Za-z]{0,5}\.)(?:" + "|".join(alts) + r")(?![\w])"), words
+
+
+def _squeeze(form: str) -> str:
+    return re.sub(r"\s+", "", form)
+
+
 def tokens(text: str) -> list[tuple[str, int, int]]:
-    """Normalised words of ``text`` with their character spans (``&`` is the word "and")."""
+    """Normalised words of ``text`` with their character spans (``&`` is the word "and"; an
+    abbreviated state name such as "Mo." or "N.C." is the state's name)."""
+    abbr, abbr_words = _abbreviations()
     out: list[tuple[str, int, int]] = []
-    for m in re.finditer(r"&|[A-Za-z0-9]+(?:'s)?", text):
+    for m in re.finditer(rf"(?P<abbr>{abbr.pattern})|&|[A-Za-z0-9]+(?:'s)?", text):
+        if m.group("abbr"):
+            out += [(w, m.start(), m.end()) for w in abbr_words[_squeeze(m.group(0))]]
+            continue
         word = m.group(0).lower()
         if word == "&":
             out.append(("and", m.start(), m.end()))
@@ -345,8 +377,8 @@ def _shown_name(shown: str, state: str) -> str:
     return name
 
 
-# "DMH-04417" is a license number, "DHCS-licensed" an acronym.
-_ACRONYM = re.compile(r"(?<![\w/-])([A-Z][A-Za-z]*[A-Z](?:/[A-Z]+)*)(?![\w/]|-\d)")
+# "DMH-04417" and "BHA.FS.60742634" are license numbers, "DHCS-licensed" an acronym.
+_ACRONYM = re.compile(r"(?<![\w/.-])([A-Z][A-Za-z]*[A-Z](?:/[A-Z]+)*)(?![\w/]|-\d|\.\w)")
 
 
 def _acronyms(reg: Registry, text: str, taken: list[Mention], state_hint: str) -> list[Mention]:

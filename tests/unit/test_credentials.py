@@ -701,3 +701,116 @@ def test_licenses_in_run_on_footer_still_found():
     filler = " ".join(["Serving families across the region"] * 80)
     body = f"<footer><p>{filler} licensed by the Texas Health and Human Services Commission {filler}</p></footer>"
     assert [f.agency_id for f in licenses(body)] == ["TX-HHSC"]
+
+
+# --- abbreviated state names ("Mo.", "Okla.", "N.C."): the state is the abbreviation's --------
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (p("Cedar Bluff Recovery is licensed by the Mo. Dept. of Mental Health."),
+         ("Missouri Department of Mental Health", "MO", "MO-DMH", "statement")),
+        (p("Our outpatient program is Licensed/Certified by the Okla. Dept. Of Mental Health &amp; "
+           "Substance Abuse Services."),
+         ("Oklahoma Department of Mental Health and Substance Abuse Services", "OK", "OK-ODMHSAS", "statement")),
+        ('<main><h2>Licensure &amp; Accreditation</h2><ul><li>CARF</li><li>N.C. Division of Health Service '
+         "Regulation</li></ul></main>",
+         ("North Carolina Department of Health and Human Services", "NC", "NC-DHHS", "list")),
+        ("<footer><p>Serving Knoxville since 2004. We are licensed by the Tenn. Department of Mental Health "
+         "and Substance Abuse Services.</p></footer>",
+         ("Tennessee Department of Mental Health and Substance Abuse Services", "TN", "TN-TDMHSAS", "statement")),
+    ],
+)  # fmt: skip
+def test_abbreviated_state_name_before_the_agency(body, expected):
+    (lic,) = licenses(body)
+    assert (lic.agency, lic.state, lic.agency_id, lic.basis) == expected
+
+
+def test_sentence_ending_in_a_state_abbreviation_is_not_joined_to_the_next():
+    # "..., Mo." ends the address sentence; the next one names a generic department whose state
+    # the build takes from the facility: the abbreviation must not leak into it.
+    body = p("Visit us at 12 Elm St., Rolla, Mo. The Department of Mental Health has licensed our program.")
+    (lic,) = licenses(body)
+    assert (lic.agency, lic.state, lic.agency_id) == ("Department of Mental Health", "", "")
+
+
+# --- a number written before the agency; "Lic. No." / "Cert. #" ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("<footer><p>License #12345, Oklahoma Department of Mental Health and Substance Abuse Services</p>"
+         "<p>&copy; 2025 Cedar Bluff Recovery</p></footer>",
+         ("Oklahoma Department of Mental Health and Substance Abuse Services", "OK", "12345", "facility_license")),
+        ("<footer><p>Lic. No. 30418 &middot; Oklahoma Department of Mental Health and Substance Abuse "
+         "Services</p></footer>",
+         ("Oklahoma Department of Mental Health and Substance Abuse Services", "OK", "30418", "facility_license")),
+        ("<footer><p>Lic # 30418 Okla. Dept. of Mental Health &amp; Substance Abuse Services</p></footer>",
+         ("Oklahoma Department of Mental Health and Substance Abuse Services", "OK", "30418", "facility_license")),
+        ('<div class="site-info"><p>Cert. #A-44710, Missouri Department of Mental Health</p></div>',
+         ("Missouri Department of Mental Health", "MO", "A-44710", "program_certification")),
+        (p("Cedar Bluff holds Cert. No. 4471-22, issued by the Tennessee Department of Mental Health and "
+           "Substance Abuse Services."),
+         ("Tennessee Department of Mental Health and Substance Abuse Services", "TN", "4471-22",
+          "program_certification")),
+        ('<main><h2>Licensing</h2><ul><li>Mass. Dept. of Public Health, BSAS Lic. No. 22140</li></ul></main>',
+         ("Massachusetts Department of Public Health", "MA", "22140", "facility_license")),
+    ],
+)  # fmt: skip
+def test_license_number_before_the_agency_and_abbreviated_license_words(body, expected):
+    (lic,) = licenses(body)
+    assert (lic.agency, lic.state, lic.number, lic.kind) == expected
+
+
+def test_each_agency_gets_the_number_nearest_it():
+    body = p("Licensed by the California Department of Health Care Services (Lic. No. 370123AP) and certified "
+             "by the Missouri Department of Mental Health, Cert. #A-44710.")  # fmt: skip
+    assert sorted((f.agency_id, f.number) for f in licenses(body)) == [("CA-DHCS", "370123AP"),
+                                                                      ("MO-DMH", "A-44710")]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # CERT is a community emergency response team, "lic" is not a word: no license cue.
+        p("Our staff volunteer with the county CERT program and the Missouri Department of Mental Health."),
+        # A staff credential written with the abbreviation stays a staff credential.
+        p("Our counselors hold Cert. #40021 from the Missouri Department of Mental Health."),
+    ],
+)
+def test_abbreviated_license_words_do_not_open_non_licenses(body):
+    assert [f for f in licenses(body) if f.agency] == []
+
+
+# --- an agency's own number format (license_pattern) recognises a number near it ---------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Licensed by the California Department of Social Services, facility 157806011.",
+         ("CA-CDSS", "157806011")),
+        ("Licensed by the Washington State Department of Health as a behavioral health agency, BHA.FS.60742634.",
+         ("WA-DOH", "BHA.FS.60742634")),
+        ("Licensed by the N.C. Division of Health Service Regulation (MHL-092-118).", ("NC-DHHS", "MHL-092-118")),
+    ],
+)  # fmt: skip
+def test_agency_number_format_recognised_without_license_word(text, expected):
+    (lic,) = licenses(p(text))
+    assert (lic.agency_id, lic.number) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A phone number is not a nine-digit facility number, and another agency's format is not this one's.
+        "Licensed by the California Department of Social Services. Call 8005551234 today.",
+        "Licensed by the Washington State Department of Health; NPI 1234567890.",
+        "Licensed by the Missouri Department of Mental Health; CCLD facility 157806011 is our sister site.",
+    ],
+)
+def test_agency_number_format_does_not_invent_a_number(text):
+    (lic,) = licenses(p(text))
+    assert lic.number == ""

@@ -195,3 +195,81 @@ def test_site_in_two_states_gives_each_location_its_own_state():
     assert [format_license(x) for x in locs["KS"].organization_licenses] == ["State license (KS)"]
     assert locs["MO"].licenses == [] and locs["KS"].licenses == []
     assert [e.value for e in locs["KS"].evidence if e.field == "license"] == ["State license (KS)"]
+
+
+# --- abbreviated state names (vocab/state_abbreviations.csv) ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "agency_id"),
+    [
+        ("Mo. Dept. of Mental Health", "MO-DMH"),
+        ("Okla. Department of Mental Health and Substance Abuse Services", "OK-ODMHSAS"),
+        ("Tenn. Dept. of Mental Health & Substance Abuse Services", "TN-TDMHSAS"),
+        ("Calif. Department of Health Care Services", "CA-DHCS"),
+        ("Mich. Department of Licensing and Regulatory Affairs", "MI-LARA"),
+        ("Fla. Department of Children and Families", "FL-DCF"),
+        ("Pa. Department of Drug and Alcohol Programs", "PA-DDAP"),
+        ("Penn. Department of Human Services", "PA-DHS"),
+        ("Mass. Dept. of Public Health", "MA-DPH"),
+        ("MASS. DEPT. OF PUBLIC HEALTH", "MA-DPH"),
+        ("Wash. State Health Care Authority", "WA-HCA"),
+        ("Miss. Department of Mental Health", "MS-DMH"),
+        ("N.C. Department of Health and Human Services", "NC-DHHS"),
+        ("N. C. Dept. of Health and Human Services", "NC-DHHS"),
+        ("W.Va. Department of Health", "WV-DOH"),
+        ("W. Va. Department of Human Services", "WV-DOHS"),
+        ("Va. Department of Behavioral Health and Developmental Services", "VA-DBHDS"),
+        ("N.Y.S. Office of Mental Health", "NY-OMH"),
+        ("Tex. Health and Human Services Commission", "TX-HHSC"),
+        ("Wis. Department of Health Services", "WI-DHS"),
+        ("S.C. Department of Mental Health", "SC-DMH"),
+    ],
+)
+def test_abbreviated_state_names_resolve_the_agency(text, agency_id):
+    (m,) = agency.find(f"Licensed by the {text}.")
+    assert (m.agency.id if m.agency else None, m.state) == (agency_id, agency_id[:2])
+    assert m.text == text  # as shown, abbreviation included
+
+
+def test_abbreviated_state_before_an_acronym():
+    (m,) = [m for m in agency.find("Certified by the Mo. DMH since 2015.") if m.how == "acronym"]
+    assert (m.agency.id, m.state) == ("MO-DMH", "MO")
+
+
+def test_abbreviation_needs_its_period_and_case():
+    # "ill", "Mass" and "Wash" are words: without the abbreviation's period and case the
+    # department is the generic one (its state comes from the facility).
+    for text in ("care for the ill Department of Mental Health", "Mass Department of Public Health",
+                 "Car Wash Department of Health"):  # fmt: skip
+        found = [m for m in agency.find(text) if m.how != "state"]
+        assert [(m.agency, m.state) for m in found] == [(None, "")], text
+
+
+def test_every_abbreviation_names_a_listed_state():
+    states = {a.state for a in agency.registry().agencies}
+    pattern, words = agency._abbreviations()
+    assert len(words) >= 2 * 50  # each form as written and in capitals
+    for form, name in words.items():
+        assert agency.state_code(name) in states, form
+        assert pattern.fullmatch(form), form
+
+
+def test_every_agency_found_under_every_abbreviation_of_its_state():
+    # "Oklahoma Department of ..." written "Okla. Department of ...": the same agency, for each
+    # agency whose name starts with its state and each abbreviation the vocabulary lists.
+    reg = agency.registry()
+    _, forms = agency._abbreviations()
+    checked = 0
+    for a in reg.agencies:
+        for form, words in forms.items():
+            if agency.state_code(words) != a.state:
+                continue
+            state_name = " ".join(w.capitalize() for w in words)
+            if not a.name.startswith(state_name):
+                continue
+            shown = form + a.name[len(state_name) :]
+            found = [m for m in agency.find(f"Licensed by the {shown}.") if m.how != "state"]
+            assert [m.agency.id if m.agency else None for m in found][:1] == [a.id], shown
+            checked += 1
+    assert checked >= 100
