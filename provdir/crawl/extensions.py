@@ -75,6 +75,23 @@ class RunRecorder:
                 log.warning("run %s health: %s", self.run.run_id, warning)
         self._write(manifest)
 
+    def close_member_run(self, spider: Spider, reason: str) -> str:
+        """Close a run that is one part of a larger crawl (a Redis worker's, one process of
+        ``--processes``): stats and manifest written, no health of its own (the crawl is
+        assessed as a whole when it is built). Returns the run's status."""
+        assert self.run is not None
+        stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
+        try:
+            write_json_atomic(self.run.dir / STATS, stats)
+        except OSError as exc:
+            log.error("run %s: cannot write %s: %s", self.run.run_id, STATS, exc.strerror or exc)
+        sites = spider.site_reports() if hasattr(spider, "site_reports") else {}
+        status = "ok" if reason == "finished" else "failed"
+        manifest = self._manifest(spider, status=status, reason=reason, sites=sites, stats=stats)
+        manifest["health"] = {"previous_run": None, "warnings": []}
+        self._write(manifest)
+        return status
+
     def _write(self, manifest: dict[str, Any]) -> bool:
         """Write the manifest; a full disk or read-only folder is said in one line, not a
         traceback (the run then has no final manifest: it is not published)."""

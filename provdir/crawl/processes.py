@@ -30,7 +30,7 @@ from scrapy import Spider
 from scrapy.crawler import Crawler
 
 from provdir.crawl.extensions import RunRecorder
-from provdir.runs.store import STATS, Run, merge_worker_manifests, new_run_id, runs_dir, write_json_atomic
+from provdir.runs.store import Run, merge_worker_manifests, new_run_id, runs_dir
 
 RECORDER = "provdir.crawl.processes.ProcessRunRecorder"
 
@@ -81,14 +81,7 @@ class ProcessRunRecorder(RunRecorder):
         return manifest
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        assert self.run is not None
-        stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
-        write_json_atomic(self.run.dir / STATS, stats)
-        sites = spider.site_reports() if hasattr(spider, "site_reports") else {}
-        status = "ok" if reason == "finished" else "failed"
-        manifest = self._manifest(spider, status=status, reason=reason, sites=sites, stats=stats)
-        manifest["health"] = {"previous_run": None, "warnings": []}
-        self.run.write_manifest(manifest)
+        self.close_member_run(spider, reason)
 
 
 def child_settings(crawl_id: str, base: dict[str, Any]) -> dict[str, Any]:

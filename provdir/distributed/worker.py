@@ -16,7 +16,6 @@ from provdir.crawl.extensions import RunRecorder
 from provdir.distributed.enqueue import resolve_crawl_id
 from provdir.distributed.keys import CrawlKeys, DistributedError, connect
 from provdir.distributed.scheduler import RequestJSON
-from provdir.runs.store import STATS, write_json_atomic
 
 log = logging.getLogger(__name__)
 
@@ -43,14 +42,7 @@ class WorkerRunRecorder(RunRecorder):
         return manifest
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        assert self.run is not None
-        stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
-        write_json_atomic(self.run.dir / STATS, stats)
-        sites = spider.site_reports() if hasattr(spider, "site_reports") else {}
-        status = "ok" if reason == "finished" else "failed"
-        manifest = self._manifest(spider, status=status, reason=reason, sites=sites, stats=stats)
-        manifest["health"] = {"previous_run": None, "warnings": []}
-        self.run.write_manifest(manifest)
+        status = self.close_member_run(spider, reason)
         if status != "ok":
             log.error("worker run %s of crawl %s failed: finish reason %r", self.run.run_id, self.crawl_id, reason)
 
