@@ -9,7 +9,7 @@ Peak resident memory is the crawl process's own (``wait4``). Publishing is off.
 
 Measured 2026-12-01 (shared 2-core machine): before, 2000 seeds 135 MiB / 1.02 MiB manifest,
 8000 seeds 189 MiB / 4.09 MiB (~9 KiB a seed); after, 2000 seeds 133 MiB, 8000 seeds 158 MiB,
-20000 seeds 212 MiB (~4.5 KiB a seed, the per-site state), manifest 2 KiB + sites.jsonl 6.8 MiB.
+20000 seeds 212 MiB (~4.5 KiB a seed, the per-site state), manifest under 0.01 MiB + sites.jsonl 6.8 MiB.
 """
 
 from __future__ import annotations
