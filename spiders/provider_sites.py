@@ -17,6 +17,7 @@ interrupted runs wrote over into the new run, so the published run is complete.
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field, fields
@@ -135,8 +136,23 @@ class ProviderSitesSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[Any]:
         for item_or_request in self._resume():
             yield item_or_request
-        for req in self.start_requests():
+        for n, req in enumerate(self.start_requests()):
+            if n % 2 == 0:  # a seed's page request and its robots.txt request go together
+                await self._backlog_room()
             yield req
+
+    async def _backlog_room(self) -> None:
+        """Wait while the scheduler already holds enough work. Scrapy pulls start requests as
+        fast as it can whenever the downloader is busy, so 100,000 seeds became 200,000 queued
+        requests (and their per-site queues) within seconds; seeds are now taken as the crawl
+        gets through them (``PROVDIR_START_BACKLOG`` queued requests at most)."""
+        engine = getattr(self.crawler, "engine", None)
+        scheduler = getattr(getattr(engine, "_slot", None), "scheduler", None)
+        limit = self.settings.getint("PROVDIR_START_BACKLOG", START_BACKLOG)
+        if scheduler is None or not hasattr(scheduler, "__len__") or limit <= 0:
+            return
+        while engine.running and len(scheduler) >= limit:
+            await asyncio.sleep(0.05)
 
     def _resume(self) -> Iterator[PageObservation]:
         """With JOBDIR: restore the sites' state and carry over earlier runs' observations."""
@@ -375,6 +391,9 @@ class ProviderSitesSpider(scrapy.Spider):
         """Rendering in this run, and the sites that needed a browser (for the run manifest)."""
         return self.renderer.summary()
 
+
+START_BACKLOG = 2000
+"""Requests queued at most before the next seed is taken (``PROVDIR_START_BACKLOG``; 0: no limit)."""
 
 MAX_LINKS_PER_PAGE = 2000
 """Links read from one page at most (``PROVDIR_MAX_LINKS_PER_PAGE``): menus and footers come

@@ -33,6 +33,7 @@ PROVDIR_RETRY_AFTER_MAX = 30.0  # a 429/503 Retry-After pauses the host this lon
 PROVDIR_CRAWL_DELAY_MAX = 10.0  # robots.txt Crawl-delay honored up to this many seconds
 PROVDIR_EXTRACT_TIME_LIMIT = 5.0  # seconds of extraction per page; a page that takes longer is skipped
 PROVDIR_MAX_LINKS_PER_PAGE = 2000  # links read from one page at most (inside the time limit too)
+PROVDIR_START_BACKLOG = 2000  # requests queued at most before the next seed is taken (0: no limit)
 # Pages only a browser can read (client-rendered apps): rendered with headless Chromium through
 # scrapy-playwright after the plain fetch, when a Chromium is found. See provdir/crawl/render.py.
 PROVDIR_RENDER = "auto"  # "auto": render when a browser is found; "off": never (sites are reported)

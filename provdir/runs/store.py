@@ -16,7 +16,7 @@ import logging
 import os
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +30,13 @@ log = logging.getLogger(__name__)
 OBSERVATIONS = "observations.jsonl"
 MANIFEST = "manifest.json"
 STATS = "stats.json"
+SITES = "sites.jsonl"
+SEEDS = "seeds.jsonl"
+DETAIL_INLINE_MAX = 1000
+"""A manifest lists its sites and seeds inline up to this many; a larger run keeps them in
+``sites.jsonl`` (one ``{"site": key, ...report}`` a line) and ``seeds.jsonl`` beside the manifest,
+which names them in ``detail_files``: 100,000 seeds made a 35 MB manifest. Read them back through
+:meth:`Run.manifest` (or :meth:`Run.sites`), never from the files directly."""
 SEQUENCE_FILE = "sequence.json"
 """Beside the manifest: the run's numbers in the output's monotonic sequence (creation and
 completion), written by this code only, so a crawl's own manifest writes never lose them."""
@@ -61,13 +68,30 @@ class Run:
     def manifest_path(self) -> Path:
         return self.dir / MANIFEST
 
-    def manifest(self) -> dict[str, Any]:
-        """The manifest, or {} when it is missing or damaged (see :attr:`manifest_problem`)."""
+    def manifest(self, detail: bool = True) -> dict[str, Any]:
+        """The manifest, or {} when it is missing or damaged (see :attr:`manifest_problem`).
+
+        With ``detail`` (the default), ``sites`` and ``seeds`` are always there, read back from
+        ``sites.jsonl``/``seeds.jsonl`` for a large run; without it, a large run's manifest has
+        only their counts (``counts.sites``, ``seeds_count``), which is all a listing needs."""
         try:
             data = json.loads(self.manifest_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}
-        return _sane_manifest(data)[0] if isinstance(data, dict) else {}
+        if not isinstance(data, dict):
+            return {}
+        files = data.get("detail_files")
+        if detail and isinstance(files, dict):
+            if files.get("sites"):
+                data["sites"] = {row.pop("site"): row for row in _read_jsonl(self.dir / SITES)
+                                 if isinstance(row.get("site"), str)}  # fmt: skip
+            if files.get("seeds"):
+                data["seeds"] = _read_jsonl(self.dir / SEEDS)
+        return _sane_manifest(data)[0]
+
+    def sites(self) -> dict[str, dict[str, Any]]:
+        """Per-site results of the run by site key, wherever they are kept."""
+        return self.manifest().get("sites") or {}
 
     @property
     def manifest_problem(self) -> str:
@@ -85,6 +109,20 @@ class Run:
         return f"{self.manifest_path}: damaged field(s) ignored: {', '.join(dropped)}" if dropped else ""
 
     def write_manifest(self, data: dict[str, Any]) -> None:
+        """Write the manifest; more than :data:`DETAIL_INLINE_MAX` sites or seeds go to their
+        JSONL files first (written line by line), so the manifest never names a missing file."""
+        sites, seeds = data.get("sites") or {}, data.get("seeds") or []
+        files: dict[str, str] = {}
+        if isinstance(sites, dict) and len(sites) > DETAIL_INLINE_MAX:
+            write_jsonl_atomic(self.dir / SITES, ({"site": key, **info} for key, info in sites.items()))
+            files["sites"] = SITES
+        if isinstance(seeds, list) and len(seeds) > DETAIL_INLINE_MAX:
+            write_jsonl_atomic(self.dir / SEEDS, seeds)
+            files["seeds"] = SEEDS
+        if files:
+            data = {k: v for k, v in data.items() if k not in files}
+            data["detail_files"] = files
+            data["seeds_count"] = len(seeds)
         write_json_atomic(self.manifest_path, data)
         if data.get("status") not in (None, "running") and "finished" not in self.sequence_numbers():
             output = self.dir.parent.parent
@@ -114,7 +152,7 @@ class Run:
 
     @property
     def good(self) -> bool:
-        m = self.manifest()
+        m = self.manifest(detail=False)
         return m.get("status") == "ok"
 
 
@@ -417,6 +455,39 @@ def observations_by_site(members: list[Run]) -> Iterator[tuple[str, str | None, 
     finally:
         for fh in handles.values():
             fh.close()
+
+
+def write_jsonl_atomic(path: Path, rows: Iterable[Any]) -> None:
+    """One JSON value a line, replacing ``path`` whole once every line is written."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with tmp.open("w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+    os.replace(tmp, path)
+
+
+def _read_jsonl(path: Path) -> list[Any]:
+    """The whole JSON-object lines of ``path`` ([] when it is missing); a torn or damaged line
+    is skipped and reported."""
+    rows: list[Any] = []
+    bad = 0
+    try:
+        with path.open(encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                try:
+                    row = json.loads(line)
+                except ValueError:
+                    bad += 1
+                    continue
+                if isinstance(row, dict):
+                    rows.append(row)
+                else:
+                    bad += 1
+    except OSError as exc:
+        log.warning("%s: unreadable: %s", path, exc.strerror or exc)
+    if bad:
+        log.warning("%s: %d line(s) unreadable and skipped; %d whole line(s) used", path, bad, len(rows))
+    return rows
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
