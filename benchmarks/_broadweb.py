@@ -28,28 +28,165 @@ from typing import Any
 
 # Real (city, state, ZIP, area code) combinations, so that addresses and phones validate.
 PLACES = [
-    ("Springfield", "MO", "65802", "417"), ("Columbia", "MO", "65201", "573"), ("Tulsa", "OK", "74103", "918"),
-    ("Omaha", "NE", "68102", "402"), ("Wichita", "KS", "67202", "316"), ("Des Moines", "IA", "50309", "515"),
-    ("Madison", "WI", "53703", "608"), ("Boise", "ID", "83702", "208"), ("Eugene", "OR", "97401", "541"),
-    ("Spokane", "WA", "99201", "509"), ("Fresno", "CA", "93721", "559"), ("Tucson", "AZ", "85701", "520"),
-    ("Albuquerque", "NM", "87102", "505"), ("El Paso", "TX", "79901", "915"), ("Austin", "TX", "78701", "512"),
-    ("Shreveport", "LA", "71101", "318"), ("Jackson", "MS", "39201", "601"), ("Mobile", "AL", "36602", "251"),
-    ("Macon", "GA", "31201", "478"), ("Asheville", "NC", "28801", "828"), ("Richmond", "VA", "23219", "804"),
-    ("Lexington", "KY", "40507", "859"), ("Knoxville", "TN", "37902", "865"), ("Akron", "OH", "44308", "330"),
-    ("Lansing", "MI", "48933", "517"), ("Peoria", "IL", "61602", "309"), ("Erie", "PA", "16501", "814"),
-    ("Albany", "NY", "12207", "518"), ("Burlington", "VT", "05401", "802"), ("Portland", "ME", "04101", "207"),
-]  # fmt: skip
-STREETS = ["Main St", "Oak Ave", "Maple Dr", "Cedar Ln", "Washington Blvd", "Lake Rd", "Hillcrest Dr", "River Rd",
-           "Park Ave", "Elm St", "Broadway", "Church St", "Mill Rd", "Spring St", "Highland Ave"]  # fmt: skip
-ADJ = ["Cedar", "Willow", "Harbor", "Summit", "Bright", "Silver", "Quiet", "North", "Blue", "Golden", "Stone",
-       "Meadow", "Pine", "River", "Clear", "Red", "Oak", "Hidden", "High", "Open"]  # fmt: skip
-NOUN = ["Ridge", "Path", "Springs", "Haven", "Bridge", "Grove", "Point", "Valley", "Creek", "Harbor", "Hill",
-        "Meadows", "Trail", "Crossing", "Landing", "Gate", "Field", "Rock", "Shore", "Hollow"]  # fmt: skip
+    ("Springfield", "MO", "65802", "417"),
+    ("Columbia", "MO", "65201", "573"),
+    ("Tulsa", "OK", "74103", "918"),
+    ("Omaha", "NE", "68102", "402"),
+    ("Wichita", "KS", "67202", "316"),
+    ("Des Moines", "IA", "50309", "515"),
+    ("Madison", "WI", "53703", "608"),
+    ("Boise", "ID", "83702", "208"),
+    ("Eugene", "OR", "97401", "541"),
+    ("Spokane", "WA", "99201", "509"),
+    ("Fresno", "CA", "93721", "559"),
+    ("Tucson", "AZ", "85701", "520"),
+    ("Albuquerque", "NM", "87102", "505"),
+    ("El Paso", "TX", "79901", "915"),
+    ("Austin", "TX", "78701", "512"),
+    ("Shreveport", "LA", "71101", "318"),
+    ("Jackson", "MS", "39201", "601"),
+    ("Mobile", "AL", "36602", "251"),
+    ("Macon", "GA", "31201", "478"),
+    ("Asheville", "NC", "28801", "828"),
+    ("Richmond", "VA", "23219", "804"),
+    ("Lexington", "KY", "40507", "859"),
+    ("Knoxville", "TN", "37902", "865"),
+    ("Akron", "OH", "44308", "330"),
+    ("Lansing", "MI", "48933", "517"),
+    ("Peoria", "IL", "61602", "309"),
+    ("Erie", "PA", "16501", "814"),
+    ("Albany", "NY", "12207", "518"),
+    ("Burlington", "VT", "05401", "802"),
+    ("Portland", "ME", "04101", "207"),
+]
+STREETS = [
+    "Main St",
+    "Oak Ave",
+    "Maple Dr",
+    "Cedar Ln",
+    "Washington Blvd",
+    "Lake Rd",
+    "Hillcrest Dr",
+    "River Rd",
+    "Park Ave",
+    "Elm St",
+    "Broadway",
+    "Church St",
+    "Mill Rd",
+    "Spring St",
+    "Highland Ave",
+]
+ADJ = [
+    "Cedar",
+    "Willow",
+    "Harbor",
+    "Summit",
+    "Bright",
+    "Silver",
+    "Quiet",
+    "North",
+    "Blue",
+    "Golden",
+    "Stone",
+    "Meadow",
+    "Pine",
+    "River",
+    "Clear",
+    "Red",
+    "Oak",
+    "Hidden",
+    "High",
+    "Open",
+]
+NOUN = [
+    "Ridge",
+    "Path",
+    "Springs",
+    "Haven",
+    "Bridge",
+    "Grove",
+    "Point",
+    "Valley",
+    "Creek",
+    "Harbor",
+    "Hill",
+    "Meadows",
+    "Trail",
+    "Crossing",
+    "Landing",
+    "Gate",
+    "Field",
+    "Rock",
+    "Shore",
+    "Hollow",
+]
 KIND = ["Recovery Center", "Treatment Center", "Behavioral Health", "Recovery", "Counseling Services"]
-PROGRAMS = [("detox", "Medical Detox"), ("residential", "Residential Treatment"),
-            ("outpatient", "Outpatient Program"), ("iop", "Intensive Outpatient Program"),
-            ("php", "Partial Hospitalization"), ("family", "Family Program"), ("sober-living", "Sober Living")]  # fmt: skip
-_WORDS = ["recovery", "support", "clients", "families", "counselors", "therapy", "group", "individual", "program", "care", "plan", "week", "days", "evening", "schedule", "insurance", "admission", "intake", "staff", "licensed", "clinical", "team", "progress", "goals", "relapse", "prevention", "skills", "coping", "health", "wellness", "community", "meetings", "alumni", "aftercare", "nutrition", "sleep", "exercise", "medication", "management", "evidence", "based", "approach", "trauma", "informed", "compassionate", "private", "rooms", "campus", "visit", "tour", "questions", "call", "today", "confidential", "assessment"]
+PROGRAMS = [
+    ("detox", "Medical Detox"),
+    ("residential", "Residential Treatment"),
+    ("outpatient", "Outpatient Program"),
+    ("iop", "Intensive Outpatient Program"),
+    ("php", "Partial Hospitalization"),
+    ("family", "Family Program"),
+    ("sober-living", "Sober Living"),
+]
+_WORDS = [
+    "recovery",
+    "support",
+    "clients",
+    "families",
+    "counselors",
+    "therapy",
+    "group",
+    "individual",
+    "program",
+    "care",
+    "plan",
+    "week",
+    "days",
+    "evening",
+    "schedule",
+    "insurance",
+    "admission",
+    "intake",
+    "staff",
+    "licensed",
+    "clinical",
+    "team",
+    "progress",
+    "goals",
+    "relapse",
+    "prevention",
+    "skills",
+    "coping",
+    "health",
+    "wellness",
+    "community",
+    "meetings",
+    "alumni",
+    "aftercare",
+    "nutrition",
+    "sleep",
+    "exercise",
+    "medication",
+    "management",
+    "evidence",
+    "based",
+    "approach",
+    "trauma",
+    "informed",
+    "compassionate",
+    "private",
+    "rooms",
+    "campus",
+    "visit",
+    "tour",
+    "questions",
+    "call",
+    "today",
+    "confidential",
+    "assessment",
+]
 
 
 def _paragraphs(n: int = 400) -> list[str]:
@@ -65,11 +202,20 @@ def _paragraphs(n: int = 400) -> list[str]:
 
 
 PARAGRAPHS = _paragraphs()
-STYLE = "<style>\n" + "\n".join(
-    f".c{i}{{margin:{i % 7}px {i % 5}px;padding:{i % 3}px;color:#{(i * 2654435761) % 0xFFFFFF:06x};"
-    f"font-size:{12 + i % 6}px;line-height:1.{i % 9}}}" for i in range(60)) + "\n</style>"  # fmt: skip
-SCRIPT = "<script>window.dataLayer=window.dataLayer||[];function gtag(){dataLayer.push(arguments)}" + "".join(
-    f"gtag('event','v{i}',{{'n':{i}}});" for i in range(40)) + "</script>"  # fmt: skip
+STYLE = (
+    "<style>\n"
+    + "\n".join(
+        f".c{i}{{margin:{i % 7}px {i % 5}px;padding:{i % 3}px;color:#{(i * 2654435761) % 0xFFFFFF:06x};"
+        f"font-size:{12 + i % 6}px;line-height:1.{i % 9}}}"
+        for i in range(60)
+    )
+    + "\n</style>"
+)
+SCRIPT = (
+    "<script>window.dataLayer=window.dataLayer||[];function gtag(){dataLayer.push(arguments)}"
+    + "".join(f"gtag('event','v{i}',{{'n':{i}}});" for i in range(40))
+    + "</script>"
+)
 
 
 @dataclass
@@ -117,14 +263,19 @@ def render(site: Site, path: str, root: str) -> bytes | None:
         return None
     rng = random.Random(zlib.crc32(f"{site.number}{path}".encode()))
     title = path.strip("/").split("/")[-1].replace("-", " ").title() or "Home"
-    nav = "".join(f'<li><a href="{p}">{p.strip("/").split("/")[-1].replace("-", " ").title() or "Home"}</a></li>'
-                  for p in site.paths if not p.startswith("/blog/post-"))  # fmt: skip
+    nav = "".join(
+        f'<li><a href="{p}">{p.strip("/").split("/")[-1].replace("-", " ").title() or "Home"}</a></li>'
+        for p in site.paths
+        if not p.startswith("/blog/post-")
+    )
     posts = [p for p in site.paths if p.startswith("/blog/post-")]
     body = "".join(f'<p class="c{rng.randrange(60)}">{rng.choice(PARAGRAPHS)}</p>\n' for _ in range(13))
     extra = ""
     if path == "/contact/":
-        extra = (f"<h2>Visit us</h2><p>{site.name}<br>{site.street}<br>{site.city}, {site.state} {site.postal_code}</p>"
-                 f'<p>Call <a href="tel:{site.e164}">{site.phone}</a>, 24 hours a day.</p>')  # fmt: skip
+        extra = (
+            f"<h2>Visit us</h2><p>{site.name}<br>{site.street}<br>{site.city}, {site.state} {site.postal_code}</p>"
+            f'<p>Call <a href="tel:{site.e164}">{site.phone}</a>, 24 hours a day.</p>'
+        )
     elif path == "/blog/":
         extra = "<ul>" + "".join(f'<li><a href="{p}">Post {p.rsplit("-", 1)[-1].strip("/")}</a></li>' for p in posts)
         extra += '</ul><a href="/blog/page/2/">Older posts</a>'
@@ -312,8 +463,9 @@ def _serve(n: int, latency: float, jitter: float, pages_min: int, pages_max: int
         servers = []
         roots: list[str] = []
         for i in range(n):
-            server = await asyncio.start_server(lambda r, w, i=i: web.handle(i, roots[i], r, w), address(i), 0,
-                                                backlog=64)  # fmt: skip
+            server = await asyncio.start_server(
+                lambda r, w, i=i: web.handle(i, roots[i], r, w), address(i), 0, backlog=64
+            )
             servers.append(server)
             roots.append(f"http://{address(i)}:{server.sockets[0].getsockname()[1]}/")
         urls = roots
@@ -328,8 +480,9 @@ def _serve(n: int, latency: float, jitter: float, pages_min: int, pages_max: int
 class WebServer:
     """The generated web served from a child process: ``with WebServer(n, ...) as web: web.urls``."""
 
-    def __init__(self, n: int, *, latency: float = 0.3, jitter: float = 0.2, pages_min: int = 12,
-                 pages_max: int = 29) -> None:  # fmt: skip
+    def __init__(
+        self, n: int, *, latency: float = 0.3, jitter: float = 0.2, pages_min: int = 12, pages_max: int = 29
+    ) -> None:
         self.args = (n, latency, jitter, pages_min, pages_max)
         self.urls: list[str] = []
         self.stats: dict[str, Any] = {}

@@ -42,8 +42,9 @@ def run_cli(args: list[str], cwd: Path, timeout: float, ok: tuple[int, ...]) -> 
     """Run ``provdir ARGS``; (exit code, wall s, CPU s of it and its children, peak RSS MiB)."""
     start = time.perf_counter()
     with tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "provdir.cli", *args], cwd=cwd, stdout=subprocess.DEVNULL,
-                                stderr=err, text=True)  # fmt: skip
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "provdir.cli", *args], cwd=cwd, stdout=subprocess.DEVNULL, stderr=err, text=True
+        )
         deadline = time.monotonic() + timeout
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -111,9 +112,17 @@ def main() -> None:
     with WebServer(args.sites, latency=args.latency, jitter=args.jitter) as web:
         seeds = Path(tmp.name) / "seeds.txt"
         seeds.write_text("".join(f"{u}\n" for u in web.urls))
-        crawl_args = ["crawl", str(seeds), "--out", str(out), "--allow-private-networks", "-s", "PROVDIR_PUBLISH=False",
-                      *(["--processes", str(args.processes)] if args.processes > 1 else []),
-                      *[x for s in args.setting for x in ("-s", s)]]  # fmt: skip
+        crawl_args = [
+            "crawl",
+            str(seeds),
+            "--out",
+            str(out),
+            "--allow-private-networks",
+            "-s",
+            "PROVDIR_PUBLISH=False",
+            *(["--processes", str(args.processes)] if args.processes > 1 else []),
+            *[x for s in args.setting for x in ("-s", s)],
+        ]
         code, wall, cpu, crawl_rss = run_cli(crawl_args, ROOT, args.timeout, ok=(1,))  # 1: not published
         server = web.collect()
     if code != 1:
@@ -134,10 +143,14 @@ def main() -> None:
     print(
         f"web: {args.sites} sites, {args.latency:g} ± {args.jitter:g} s per response; crawl --processes {args.processes}"
     )
-    print(f"crawl: {pages} pages ({responses} responses) in {elapsed:.1f} s = {rate:.1f} pages/s; "
-          f"CPU {cpu:.1f} s = {1000 * cpu / max(pages, 1):.1f} ms per page")  # fmt: skip
-    print(f"extraction alone: {1000 * per_page:.1f} ms per page ({sampled} pages) = {ceiling:.1f} pages/s on one core; "
-          f"crawl / ceiling = {rate / ceiling:.2f}")  # fmt: skip
+    print(
+        f"crawl: {pages} pages ({responses} responses) in {elapsed:.1f} s = {rate:.1f} pages/s; "
+        f"CPU {cpu:.1f} s = {1000 * cpu / max(pages, 1):.1f} ms per page"
+    )
+    print(
+        f"extraction alone: {1000 * per_page:.1f} ms per page ({sampled} pages) = {ceiling:.1f} pages/s on one core; "
+        f"crawl / ceiling = {rate / ceiling:.2f}"
+    )
     print(
         f"connections: {server['connections']} for {server['requests']} requests; "
         f"{server['requests_per_connection_sites_ge10']:.1f} requests per connection (sites >= 10 pages)"
@@ -149,9 +162,11 @@ def main() -> None:
         f"per-host spacing: min {server['gap_min'] or 0:.3f} s, p05 {server['gap_p05'] or 0:.3f} s, "
         f"median {server['gap_median'] or 0:.3f} s"
     )
-    print(f"robots.txt fetches per host: mean {server['robots_fetches_mean']:.2f}, max {server['robots_fetches_max']}; "
-          f"trap requests {server['trap_requests']}, robots-disallowed requests {server['disallowed_requests']}, "
-          f"404s {server['not_found']}")  # fmt: skip
+    print(
+        f"robots.txt fetches per host: mean {server['robots_fetches_mean']:.2f}, max {server['robots_fetches_max']}; "
+        f"trap requests {server['trap_requests']}, robots-disallowed requests {server['disallowed_requests']}, "
+        f"404s {server['not_found']}"
+    )
     print(f"peak RSS: crawl {crawl_rss:.0f} MiB, build {build_rss:.0f} MiB (build {bwall:.1f} s wall, exit {bcode})")
     print(f"facility recall: {rec:.3f} ({facilities} facilities published for {args.sites} sites)")
     print(f"load average at the end: {load:.1f} on {os.cpu_count()} cores (a loaded machine gives a lower bound)")

@@ -24,12 +24,15 @@ def run(label: str, extra: list[str]) -> None:
             seeds = Path(tmp) / "seeds.txt"
             seeds.write_text("".join(f"{u}\n" for u in urls.values()))
             out = Path(tmp) / "out"
-            wall, stats, _ = timed_cli("crawl", str(seeds), "--out", str(out), "--allow-private-networks", *extra,
-                                       out=out, ok=(0,))  # fmt: skip
+            wall, stats, _ = timed_cli(
+                "crawl", str(seeds), "--out", str(out), "--allow-private-networks", *extra, out=out, ok=(0,)
+            )
         pages = stats.get("response_received_count", 0)
         crawl_s = stats.get("elapsed_time_seconds", wall)
-        print(f"{label:<34} {pages:>4} pages  {wall:6.1f} s wall (process)  {crawl_s:6.1f} s crawl  "
-              f"{pages / crawl_s:7.1f} pages/s  peak RSS {stats.get('memusage/max', 0) / 2**20:.0f} MiB")  # fmt: skip
+        print(
+            f"{label:<34} {pages:>4} pages  {wall:6.1f} s wall (process)  {crawl_s:6.1f} s crawl  "
+            f"{pages / crawl_s:7.1f} pages/s  peak RSS {stats.get('memusage/max', 0) / 2**20:.0f} MiB"
+        )
 
 
 def main() -> None:

@@ -31,8 +31,10 @@ def measure(name: str, pages: list[tuple[str, str]], rounds: int) -> None:
             extract_page(html, url)
     cpu = time.process_time() - start
     n = len(pages) * rounds
-    print(f"{name:<22} {len(pages):>4} pages x {rounds} rounds: {n / cpu:8.1f} pages/s CPU "
-          f"({size / len(pages) / 1024:.0f} KiB/page avg, {cpu / n * 1000:.1f} ms/page)")  # fmt: skip
+    print(
+        f"{name:<22} {len(pages):>4} pages x {rounds} rounds: {n / cpu:8.1f} pages/s CPU "
+        f"({size / len(pages) / 1024:.0f} KiB/page avg, {cpu / n * 1000:.1f} ms/page)"
+    )
 
 
 def main() -> None:

@@ -38,8 +38,11 @@ def main(unbounded: bool) -> None:
     )
 
     t = time.perf_counter()
-    bombs = {"/bomb-gzip": compressed(gzip_bomb(1024), "gzip"), "/bomb-deflate": compressed(deflate_bomb(1024), "deflate"),
-             "/bomb-br": compressed(brotli_bomb(1024), "br")}  # fmt: skip
+    bombs = {
+        "/bomb-gzip": compressed(gzip_bomb(1024), "gzip"),
+        "/bomb-deflate": compressed(deflate_bomb(1024), "deflate"),
+        "/bomb-br": compressed(brotli_bomb(1024), "br"),
+    }
     print(f"built 3 bombs of 1 GiB each ({time.perf_counter() - t:.1f} s)")
     hostile_routes = {
         "/robots.txt": robots(""),
@@ -51,14 +54,24 @@ def main(unbounded: bool) -> None:
         "/deep": page(deep_nesting(100_000)),
         "/brochure": page(pdf_bytes()),
     }
-    baseline_routes = {"/robots.txt": robots(""), "/": page(html("Serenity Ridge", links=["/contact/"])),
-                       "/contact/": page(CONTACT_HTML)}  # fmt: skip
+    baseline_routes = {
+        "/robots.txt": robots(""),
+        "/": page(html("Serenity Ridge", links=["/contact/"])),
+        "/contact/": page(CONTACT_HTML),
+    }
     off = ["-s", "PROVDIR_PUBLISH=False"]
-    runs = [("baseline crawl (2 small pages)", baseline_routes, off),
-            ("hostile bodies, project settings", hostile_routes, off)]  # fmt: skip
+    runs = [
+        ("baseline crawl (2 small pages)", baseline_routes, off),
+        ("hostile bodies, project settings", hostile_routes, off),
+    ]
     if unbounded:
-        runs.append(("hostile bodies, DOWNLOAD_MAXSIZE=1 GiB", hostile_routes,
-                     [*off, "-s", "DOWNLOAD_MAXSIZE=1073741824", "-s", "DOWNLOAD_WARNSIZE=0"]))  # fmt: skip
+        runs.append(
+            (
+                "hostile bodies, DOWNLOAD_MAXSIZE=1 GiB",
+                hostile_routes,
+                [*off, "-s", "DOWNLOAD_MAXSIZE=1073741824", "-s", "DOWNLOAD_WARNSIZE=0"],
+            )
+        )
     runs.append(("baseline crawl + publish", baseline_routes, []))
     print(f"{'crawl':<42} {'peak RSS':>9} {'wall':>7}  pages ok / too large / skipped")
     for label, routes, extra in runs:
@@ -71,8 +84,10 @@ def main(unbounded: bool) -> None:
                 raise SystemExit(f"{label}: crawl failed ({result.returncode})")
             (site,) = result.manifest()["sites"].values()
             too_large = site["failures"].get("too_large", 0)
-            print(f"{label:<42} {result.peak_rss_mib:>6.0f} MiB {result.seconds:>5.1f} s  "
-                  f"{site['pages_ok']} / {too_large} / {site['skipped_non_html']}")  # fmt: skip
+            print(
+                f"{label:<42} {result.peak_rss_mib:>6.0f} MiB {result.seconds:>5.1f} s  "
+                f"{site['pages_ok']} / {too_large} / {site['skipped_non_html']}"
+            )
 
 
 if __name__ == "__main__":

@@ -43,9 +43,21 @@ def main(sizes: list[int]) -> None:
             seeds = Path(tmp) / "seeds.txt"
             seeds_file(seeds, n, port)
             out = Path(tmp) / "out"
-            result = crawl(seeds, out, "-s", "PROVDIR_PUBLISH=False", "-s", "RETRY_ENABLED=False",
-                           "-s", "DOWNLOAD_TIMEOUT=2", "-s", "CONCURRENT_REQUESTS=64",
-                           "--max-pages-per-site", "1", timeout=1800)  # fmt: skip
+            result = crawl(
+                seeds,
+                out,
+                "-s",
+                "PROVDIR_PUBLISH=False",
+                "-s",
+                "RETRY_ENABLED=False",
+                "-s",
+                "DOWNLOAD_TIMEOUT=2",
+                "-s",
+                "CONCURRENT_REQUESTS=64",
+                "--max-pages-per-site",
+                "1",
+                timeout=1800,
+            )
             run = result.runs()[-1] if result.runs() else None
             if run is None or not (run / "manifest.json").exists():
                 print(result.stderr[-2000:])
@@ -54,8 +66,10 @@ def main(sizes: list[int]) -> None:
             detail = run / "sites.jsonl"
             detail_size = f"{detail.stat().st_size / 2**20:.1f} MiB" if detail.exists() else "-"
             status = result.manifest().get("status")
-            print(f"{n:>7} {result.peak_rss_mib:>6.0f} MiB {result.seconds:>5.0f} s {size / 2**20:>6.2f} MiB "
-                  f"{detail_size:>12}  {status}")  # fmt: skip
+            print(
+                f"{n:>7} {result.peak_rss_mib:>6.0f} MiB {result.seconds:>5.0f} s {size / 2**20:>6.2f} MiB "
+                f"{detail_size:>12}  {status}"
+            )
 
 
 if __name__ == "__main__":

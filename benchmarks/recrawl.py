@@ -51,8 +51,12 @@ def generate_web(target: Path, copies: int) -> dict[str, Path]:
 
 
 def scrapy_bench(seconds: int = 10) -> float:
-    proc = subprocess.run([sys.executable, "-m", "scrapy", "bench", "-s", f"CLOSESPIDER_TIMEOUT={seconds}",
-                           "-s", "LOG_LEVEL=INFO"], capture_output=True, text=True, cwd=tempfile.gettempdir())  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "scrapy", "bench", "-s", f"CLOSESPIDER_TIMEOUT={seconds}", "-s", "LOG_LEVEL=INFO"],
+        capture_output=True,
+        text=True,
+        cwd=tempfile.gettempdir(),
+    )
     pages = int(re.search(r"'response_received_count': (\d+)", proc.stderr).group(1))
     elapsed = float(re.search(r"'elapsed_time_seconds': ([\d.]+)", proc.stderr).group(1))
     return pages / elapsed
@@ -60,9 +64,14 @@ def scrapy_bench(seconds: int = 10) -> float:
 
 def crawl(seeds: Path, out: Path) -> dict:
     wall, stats, _ = timed_cli("crawl", str(seeds), "--out", str(out), "--allow-private-networks", *FAST, out=out)
-    return {"wall": wall, "crawl": stats["elapsed_time_seconds"], "pages": stats["response_received_count"],
-            "bytes": stats.get("downloader/response_bytes", 0), "revalidated": stats.get("httpcache/revalidate", 0),
-            "reused": stats.get("pages/extraction_reused", 0)}  # fmt: skip
+    return {
+        "wall": wall,
+        "crawl": stats["elapsed_time_seconds"],
+        "pages": stats["response_received_count"],
+        "bytes": stats.get("downloader/response_bytes", 0),
+        "revalidated": stats.get("httpcache/revalidate", 0),
+        "reused": stats.get("pages/extraction_reused", 0),
+    }
 
 
 def main() -> None:
@@ -79,11 +88,15 @@ def main() -> None:
             first = crawl(seeds, Path(tmp) / "out")
             second = crawl(seeds, Path(tmp) / "out")
     rate = first["pages"] / first["crawl"]
-    print(f"provdir crawl, {len(roots)} sites, extraction + publishing on: {first['pages']} pages in "
-          f"{first['crawl']:.1f} s crawl ({first['wall']:.1f} s wall) = {rate:.1f} pages/s = {rate / bench:.0%} of scrapy bench")  # fmt: skip
-    print(f"second run, unchanged web: {second['wall']:.1f} s wall ({second['wall'] / first['wall']:.0%} of the first), "
-          f"{second['bytes']:,} bytes received ({second['bytes'] / max(first['bytes'], 1):.1%} of {first['bytes']:,}), "
-          f"{second['revalidated']} pages revalidated (304), {second['reused']} extractions reused")  # fmt: skip
+    print(
+        f"provdir crawl, {len(roots)} sites, extraction + publishing on: {first['pages']} pages in "
+        f"{first['crawl']:.1f} s crawl ({first['wall']:.1f} s wall) = {rate:.1f} pages/s = {rate / bench:.0%} of scrapy bench"
+    )
+    print(
+        f"second run, unchanged web: {second['wall']:.1f} s wall ({second['wall'] / first['wall']:.0%} of the first), "
+        f"{second['bytes']:,} bytes received ({second['bytes'] / max(first['bytes'], 1):.1%} of {first['bytes']:,}), "
+        f"{second['revalidated']} pages revalidated (304), {second['reused']} extractions reused"
+    )
 
 
 if __name__ == "__main__":

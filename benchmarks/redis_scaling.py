@@ -124,17 +124,26 @@ def measure(label: str, rows: list[tuple[float, str, str]], wall: float, sites: 
         by_site.setdefault(site, []).append(t)
     gaps = [b - a for times in by_site.values() for a, b in itertools.pairwise(sorted(times))]
     result = {
-        "config": label, "page_fetches": len(pages), "distinct_pages": len(counts),
-        "sites_fetched": len({s for s, _ in counts}), "sites": sites, "robots_fetches": len(rows) - len(pages),
-        "duplicates": duplicates, "crawl_seconds": round(span, 2), "wall_seconds": round(wall, 2),
+        "config": label,
+        "page_fetches": len(pages),
+        "distinct_pages": len(counts),
+        "sites_fetched": len({s for s, _ in counts}),
+        "sites": sites,
+        "robots_fetches": len(rows) - len(pages),
+        "duplicates": duplicates,
+        "crawl_seconds": round(span, 2),
+        "wall_seconds": round(wall, 2),
         "pages_per_s": round(len(pages) / span, 1) if span else 0.0,
         "min_same_host_gap_s": round(min(gaps), 3) if gaps else None,
-    }  # fmt: skip
-    print(f"{label:<12} {result['page_fetches']:>5} page fetches ({result['distinct_pages']} distinct, "
-          f"{result['sites_fetched']}/{sites} sites)  {result['crawl_seconds']:6.1f} s crawl  "
-          f"{result['pages_per_s']:6.1f} pages/s  {result['wall_seconds']:6.1f} s wall  "
-          f"duplicates {duplicates}  robots.txt fetches {result['robots_fetches']}  "
-          f"closest requests to one host {result['min_same_host_gap_s']} s", flush=True)  # fmt: skip
+    }
+    print(
+        f"{label:<12} {result['page_fetches']:>5} page fetches ({result['distinct_pages']} distinct, "
+        f"{result['sites_fetched']}/{sites} sites)  {result['crawl_seconds']:6.1f} s crawl  "
+        f"{result['pages_per_s']:6.1f} pages/s  {result['wall_seconds']:6.1f} s wall  "
+        f"duplicates {duplicates}  robots.txt fetches {result['robots_fetches']}  "
+        f"closest requests to one host {result['min_same_host_gap_s']} s",
+        flush=True,
+    )
     return result
 
 
@@ -156,8 +165,22 @@ def _cpu(redis_url: str) -> dict[str, float]:
 def run_single(web: Web, seeds: Path, tmp: Path) -> dict:
     web.take()
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "provdir.cli", "crawl", str(seeds), "--out", str(tmp / "single"),
-                           "--allow-private-networks", *FAST], cwd=ROOT, capture_output=True, text=True)  # fmt: skip
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "provdir.cli",
+            "crawl",
+            str(seeds),
+            "--out",
+            str(tmp / "single"),
+            "--allow-private-networks",
+            *FAST,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     wall = time.perf_counter() - start
     if proc.returncode not in (0, 3):
         raise SystemExit(f"single-process crawl failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
@@ -168,8 +191,22 @@ def run_workers(web: Web, seeds: Path, tmp: Path, n: int, redis_url: str) -> dic
     prefix = f"provdir-bench-{uuid.uuid4().hex[:8]}"
     env = {**os.environ, "PROVDIR_REDIS_PREFIX": prefix}
     try:
-        enq = subprocess.run([sys.executable, "-m", "provdir.cli", "enqueue", str(seeds), "--redis", redis_url,
-                              "--allow-private-networks"], cwd=ROOT, capture_output=True, text=True, env=env)  # fmt: skip
+        enq = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "provdir.cli",
+                "enqueue",
+                str(seeds),
+                "--redis",
+                redis_url,
+                "--allow-private-networks",
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env=env,
+        )
         if enq.returncode != 0:
             raise SystemExit(f"enqueue failed:\n{enq.stderr}")
         crawl_id = enq.stdout.strip()
@@ -177,8 +214,24 @@ def run_workers(web: Web, seeds: Path, tmp: Path, n: int, redis_url: str) -> dic
         out = tmp / f"workers-{n}"
         cpu = _cpu(redis_url)
         start = time.perf_counter()
-        cmd = [sys.executable, "-m", "provdir.cli", "worker", "--redis", redis_url, "--crawl-id", crawl_id,
-               "--out", str(out), "--allow-private-networks", "--idle-timeout", "1", *FAST, "--log-level", "ERROR"]  # fmt: skip
+        cmd = [
+            sys.executable,
+            "-m",
+            "provdir.cli",
+            "worker",
+            "--redis",
+            redis_url,
+            "--crawl-id",
+            crawl_id,
+            "--out",
+            str(out),
+            "--allow-private-networks",
+            "--idle-timeout",
+            "1",
+            *FAST,
+            "--log-level",
+            "ERROR",
+        ]
         procs = [
             subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             for _ in range(n)
@@ -196,8 +249,11 @@ def run_workers(web: Web, seeds: Path, tmp: Path, n: int, redis_url: str) -> dic
             manifest = json.loads((run / "manifest.json").read_text())
             shares.append(manifest["counts"]["pages_fetched"])
         result["pages_fetched_per_worker"] = shares
-        print(f"{'':<12} responses per worker (Scrapy's count, robots.txt included): {shares}; CPU seconds: "
-              f"workers {used['workers']}, web server {used['web']}, Redis {used['redis']}", flush=True)  # fmt: skip
+        print(
+            f"{'':<12} responses per worker (Scrapy's count, robots.txt included): {shares}; CPU seconds: "
+            f"workers {used['workers']}, web server {used['web']}, Redis {used['redis']}",
+            flush=True,
+        )
         return result
     finally:
         import redis
@@ -214,8 +270,11 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2,4")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--single", action="store_true", help="also time a single-process `provdir crawl`")
-    parser.add_argument("--polite", action="store_true",
-                        help="keep the project's politeness (DOWNLOAD_DELAY 0.25 s, AutoThrottle): per-host leases in Redis")  # fmt: skip
+    parser.add_argument(
+        "--polite",
+        action="store_true",
+        help="keep the project's politeness (DOWNLOAD_DELAY 0.25 s, AutoThrottle): per-host leases in Redis",
+    )
     parser.add_argument("--json", type=Path, help="write the figures to this file")
     args = parser.parse_args()
     if args.polite:

@@ -43,19 +43,22 @@ def run(label: str, roots: dict[str, Path], extra: list[str]) -> None:
         seeds = Path(tmp) / "seeds.txt"
         seeds.write_text("".join(f"{u}\n" for u in urls.values()))
         out = Path(tmp) / "out"
-        wall, stats, run_dir = timed_cli("crawl", str(seeds), "--out", str(out), "--allow-private-networks",
-                                         *FAST, *extra, out=out, ok=(0, 3))  # fmt: skip
+        wall, stats, run_dir = timed_cli(
+            "crawl", str(seeds), "--out", str(out), "--allow-private-networks", *FAST, *extra, out=out, ok=(0, 3)
+        )
         manifest = json.loads((run_dir / "manifest.json").read_text())
     crawl_s = stats.get("elapsed_time_seconds", wall)
     # Pages read: each HTML page once (its plain fetch), whether or not it was also rendered.
     pages = sum(s.get("pages_ok", 0) for s in manifest["sites"].values())
     rendered = stats.get("render/pages", 0)
     browser = manifest.get("browser") or {}
-    print(f"{label:<44} {pages:>4} pages {rendered:>3} rendered  {crawl_s:6.1f} s crawl  "
-          f"{pages / crawl_s:6.1f} pages/s  {rendered / crawl_s:5.2f} renders/s  "
-          f"browser peak {browser.get('browser_peak_rss_mb') or 0:.0f} MiB (PSS)  "
-          f"crawler peak {stats.get('memusage/max', 0) / 2**20:.0f} MiB  "
-          f"incomplete sites {len(browser.get('sites_incomplete') or [])}")  # fmt: skip
+    print(
+        f"{label:<44} {pages:>4} pages {rendered:>3} rendered  {crawl_s:6.1f} s crawl  "
+        f"{pages / crawl_s:6.1f} pages/s  {rendered / crawl_s:5.2f} renders/s  "
+        f"browser peak {browser.get('browser_peak_rss_mb') or 0:.0f} MiB (PSS)  "
+        f"crawler peak {stats.get('memusage/max', 0) / 2**20:.0f} MiB  "
+        f"incomplete sites {len(browser.get('sites_incomplete') or [])}"
+    )
 
 
 def main() -> None:

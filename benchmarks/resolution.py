@@ -91,15 +91,43 @@ def sample_web_set() -> tuple[list[Location], list[int]]:
     by_street = {(loc.street.split(" ")[0], loc.postal_code): i for i, loc in enumerate(site_locs)}
 
     def listing(key, org, street, city, zip5, phone, web, same_as=None):
-        loc = Location(source="samhsa", site="", location_key=key, name=org, organization=org, street=street,
-                       city=city, state="MO", postal_code=zip5, phone=phone, phones=[phone], website=web)  # fmt: skip
+        loc = Location(
+            source="samhsa",
+            site="",
+            location_key=key,
+            name=org,
+            organization=org,
+            street=street,
+            city=city,
+            state="MO",
+            postal_code=zip5,
+            phone=phone,
+            phones=[phone],
+            website=web,
+        )
         site_locs.append(loc)
         truth.append(truth[by_street[same_as]] if same_as else 10_000 + len(truth))
 
-    listing("hh1", "Harris House Foundation", "2706 S River Rd", "St. Charles", "63303", "+13146314299",
-            "http://harris-house.example", ("2706", "63303"))  # fmt: skip
-    listing("hh2", "Harris House Foundation", "8315 S Broadway", "St. Louis", "63111", "+13146314299",
-            "http://harris-house.example", ("8315", "63111"))  # fmt: skip
+    listing(
+        "hh1",
+        "Harris House Foundation",
+        "2706 S River Rd",
+        "St. Charles",
+        "63303",
+        "+13146314299",
+        "http://harris-house.example",
+        ("2706", "63303"),
+    )
+    listing(
+        "hh2",
+        "Harris House Foundation",
+        "8315 S Broadway",
+        "St. Louis",
+        "63111",
+        "+13146314299",
+        "http://harris-house.example",
+        ("8315", "63111"),
+    )
     listing(
         "rb1",
         "Redbud Hollow Behavioral Health",
@@ -109,9 +137,17 @@ def sample_web_set() -> tuple[list[Location], list[int]]:
         "+14175550123",
         "http://www.redbud-hollow.example",
         ("1840", "65804"),
-    )  # fmt: skip  (suite dropped)
-    listing("rb2", "Redbud Hollow Behavioral Health Inc", "2615 S Main St Ste 4B", "Joplin", "64804", "+14175550146",
-            "", ("2615", "64804"))  # fmt: skip
+    )  # (suite dropped)
+    listing(
+        "rb2",
+        "Redbud Hollow Behavioral Health Inc",
+        "2615 S Main St Ste 4B",
+        "Joplin",
+        "64804",
+        "+14175550146",
+        "",
+        ("2615", "64804"),
+    )
     listing(
         "oz1",
         "Ozark Family Counseling",
@@ -120,18 +156,62 @@ def sample_web_set() -> tuple[list[Location], list[int]]:
         "65804",
         "+14175550177",
         "http://ozarkfamily.example",
-    )  # fmt: skip  (another organization in the same building)
-    listing("mh1", "Millrace House", "608 Hickman Ave", "Columbia", "65201", "+15735550137",
-            "http://millrace-house.example", ("608", "65201"))  # fmt: skip
+    )  # (another organization in the same building)
+    listing(
+        "mh1",
+        "Millrace House",
+        "608 Hickman Ave",
+        "Columbia",
+        "65201",
+        "+15735550137",
+        "http://millrace-house.example",
+        ("608", "65201"),
+    )
     return site_locs, truth
 
 
 # -- scale ---------------------------------------------------------------------------------
-STREETS = ["Market", "Preston", "Tan Bark", "Old Lynchburg", "Spotswood", "Hydraulic Ridge", "Rio", "Sangers",
-           "Medical Center", "University", "Burnet", "Ashley", "James Madison", "Green Hills", "Hospital", "Lee"]  # fmt: skip
+STREETS = [
+    "Market",
+    "Preston",
+    "Tan Bark",
+    "Old Lynchburg",
+    "Spotswood",
+    "Hydraulic Ridge",
+    "Rio",
+    "Sangers",
+    "Medical Center",
+    "University",
+    "Burnet",
+    "Ashley",
+    "James Madison",
+    "Green Hills",
+    "Hospital",
+    "Lee",
+]
 SUFFIX = ["St", "Ave", "Rd", "Dr", "Ln", "Plz", "Blvd", "Hwy", "Trl", "Way"]
-WORDS = ["Region", "Valley", "Blue", "Ridge", "Harbor", "Cedar", "Summit", "Pine", "River", "Hope", "New", "Dawn",
-         "Path", "Bridge", "Oak", "Haven", "Sunrise", "North", "Grace", "Mercy"]  # fmt: skip
+WORDS = [
+    "Region",
+    "Valley",
+    "Blue",
+    "Ridge",
+    "Harbor",
+    "Cedar",
+    "Summit",
+    "Pine",
+    "River",
+    "Hope",
+    "New",
+    "Dawn",
+    "Path",
+    "Bridge",
+    "Oak",
+    "Haven",
+    "Sunrise",
+    "North",
+    "Grace",
+    "Mercy",
+]
 KINDS = ["Community Services Board", "Recovery Center", "Behavioral Health", "Treatment Center", "Counseling"]
 
 
@@ -169,16 +249,41 @@ def generate(n: int, seed: int = 7) -> tuple[list[Location], list[int]]:
                 if rng.random() < 0.2:
                     p = f"+1{rng.randint(201, 989)}{rng.randint(200, 999)}{rng.randint(0, 9999):04d}"  # intake line
                     name = org if rng.random() < 0.7 else f"{org} {rng.choice(['Outpatient', 'Clinic', 'Services'])}"
-            locs.append(Location(source="samhsa" if c < 2 else "site", site="", location_key=f"{base}-{c}", name=name,
-                                 organization=name, street=street, city="Springfield", state="VA", postal_code=zip5,
-                                 phone=p, phones=[p], website=web if c == 2 or rng.random() < 0.5 else ""))  # fmt: skip
+            locs.append(
+                Location(
+                    source="samhsa" if c < 2 else "site",
+                    site="",
+                    location_key=f"{base}-{c}",
+                    name=name,
+                    organization=name,
+                    street=street,
+                    city="Springfield",
+                    state="VA",
+                    postal_code=zip5,
+                    phone=p,
+                    phones=[p],
+                    website=web if c == 2 or rng.random() < 0.5 else "",
+                )
+            )
             truth.append(base)
         if rng.random() < 0.05:  # another organization in the same building: a hard negative
             other = f"{rng.choice(WORDS)} {rng.choice(KINDS)} Group"
             p = f"+1{rng.randint(201, 989)}{rng.randint(200, 999)}{rng.randint(0, 9999):04d}"
-            locs.append(Location(source="samhsa", site="", location_key=f"{base}-x", name=other, organization=other,
-                                 street=f"{number} {street_name} {suffix} Ste {rng.randint(401, 999)}", city="Springfield",
-                                 state="VA", postal_code=zip5, phone=p, phones=[p]))  # fmt: skip
+            locs.append(
+                Location(
+                    source="samhsa",
+                    site="",
+                    location_key=f"{base}-x",
+                    name=other,
+                    organization=other,
+                    street=f"{number} {street_name} {suffix} Ste {rng.randint(401, 999)}",
+                    city="Springfield",
+                    state="VA",
+                    postal_code=zip5,
+                    phone=p,
+                    phones=[p],
+                )
+            )
             truth.append(-base)
     return locs[:n], truth[:n]
 
@@ -190,8 +295,10 @@ def run_scale(n: int) -> None:
     elapsed = time.perf_counter() - start
     p, r, f1 = pairwise(result.clusters, truth)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"N={n:>9,}  resolve {elapsed:7.1f} s  peak RSS {rss:7.0f} MiB  comparisons {result.comparisons:>10,} "
-          f"({result.comparisons / n:.2f}/record)  clusters {len(result.clusters):>9,}  P {p:.3f} R {r:.3f} F1 {f1:.3f}")  # fmt: skip
+    print(
+        f"N={n:>9,}  resolve {elapsed:7.1f} s  peak RSS {rss:7.0f} MiB  comparisons {result.comparisons:>10,} "
+        f"({result.comparisons / n:.2f}/record)  clusters {len(result.clusters):>9,}  P {p:.3f} R {r:.3f} F1 {f1:.3f}"
+    )
 
 
 def main() -> None:

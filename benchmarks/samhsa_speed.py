@@ -64,14 +64,29 @@ def serve(pages: dict[int, bytes]) -> tuple[ThreadingHTTPServer, str]:
 def run(label: str, url: str, extra: list[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out"
-        wall, stats, run_dir = timed_cli("crawl-samhsa", "--states", "VA", "--api-url", url, "--page-size", "30",
-                                         "--out", str(out), "--allow-private-networks", *extra, out=out, ok=(0,))  # fmt: skip
+        wall, stats, run_dir = timed_cli(
+            "crawl-samhsa",
+            "--states",
+            "VA",
+            "--api-url",
+            url,
+            "--page-size",
+            "30",
+            "--out",
+            str(out),
+            "--allow-private-networks",
+            *extra,
+            out=out,
+            ok=(0,),
+        )
         published = json.loads((run_dir / "manifest.json").read_text())["published"]["facilities"]
     rows, pages = stats.get("samhsa/rows/read", 0), stats.get("samhsa/pages/ok", 0)
     crawl_s = stats.get("elapsed_time_seconds", wall)
-    print(f"{label:<32} {pages:>3} pages {rows:>5} rows  {published:>5} published  {wall:6.1f} s wall (process)  "
-          f"{crawl_s:6.2f} s crawl  {rows / crawl_s:8.1f} rows/s  {pages / crawl_s:6.1f} pages/s  "
-          f"peak RSS {stats.get('memusage/max', 0) / 2**20:.0f} MiB")  # fmt: skip
+    print(
+        f"{label:<32} {pages:>3} pages {rows:>5} rows  {published:>5} published  {wall:6.1f} s wall (process)  "
+        f"{crawl_s:6.2f} s crawl  {rows / crawl_s:8.1f} rows/s  {pages / crawl_s:6.1f} pages/s  "
+        f"peak RSS {stats.get('memusage/max', 0) / 2**20:.0f} MiB"
+    )
 
 
 def main() -> None:

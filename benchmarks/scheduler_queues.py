@@ -28,8 +28,11 @@ from scrapy.squeues import LifoMemoryQueue  # noqa: E402
 from scrapy.utils.misc import load_object  # noqa: E402
 from scrapy.utils.test import get_crawler  # noqa: E402
 
-QUEUES = ["scrapy.pqueues.DownloaderAwarePriorityQueue", "scrapy.pqueues.ScrapyPriorityQueue",
-          "provdir.crawl.host_queue.HostRoundRobinQueue"]  # fmt: skip
+QUEUES = [
+    "scrapy.pqueues.DownloaderAwarePriorityQueue",
+    "scrapy.pqueues.ScrapyPriorityQueue",
+    "provdir.crawl.host_queue.HostRoundRobinQueue",
+]
 
 
 class FakeDownloader:

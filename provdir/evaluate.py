@@ -60,9 +60,19 @@ MAT_FAMILY = {"mat", "otp", "buprenorphine", "methadone", "naltrexone"}
 GOLD_ACCREDITATION_MAP = {"Joint Commission": "JC", "The Joint Commission": "JC"}
 VOCAB_ACCREDITATIONS = {"CARF", "JC", "COA", "NCQA", "HFAP", "LEGITSCRIPT", "NAATP"}
 SCORED_SERVICES = {
-    "co_occurring", "sober_living", "adolescents", "mat", "aftercare", "detox", "family_program",
-    "iop", "outpatient", "php", "residential", "telehealth",
-}  # fmt: skip
+    "co_occurring",
+    "sober_living",
+    "adolescents",
+    "mat",
+    "aftercare",
+    "detox",
+    "family_program",
+    "iop",
+    "outpatient",
+    "php",
+    "residential",
+    "telehealth",
+}
 """Project values that the gold labels speak to (mapped from the gold's own service names)."""
 
 
@@ -223,8 +233,14 @@ def match_locations(rows: list[dict[str, Any]], gold: dict[str, Any]) -> list[tu
         if g.get("street"):
             continue
         city = (g.get("city") or "").lower()
-        hit = next((ri for ri in free_rows if not rows[ri].get("street") and (rows[ri].get("city") or "").lower() == city
-                    and city), None)  # fmt: skip
+        hit = next(
+            (
+                ri
+                for ri in free_rows
+                if not rows[ri].get("street") and (rows[ri].get("city") or "").lower() == city and city
+            ),
+            None,
+        )
         if hit is None:
             unmatched_gold.append(gi)
         else:
@@ -375,8 +391,14 @@ FIELDS = ("phones", "addresses", "accreditations", "services", "licenses", "loc_
 _HEAD = {"loc_services": "loc-svc"}
 
 
-def evaluate(gold_dir: Path, sites_dir: Path, *, keep: Path | None = None,
-             behaviours: dict[str, Any] | None = None, crawl_args: tuple[str, ...] = ()) -> list[SiteScore]:  # fmt: skip
+def evaluate(
+    gold_dir: Path,
+    sites_dir: Path,
+    *,
+    keep: Path | None = None,
+    behaviours: dict[str, Any] | None = None,
+    crawl_args: tuple[str, ...] = (),
+) -> list[SiteScore]:
     """Serve, crawl and score every site that has both a folder and a gold file.
 
     ``behaviours`` (by slug) change how a site is served (see ``serve_sites``), e.g. as a
@@ -395,11 +417,24 @@ def evaluate(gold_dir: Path, sites_dir: Path, *, keep: Path | None = None,
             seeds = work / "seeds.txt"
             seeds.write_text("".join(f"{u}\n" for u in urls.values()), encoding="utf-8")
             proc = subprocess.run(
-                [sys.executable, "-m", "provdir.cli", "crawl", str(seeds), "--out", str(work / "output"),
-                 "--allow-private-networks", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
-                 *crawl_args],
-                capture_output=True, text=True,
-            )  # fmt: skip
+                [
+                    sys.executable,
+                    "-m",
+                    "provdir.cli",
+                    "crawl",
+                    str(seeds),
+                    "--out",
+                    str(work / "output"),
+                    "--allow-private-networks",
+                    "-s",
+                    "DOWNLOAD_DELAY=0",
+                    "-s",
+                    "AUTOTHROTTLE_ENABLED=False",
+                    *crawl_args,
+                ],
+                capture_output=True,
+                text=True,
+            )
         if proc.returncode not in (0, 3):
             raise SystemExit(f"crawl failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
         facilities = pd.read_parquet(work / "output" / "latest" / "facilities.parquet")

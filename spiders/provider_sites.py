@@ -89,8 +89,13 @@ class SiteState:
 class ProviderSitesSpider(scrapy.Spider):
     name = "provider_sites"
 
-    def __init__(self, seeds: str | None = None, max_pages_per_site: str | int | None = None,
-                 part: str | None = None, **kwargs: Any):  # fmt: skip
+    def __init__(
+        self,
+        seeds: str | None = None,
+        max_pages_per_site: str | int | None = None,
+        part: str | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(**kwargs)
         if not seeds:
             raise ValueError("provider_sites needs a seeds file: -a seeds=FILE")
@@ -194,15 +199,22 @@ class ProviderSitesSpider(scrapy.Spider):
                 continue
             root = urljoin(seed.url, "/")
             yield scrapy.Request(
-                urljoin(root, "robots.txt"), callback=self.parse_robots, errback=self.on_aux_error,
-                meta={"site": seed.site, "aux": True, "dont_retry": True}, priority=90, dont_filter=True,
-            )  # fmt: skip
+                urljoin(root, "robots.txt"),
+                callback=self.parse_robots,
+                errback=self.on_aux_error,
+                meta={"site": seed.site, "aux": True, "dont_retry": True},
+                priority=90,
+                dont_filter=True,
+            )
 
     def _page_request(self, url: str, site: str, priority: int, is_seed: bool = False) -> scrapy.Request:
         return scrapy.Request(
-            url, callback=self.parse, errback=self.on_error, priority=priority,
+            url,
+            callback=self.parse,
+            errback=self.on_error,
+            priority=priority,
             meta={"site": site, "is_seed": is_seed},
-        )  # fmt: skip
+        )
 
     # -- sitemaps --------------------------------------------------------------------------
     def robots_fetched(self, response: Response, request: scrapy.Request) -> Iterator[scrapy.Request]:
@@ -224,8 +236,13 @@ class ProviderSitesSpider(scrapy.Spider):
             urls = [urljoin(response.url, "/sitemap.xml")]
         for url in urls[:5]:
             if self._in_scope(url, site):
-                yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_aux_error,
-                                     meta={"site": site, "aux": True, "dont_retry": True}, priority=80)  # fmt: skip
+                yield scrapy.Request(
+                    url,
+                    callback=self.parse_sitemap,
+                    errback=self.on_aux_error,
+                    meta={"site": site, "aux": True, "dont_retry": True},
+                    priority=80,
+                )
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         site = response.meta["site"]
@@ -240,8 +257,13 @@ class ProviderSitesSpider(scrapy.Spider):
             loc = entry.get("loc", "")
             if sitemap.type == "sitemapindex":
                 if self._in_scope(loc, site):
-                    yield scrapy.Request(loc, callback=self.parse_sitemap, errback=self.on_aux_error,
-                                         meta={"site": site, "aux": True, "dont_retry": True}, priority=80)  # fmt: skip
+                    yield scrapy.Request(
+                        loc,
+                        callback=self.parse_sitemap,
+                        errback=self.on_aux_error,
+                        meta={"site": site, "aux": True, "dont_retry": True},
+                        priority=80,
+                    )
             else:
                 yield from self._follow(loc, "", site)
 
@@ -301,9 +323,13 @@ class ProviderSitesSpider(scrapy.Spider):
             yield from self._follow(url, text, site)
         # A page only a browser can read is rendered after this plain read (provdir/crawl/render.py).
         render = self.renderer.consider(
-            response, site, in_scope_links=sum(1 for url, _ in links if self._in_scope(url, site)),
-            is_home=bool(response.meta.get("is_seed")), callback=self.parse, errback=self.on_render_error,
-        )  # fmt: skip
+            response,
+            site,
+            in_scope_links=sum(1 for url, _ in links if self._in_scope(url, site)),
+            is_home=bool(response.meta.get("is_seed")),
+            callback=self.parse,
+            errback=self.on_render_error,
+        )
         if render is not None:
             yield render
 
@@ -364,8 +390,11 @@ class ProviderSitesSpider(scrapy.Spider):
         site = request.meta.get("site")
         if request.meta.get("is_seed") and request.meta.get("redirect_urls") and site in self.sites:
             first = request.meta["redirect_urls"][0]
-            self._failed(self.sites[site], "duplicate", f"{first}: redirects to {request.url}, already fetched "
-                                                         "(another seed of this run leads there)")  # fmt: skip
+            self._failed(
+                self.sites[site],
+                "duplicate",
+                f"{first}: redirects to {request.url}, already fetched (another seed of this run leads there)",
+            )
 
     def _failed(self, state: SiteState, kind: str, message: str) -> None:
         state.pages_failed += 1
@@ -425,12 +454,20 @@ def _scope_key(netloc: str) -> str:
 
 # Failure kinds by exception class name (Scrapy wraps Twisted's errors in its own classes).
 _KINDS = {
-    "DownloadTimeoutError": "timeout", "TimeoutError": "timeout", "TCPTimedOutError": "timeout",
-    "DNSLookupError": "dns", "CannotResolveHostError": "dns",
-    "ConnectionRefusedError": "connection_refused", "DownloadConnectionRefusedError": "connection_refused",
-    "ResponseDataLossError": "connection_lost", "ConnectionLost": "connection_lost", "ConnectionDone": "connection_lost",
-    "ResponseFailed": "connection_lost", "ResponseNeverReceived": "connection_lost", "_DataLoss": "connection_lost",
-}  # fmt: skip
+    "DownloadTimeoutError": "timeout",
+    "TimeoutError": "timeout",
+    "TCPTimedOutError": "timeout",
+    "DNSLookupError": "dns",
+    "CannotResolveHostError": "dns",
+    "ConnectionRefusedError": "connection_refused",
+    "DownloadConnectionRefusedError": "connection_refused",
+    "ResponseDataLossError": "connection_lost",
+    "ConnectionLost": "connection_lost",
+    "ConnectionDone": "connection_lost",
+    "ResponseFailed": "connection_lost",
+    "ResponseNeverReceived": "connection_lost",
+    "_DataLoss": "connection_lost",
+}
 
 
 def _describe(failure: Failure) -> tuple[str, str]:

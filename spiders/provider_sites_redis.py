@@ -104,9 +104,13 @@ class ProviderSitesRedisSpider(RedisSpider, ProviderSitesSpider):
         self.sites[seed.site].scheduled.add(key)
         self.frontier.add(seed.site, key)
         robots = scrapy.Request(
-            urljoin(urljoin(seed.url, "/"), "robots.txt"), callback=self.parse_robots, errback=self.on_aux_error,
-            meta={"site": seed.site, "aux": True, "dont_retry": True}, priority=90, dont_filter=True,
-        )  # fmt: skip
+            urljoin(urljoin(seed.url, "/"), "robots.txt"),
+            callback=self.parse_robots,
+            errback=self.on_aux_error,
+            meta={"site": seed.site, "aux": True, "dont_retry": True},
+            priority=90,
+            dont_filter=True,
+        )
         return [self._page_request(seed.url, seed.site, priority=100, is_seed=True), robots]
 
     # -- pages: scope and the page cap shared through Redis --------------------------------
@@ -207,8 +211,11 @@ class ProviderSitesRedisSpider(RedisSpider, ProviderSitesSpider):
         requests are gone. The worker stops and its run is not ok (reason ``frontier_lost``),
         so no build publishes sites whose pages were never read as if they had been."""
         self._frontier_lost = True
-        self.logger.error("crawl %s: its frontier is gone from Redis (Redis restarted empty?): the requests in it "
-                          "were never fetched; stopping this worker, its run is not ok", self.crawl_id)  # fmt: skip
+        self.logger.error(
+            "crawl %s: its frontier is gone from Redis (Redis restarted empty?): the requests in it "
+            "were never fetched; stopping this worker, its run is not ok",
+            self.crawl_id,
+        )
         self.crawler.stats.set_value("distributed/frontier_lost", 1)
         deferred_from_coro(self.crawler.engine.close_spider_async(reason="frontier_lost"))
 

@@ -44,8 +44,18 @@ refused, timeout; each after its retries) end the whole crawl: the API is down o
 
 def _new_progress() -> dict[str, Any]:
     """One state's progress: plain data, so Scrapy's JOBDIR can pickle it."""
-    return {"next_page": 1, "total_pages": None, "record_count": None, "pages_ok": 0, "pages_failed": 0,
-            "pages_empty": 0, "rows": 0, "consecutive_failures": 0, "done": False, "errors": []}  # fmt: skip
+    return {
+        "next_page": 1,
+        "total_pages": None,
+        "record_count": None,
+        "pages_ok": 0,
+        "pages_failed": 0,
+        "pages_empty": 0,
+        "rows": 0,
+        "consecutive_failures": 0,
+        "done": False,
+        "errors": [],
+    }
 
 
 class SamhsaLocatorSpider(scrapy.Spider):
@@ -110,8 +120,11 @@ class SamhsaLocatorSpider(scrapy.Spider):
             run = Run(run_id, runs_dir(output) / run_id)
             if not valid_run_id(run_id) or not run.dir.is_dir():
                 self.crawler.stats.inc_value("samhsa/resume/run_missing")
-                self.logger.warning("earlier run %s of this job is not under %s: its records are not carried over",
-                                    run_id, runs_dir(output))  # fmt: skip
+                self.logger.warning(
+                    "earlier run %s of this job is not under %s: its records are not carried over",
+                    run_id,
+                    runs_dir(output),
+                )
                 continue
             for obs in read_observations(run):
                 if obs.get("kind") != "record" or obs.get("source") != samhsa.SOURCE or obs["source_id"] in seen:
@@ -121,14 +134,20 @@ class SamhsaLocatorSpider(scrapy.Spider):
                 yield samhsa.record_from_dict(obs)
 
     def listing_url(self, state: str, page: int) -> str:
-        query = urlencode({"sType": "both", "limitType": 0, "limitValue": state,
-                           "pageSize": self.page_size, "page": page})  # fmt: skip
+        query = urlencode(
+            {"sType": "both", "limitType": 0, "limitValue": state, "pageSize": self.page_size, "page": page}
+        )
         return f"{self.api_url}{'&' if '?' in self.api_url else '?'}{query}"
 
     def _listing_request(self, state: str, page: int) -> scrapy.Request:
         # dont_filter: a resumed job asks again for the page its interrupted run had in flight.
-        return scrapy.Request(self.listing_url(state, page), callback=self.parse_listing, errback=self.on_error,
-                              meta={"samhsa_state": state, "samhsa_page": page}, dont_filter=True)  # fmt: skip
+        return scrapy.Request(
+            self.listing_url(state, page),
+            callback=self.parse_listing,
+            errback=self.on_error,
+            meta={"samhsa_state": state, "samhsa_page": page},
+            dont_filter=True,
+        )
 
     # -- pages -----------------------------------------------------------------------------
     def parse_listing(self, response: Response) -> Iterator[Any]:
@@ -202,8 +221,9 @@ class SamhsaLocatorSpider(scrapy.Spider):
         if progress["done"] or page < progress["next_page"]:
             return
         kind = _kind(failure)
-        self._page_failed(state, page, f"{request.url}: {_describe(failure)}", "samhsa/pages/failed",
-                          kind=kind, request=request)  # fmt: skip
+        self._page_failed(
+            state, page, f"{request.url}: {_describe(failure)}", "samhsa/pages/failed", kind=kind, request=request
+        )
         if kind in NETWORK_KINDS and not any(p["pages_ok"] for p in self.progress.values()):
             self._unreachable += 1
             if self._unreachable >= MAX_UNREACHABLE:
@@ -221,12 +241,23 @@ class SamhsaLocatorSpider(scrapy.Spider):
             progress["done"] = True
             self._error(state, f"{why}: gave up on this state without asking")
         self.crawler.stats.set_value("samhsa/api_unreachable", 1)
-        self.logger.error("%s: giving up on all %d state(s) left after %d failed requests; nothing will be published",
-                          why, len(left), self._unreachable)  # fmt: skip
+        self.logger.error(
+            "%s: giving up on all %d state(s) left after %d failed requests; nothing will be published",
+            why,
+            len(left),
+            self._unreachable,
+        )
         raise CloseSpider("api_unreachable")
 
-    def _page_failed(self, state: str, page: int, message: str, stat: str, kind: str = "unreadable",
-                     request: scrapy.Request | None = None) -> None:  # fmt: skip
+    def _page_failed(
+        self,
+        state: str,
+        page: int,
+        message: str,
+        stat: str,
+        kind: str = "unreadable",
+        request: scrapy.Request | None = None,
+    ) -> None:
         progress = self.progress[state]
         progress["pages_failed"] += 1
         progress["consecutive_failures"] += 1
@@ -241,8 +272,12 @@ class SamhsaLocatorSpider(scrapy.Spider):
         retries = retries_text(request, kind) if request is not None else ""
         detail = message.split(": ", 1)[-1]
         # One line per failure (provdir/crawl/failures.py): host, kind, what happens next.
-        self.logger.warning("samhsa:%s page %d: %s", state, page,
-                            failure_line(urlsplit(url).netloc, kind, url, retries, next_step, detail))  # fmt: skip
+        self.logger.warning(
+            "samhsa:%s page %d: %s",
+            state,
+            page,
+            failure_line(urlsplit(url).netloc, kind, url, retries, next_step, detail),
+        )
 
     def progress_counts(self) -> tuple[str, int, int]:
         """("states", done, total) for the progress line: a state is done when finished or given up."""
@@ -261,10 +296,15 @@ class SamhsaLocatorSpider(scrapy.Spider):
             p = self.progress.get(state) or _new_progress()
             reports[f"samhsa:{state}"] = {
                 "status": "ok" if p["pages_ok"] else "failed",
-                "pages_ok": p["pages_ok"], "pages_failed": p["pages_failed"], "pages_empty": p["pages_empty"],
-                "rows": p["rows"], "record_count": p["record_count"], "total_pages": p["total_pages"],
-                "complete": p["done"] and not p["pages_failed"], "errors": p["errors"][:10],
-            }  # fmt: skip
+                "pages_ok": p["pages_ok"],
+                "pages_failed": p["pages_failed"],
+                "pages_empty": p["pages_empty"],
+                "rows": p["rows"],
+                "record_count": p["record_count"],
+                "total_pages": p["total_pages"],
+                "complete": p["done"] and not p["pages_failed"],
+                "errors": p["errors"][:10],
+            }
         return reports
 
 
@@ -291,4 +331,3 @@ def _describe(failure: Failure) -> str:
     if failure.check(HttpError):
         return f"HTTP {failure.value.response.status}"
     return f"{failure.type.__name__}: {failure.getErrorMessage()}"[:300]
-

@@ -20,9 +20,18 @@ def browse(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     binary = chromium()
     if binary is None:
         pytest.skip("chromium is not installed: `make browser` installs it (Debian: apt-get install -y chromium)")
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", "--disable-extensions", "--hide-scrollbars",
-             f"--user-data-dir={tmp_path / 'chromium-profile'}"]  # fmt: skip
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-extensions",
+        "--hide-scrollbars",
+        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+    ]
     proc = subprocess.run([binary, *flags, *args], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     return proc

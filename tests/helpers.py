@@ -39,15 +39,23 @@ def scrapy_command(*args: str) -> list[str]:
 def scrapy_crawl_command(spider: str, out: Path, *args: str) -> list[str]:
     """``scrapy crawl SPIDER`` writing only under ``out``: runs there, and the HTTP cache too
     (Scrapy's default, ``.scrapy/httpcache``, would land in the checkout)."""
-    return scrapy_command("crawl", spider, "-s", f"PROVDIR_OUTPUT_DIR={out}",
-                          "-s", f"HTTPCACHE_DIR={out / 'httpcache'}", *FAST, *args)  # fmt: skip
+    return scrapy_command(
+        "crawl", spider, "-s", f"PROVDIR_OUTPUT_DIR={out}", "-s", f"HTTPCACHE_DIR={out / 'httpcache'}", *FAST, *args
+    )
 
 
-def run_cli(*args: str, cwd: Path = ROOT, timeout: float = 240,
-            env: dict[str, str] | None = None) -> subprocess.CompletedProcess:  # fmt: skip
+def run_cli(
+    *args: str, cwd: Path = ROOT, timeout: float = 240, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     """Run ``provdir ARGS`` to completion; ``env`` is added to this process's environment."""
-    return subprocess.run(cli_command(*args), cwd=cwd, capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, **env} if env else None)  # fmt: skip
+    return subprocess.run(
+        cli_command(*args),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **env} if env else None,
+    )
 
 
 def cli_in_process(*args: str) -> subprocess.CompletedProcess:

@@ -65,8 +65,14 @@ class Handler(BaseHTTPRequestHandler):
     def hostile(self) -> HostileServer:
         return self.server.hostile
 
-    def send(self, status: int, body: bytes = b"", ctype: str = "text/html; charset=utf-8",
-             headers: dict[str, str] | None = None, length: int | None = None) -> None:  # fmt: skip
+    def send(
+        self,
+        status: int,
+        body: bytes = b"",
+        ctype: str = "text/html; charset=utf-8",
+        headers: dict[str, str] | None = None,
+        length: int | None = None,
+    ) -> None:
         self.send_response(status)
         if ctype:
             self.send_header("Content-Type", ctype)
@@ -164,8 +170,13 @@ def not_found(h: Handler) -> None:
     h.send(404, b"<h1>Not found</h1>")
 
 
-def page(body: str | bytes, status: int = 200, ctype: str = "text/html; charset=utf-8",
-         headers: dict[str, str] | None = None, delay: float = 0.0) -> Route:  # fmt: skip
+def page(
+    body: str | bytes,
+    status: int = 200,
+    ctype: str = "text/html; charset=utf-8",
+    headers: dict[str, str] | None = None,
+    delay: float = 0.0,
+) -> Route:
     data = body.encode() if isinstance(body, str) else body
 
     def route(h: Handler) -> None:
@@ -178,8 +189,10 @@ def page(body: str | bytes, status: int = 200, ctype: str = "text/html; charset=
 
 def html(title: str, *, links: list[str] = (), text: str = "", head: str = "") -> str:
     anchors = "".join(f'<li><a href="{href}">{href.strip("/").split("/")[-1] or "home"}</a></li>' for href in links)
-    return (f"<!DOCTYPE html><html><head><title>{title}</title>{head}</head><body><main><h1>{title}</h1>"
-            f"<p>{text}</p><ul>{anchors}</ul></main></body></html>")  # fmt: skip
+    return (
+        f"<!DOCTYPE html><html><head><title>{title}</title>{head}</head><body><main><h1>{title}</h1>"
+        f"<p>{text}</p><ul>{anchors}</ul></main></body></html>"
+    )
 
 
 def robots(text: str) -> Route:
@@ -260,8 +273,11 @@ def meta_refresh_chain(prefix: str) -> Route:
 
     def route(h: Handler) -> None:
         n = int(urlsplit(h.path).path.rsplit("/", 1)[-1] or 0)
-        h.send(200, f'<html><head><meta http-equiv="refresh" content="0; url={prefix}{n + 1}"></head>'
-                    f"<body>moved</body></html>".encode())  # fmt: skip
+        h.send(
+            200,
+            f'<html><head><meta http-equiv="refresh" content="0; url={prefix}{n + 1}"></head>'
+            f"<body>moved</body></html>".encode(),
+        )
 
     return route
 
@@ -312,8 +328,10 @@ def deep_nesting(depth: int = 100_000) -> bytes:
     return b"<html><body>" + b"<div>" * depth + b"Call (417) 555-0100" + b"</div>" * depth + b"</body></html>"
 
 
-CONTACT_HTML = html("Contact Serenity Ridge", text="Serenity Ridge Recovery, 1200 Main Street, Joplin, MO 64801. "
-                    "Call (417) 555-0142 for admissions.")  # fmt: skip
+CONTACT_HTML = html(
+    "Contact Serenity Ridge",
+    text="Serenity Ridge Recovery, 1200 Main Street, Joplin, MO 64801. Call (417) 555-0142 for admissions.",
+)
 
 
 # -- running the CLI and measuring it ---------------------------------------------------------
@@ -368,24 +386,29 @@ class MeasuredPopen(subprocess.Popen):
         return (pid, status)
 
 
-def crawl(seeds: Path, out: Path, *extra: str, env: dict[str, str] | None = None, private: bool = True,
-          timeout: float = 240) -> Crawl:  # fmt: skip
+def crawl(
+    seeds: Path, out: Path, *extra: str, env: dict[str, str] | None = None, private: bool = True, timeout: float = 240
+) -> Crawl:
     """``provdir crawl SEEDS`` in a subprocess, fast politeness settings, measured."""
-    args = cli_command("crawl", str(seeds), "--out", str(out), *(["--allow-private-networks"] if private else []),
-                       *FAST, *extra)  # fmt: skip
+    args = cli_command(
+        "crawl", str(seeds), "--out", str(out), *(["--allow-private-networks"] if private else []), *FAST, *extra
+    )
     started = time.monotonic()
-    proc = MeasuredPopen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                         env={**os.environ, **(env or {})})  # fmt: skip
+    proc = MeasuredPopen(
+        args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})}
+    )
     return finish(proc, out, started, timeout)
 
 
-def scrapy_crawl(seeds: Path, out: Path, *settings: str, env: dict[str, str] | None = None,
-                 timeout: float = 240) -> Crawl:  # fmt: skip
+def scrapy_crawl(
+    seeds: Path, out: Path, *settings: str, env: dict[str, str] | None = None, timeout: float = 240
+) -> Crawl:
     """``scrapy crawl provider_sites`` directly: no CLI seed check, only the in-crawl guard."""
     args = scrapy_crawl_command("provider_sites", out, "-a", f"seeds={seeds}", "-s", "LOG_LEVEL=INFO", *settings)
     started = time.monotonic()
-    proc = MeasuredPopen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                         env={**os.environ, **(env or {})})  # fmt: skip
+    proc = MeasuredPopen(
+        args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})}
+    )
     return finish(proc, out, started, timeout)
 
 

@@ -30,11 +30,25 @@ def latest(out, stem: str) -> pd.DataFrame:
 
 
 def samhsa_record_with_extension() -> dict:
-    rec = record("sa1", "Redbud Hollow", "1840 E Sunshine St Ste 200", "65804", "+14175550123",
-                 services=("outpatient", "medicaid"))  # fmt: skip
+    rec = record(
+        "sa1",
+        "Redbud Hollow",
+        "1840 E Sunshine St Ste 200",
+        "65804",
+        "+14175550123",
+        services=("outpatient", "medicaid"),
+    )
     rec["phones"][0]["extension"] = "110"
-    rec["phones"].append({**rec["phones"][0], "raw": "417-555-0199", "e164": "+14175550199", "extension": "",
-                          "role": "admissions", "snippet": "Intake: 417-555-0199"})  # fmt: skip
+    rec["phones"].append(
+        {
+            **rec["phones"][0],
+            "raw": "417-555-0199",
+            "e164": "+14175550199",
+            "extension": "",
+            "role": "admissions",
+            "snippet": "Intake: 417-555-0199",
+        }
+    )
     return rec
 
 
@@ -69,9 +83,12 @@ def test_long_tables_agree_with_the_wide_table(tmp_path):
     samhsa_run(tmp_path, [samhsa_record_with_extension()])
     publish(tmp_path)
     fac = latest(tmp_path, "facilities")
-    for stem, column, wide in (("facility_services", "service", "services"),
-                               ("facility_accreditations", "accreditation", "accreditations"),
-                               ("facility_licenses", "license", "licenses"), ("facility_phones", "phone", "phones")):  # fmt: skip
+    for stem, column, wide in (
+        ("facility_services", "service", "services"),
+        ("facility_accreditations", "accreditation", "accreditations"),
+        ("facility_licenses", "license", "licenses"),
+        ("facility_phones", "phone", "phones"),
+    ):
         long = latest(tmp_path, stem)
         for _, row in fac.iterrows():
             mine = long[long.facility_id == row.facility_id]
@@ -96,8 +113,13 @@ def test_carried_facility_keeps_its_phone_roles(tmp_path):
 
 
 def test_licenses_are_split_into_agency_state_and_number(tmp_path):
-    lic = {"agency": "Missouri Department of Mental Health", "state": "MO", "number": "DMH-42",
-           "snippet": "Licensed by the Missouri Department of Mental Health (license DMH-42)", "region": "main"}  # fmt: skip
+    lic = {
+        "agency": "Missouri Department of Mental Health",
+        "state": "MO",
+        "number": "DMH-42",
+        "snippet": "Licensed by the Missouri Department of Mental Health (license DMH-42)",
+        "region": "main",
+    }
     stored_run(tmp_path, [{**OBS[0], "licenses": [lic]}])
     publish(tmp_path)
     lics = latest(tmp_path, "facility_licenses")
@@ -133,8 +155,15 @@ def test_a_build_that_breaks_its_dictionary_is_not_published(tmp_path):
     stored_run(tmp_path, OBS)
     publish(tmp_path)
     before = (tmp_path / "latest").resolve()
-    bad = [page("/", addresses=OBS[0]["addresses"], org_names=[name("Harris House")], phones=[phone("+13146314299")],
-                services=[fact("detox"), fact("teleportation")])]  # fmt: skip
+    bad = [
+        page(
+            "/",
+            addresses=OBS[0]["addresses"],
+            org_names=[name("Harris House")],
+            phones=[phone("+13146314299")],
+            services=[fact("detox"), fact("teleportation")],
+        )
+    ]
     stored_run(tmp_path, bad)  # e.g. an observation written by an older vocabulary
     for force in (False, True):
         with pytest.raises(SchemaViolation) as exc:
@@ -181,9 +210,13 @@ def test_checks_pass_on_a_good_build(good_build):
         ("facilities", lambda rows: [*rows, rows[0]], "facility_id"),  # duplicate primary key
         ("facility_services", lambda rows: [{**r, "facility_id": "F000000000000"} for r in rows], "not in facilities"),
         ("facility_phones", lambda rows: [{**r, "role": "fax"} for r in rows], "facility_phones.role"),
-        ("changes", lambda rows: [{"facility_id": "F000000000000", "change": "vanished", "build_id": "x"}], "changes.change"),
+        (
+            "changes",
+            lambda rows: [{"facility_id": "F000000000000", "change": "vanished", "build_id": "x"}],
+            "changes.change",
+        ),
     ],
-)  # fmt: skip
+)
 def test_checks_catch_a_file_that_breaks_its_dictionary(good_build, stem, change, expected):
     rewrite(good_build, stem, change)
     problems = check_directory(good_build)
@@ -192,8 +225,12 @@ def test_checks_catch_a_file_that_breaks_its_dictionary(good_build, stem, change
 
 def test_checks_catch_wrong_types_and_a_csv_that_disagrees(good_build):
     table = pq.read_table(good_build / "facilities.parquet")
-    pq.write_table(table.set_column(table.schema.get_field_index("missed_runs"), "missed_runs",
-                                    table["missed_runs"].cast(pa.string())), good_build / "facilities.parquet")  # fmt: skip
+    pq.write_table(
+        table.set_column(
+            table.schema.get_field_index("missed_runs"), "missed_runs", table["missed_runs"].cast(pa.string())
+        ),
+        good_build / "facilities.parquet",
+    )
     lines = (good_build / "evidence.csv").read_text(encoding="utf-8").splitlines(keepends=True)
     (good_build / "evidence.csv").write_text("".join(lines[:-1]), encoding="utf-8")
     problems = check_directory(good_build)
@@ -254,8 +291,9 @@ def test_duckdb_database_works_from_any_folder_and_views_sql_from_its_own(tmp_pa
     for spec in TABLES:
         ((count,),) = con.execute(f"SELECT count(*) FROM {spec.name}").fetchall()
         assert count == pq.read_metadata(folder / f"{spec.name}.parquet").num_rows, spec.name
-    ((comment,),) = con.execute("SELECT comment FROM duckdb_columns() WHERE table_name = 'facilities' "
-                                "AND column_name = 'coordinates_source'").fetchall()  # fmt: skip
+    ((comment,),) = con.execute(
+        "SELECT comment FROM duckdb_columns() WHERE table_name = 'facilities' AND column_name = 'coordinates_source'"
+    ).fetchall()
     assert "zip_centroid" in comment
     numbers = con.execute("SELECT facility_id, phone, role, is_main FROM phone_numbers ORDER BY ALL").fetchall()
     assert [n[1:] for n in numbers] == [("+14175550123", "main", True)] * 2
@@ -342,7 +380,9 @@ def test_geojson_export_has_a_point_per_located_facility(hostile_build):
 
 
 def test_export_cli(hostile_build):
-    proc = cli_in_process("export", "--format", "geojson", "--out", str(hostile_build), "--to", str(hostile_build / "m.json"))
+    proc = cli_in_process(
+        "export", "--format", "geojson", "--out", str(hostile_build), "--to", str(hostile_build / "m.json")
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads((hostile_build / "m.json").read_text())["type"] == "FeatureCollection"
     proc = cli_in_process("export", "--format", "xlsx", "--out", str(hostile_build / "nothing"))

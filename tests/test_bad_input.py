@@ -56,8 +56,12 @@ def test_out_is_created_by_the_command_not_by_the_check(tmp_path):
 
 
 def test_bogus_log_level(tmp_path, seeds):
-    one_line(run_cli("crawl", str(seeds), "--out", str(tmp_path / "o"), "--log-level", "bogus"),
-             "--log-level", "'bogus'", "DEBUG")  # fmt: skip
+    one_line(
+        run_cli("crawl", str(seeds), "--out", str(tmp_path / "o"), "--log-level", "bogus"),
+        "--log-level",
+        "'bogus'",
+        "DEBUG",
+    )
     assert not (tmp_path / "o").exists()
 
 
@@ -76,22 +80,44 @@ def test_to_a_folder(tmp_path, command):
 
 
 def test_setting_with_a_value_of_the_wrong_type_is_named(tmp_path, seeds):
-    one_line(run_cli("crawl", str(seeds), "--out", str(tmp_path / "o"), "-s", "DOWNLOAD_DELAY=abc"),
-             "DOWNLOAD_DELAY", "number", "'abc'")  # fmt: skip
+    one_line(
+        run_cli("crawl", str(seeds), "--out", str(tmp_path / "o"), "-s", "DOWNLOAD_DELAY=abc"),
+        "DOWNLOAD_DELAY",
+        "number",
+        "'abc'",
+    )
 
 
 def test_unknown_setting_is_warned_with_the_closest_known_name(tmp_path):
-    proc = run_cli("crawl", str(tmp_path / "missing.txt"), "--out", str(tmp_path / "o"),
-                   "-s", "DOWNLOAD_DELAI=1", "-s", "NOSUCHSETTING=1", "-s", "DOWNLOAD_DELAY=0")  # fmt: skip
+    proc = run_cli(
+        "crawl",
+        str(tmp_path / "missing.txt"),
+        "--out",
+        str(tmp_path / "o"),
+        "-s",
+        "DOWNLOAD_DELAI=1",
+        "-s",
+        "NOSUCHSETTING=1",
+        "-s",
+        "DOWNLOAD_DELAY=0",
+    )
     warnings = [line for line in proc.stderr.splitlines() if "warning" in line]
     assert len(warnings) == 2, proc.stderr
     assert "DOWNLOAD_DELAI" in warnings[0] and "did you mean DOWNLOAD_DELAY?" in warnings[0]
     assert "NOSUCHSETTING" in warnings[1] and "closest known name is" in warnings[1]
 
 
-@pytest.mark.parametrize(("text", "ok"), [("ROBOTSTXT_OBEY=maybe", False), ("ROBOTSTXT_OBEY=False", True),
-                                          ("RETRY_TIMES=two", False), ("PROVDIR_RETRY_BACKOFF_BASE=0.5", True),
-                                          ("SAMHSA_API_URL=http://x/", True), ("JOBDIR=/tmp/j", True)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("text", "ok"),
+    [
+        ("ROBOTSTXT_OBEY=maybe", False),
+        ("ROBOTSTXT_OBEY=False", True),
+        ("RETRY_TIMES=two", False),
+        ("PROVDIR_RETRY_BACKOFF_BASE=0.5", True),
+        ("SAMHSA_API_URL=http://x/", True),
+        ("JOBDIR=/tmp/j", True),
+    ],
+)
 def test_setting_values_by_type(text, ok):
     if ok:
         assert check_setting(text) == ""
@@ -102,8 +128,12 @@ def test_setting_values_by_type(text, ok):
 
 def test_status_into_a_closed_pipe_is_quiet(tmp_path):
     (tmp_path / "out").mkdir()
-    proc = subprocess.Popen([sys.executable, "-m", "provdir.cli", "status", "--out", str(tmp_path / "out")],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "provdir.cli", "status", "--out", str(tmp_path / "out")],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     proc.stdout.close()  # the reader is gone before anything is written (`| head` that already quit)
     stderr = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 1

@@ -63,8 +63,7 @@ def test_background_cache_entries_read_by_scrapys_storage(tmp_path):
     writer.open_spider(spider)
     request = Request("http://127.0.0.1:1/contact/")
     body = b"<html><body>Call (417) 201-0001</body></html>" * 50
-    writer.store_response(spider, request, HtmlResponse(request.url, status=200, body=body,
-                                                        headers={"ETag": '"abc"'}))  # fmt: skip
+    writer.store_response(spider, request, HtmlResponse(request.url, status=200, body=body, headers={"ETag": '"abc"'}))
     # Read while the write may still be in flight: the lookup waits for it.
     again = writer.retrieve_response(spider, request)
     writer.close_spider(spider)
@@ -82,9 +81,11 @@ def test_links_of_a_page_and_of_a_json_body():
 
     from spiders.provider_sites import _links
 
-    html = (b'<html><head><base href="http://a.example/sub/"></head><body><nav><a href="contact/">Contact'
-            b' <b>us</b></a> <a href="#top">top</a> <a href="tel:+14172010001">call</a></nav>'
-            b'<noscript><a href="/programs/">Programs</a></noscript></body></html>')  # fmt: skip
+    html = (
+        b'<html><head><base href="http://a.example/sub/"></head><body><nav><a href="contact/">Contact'
+        b' <b>us</b></a> <a href="#top">top</a> <a href="tel:+14172010001">call</a></nav>'
+        b'<noscript><a href="/programs/">Programs</a></noscript></body></html>'
+    )
     page = HtmlResponse("http://a.example/", body=html, encoding="utf-8")
     links: list = []
     assert _links(page, links, 100) is False

@@ -9,8 +9,19 @@ SEED = f"http://{SITE}/"
 
 
 def page(path: str, **facts) -> dict:
-    base = {"source": "site", "site": SITE, "seed_url": SEED, "url": SEED + path.lstrip("/"), "seed_name": "",
-            "org_names": [], "phones": [], "addresses": [], "accreditations": [], "licenses": [], "services": []}  # fmt: skip
+    base = {
+        "source": "site",
+        "site": SITE,
+        "seed_url": SEED,
+        "url": SEED + path.lstrip("/"),
+        "seed_name": "",
+        "org_names": [],
+        "phones": [],
+        "addresses": [],
+        "accreditations": [],
+        "licenses": [],
+        "services": [],
+    }
     base.update(facts)
     return base
 
@@ -30,9 +41,21 @@ def phone(e164: str, role: str = "main", region: str = "footer", source: str = "
 def address(
     street: str, city: str, zip5: str, label: str = "", region: str = "footer", phones=(), kind="physical"
 ) -> dict:
-    return {"raw": f"{street}, {city}, MO {zip5}", "street": street, "city": city, "state": "MO", "postal_code": zip5,
-            "kind": kind, "label": label, "phones": list(phones), "snippet": street, "region": region,
-            "source": "text", "latitude": None, "longitude": None}  # fmt: skip
+    return {
+        "raw": f"{street}, {city}, MO {zip5}",
+        "street": street,
+        "city": city,
+        "state": "MO",
+        "postal_code": zip5,
+        "kind": kind,
+        "label": label,
+        "phones": list(phones),
+        "snippet": street,
+        "region": region,
+        "source": "text",
+        "latitude": None,
+        "longitude": None,
+    }
 
 
 def fact(value: str, basis: str = "menu", region: str = "nav") -> dict:
@@ -163,8 +186,11 @@ def test_site_wide_facts_of_a_multi_location_org_are_organization_facts_with_evi
         assert loc.services == [] and loc.accreditations == []
         assert loc.organization_services == ["detox", "iop"] and loc.organization_accreditations == ["CARF"]
         scoped = {(e.field, e.value, e.scope) for e in loc.evidence}
-        assert {("service", "detox", "organization"), ("service", "iop", "organization"),
-                ("accreditation", "CARF", "organization")} <= scoped  # fmt: skip
+        assert {
+            ("service", "detox", "organization"),
+            ("service", "iop", "organization"),
+            ("accreditation", "CARF", "organization"),
+        } <= scoped
 
 
 def test_site_wide_facts_of_a_single_location_org_are_its_location_facts():

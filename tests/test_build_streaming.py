@@ -18,17 +18,24 @@ def _write(run, rows, torn: bool = False) -> None:
 
 def test_groups_each_sites_pages_across_worker_runs(tmp_path):
     first, second = create_run(tmp_path, "site"), create_run(tmp_path, "site")
-    _write(first, [
-        {"kind": "page", "site": "a.example", "url": "http://a.example/"},
-        {"kind": "page", "site": "b.example", "url": "http://b.example/"},
-        {"kind": "record", "source": "samhsa", "source_id": "1", "url": "http://x/1"},
-        {"kind": "page", "site": "a.example", "url": "http://a.example/contact/"},
-    ])  # fmt: skip
-    _write(second, [
-        {"kind": "page", "site": "c.example", "url": "http://c.example/"},
-        {"kind": "page", "site": "a.example", "url": "http://a.example/about/"},
-        {"kind": "page", "url": "http://nosite.example/"},
-    ], torn=True)  # fmt: skip
+    _write(
+        first,
+        [
+            {"kind": "page", "site": "a.example", "url": "http://a.example/"},
+            {"kind": "page", "site": "b.example", "url": "http://b.example/"},
+            {"kind": "record", "source": "samhsa", "source_id": "1", "url": "http://x/1"},
+            {"kind": "page", "site": "a.example", "url": "http://a.example/contact/"},
+        ],
+    )
+    _write(
+        second,
+        [
+            {"kind": "page", "site": "c.example", "url": "http://c.example/"},
+            {"kind": "page", "site": "a.example", "url": "http://a.example/about/"},
+            {"kind": "page", "url": "http://nosite.example/"},
+        ],
+        torn=True,
+    )
     groups = list(observations_by_site([first, second]))
     assert groups[0] == (
         first.run_id,
@@ -48,8 +55,14 @@ def test_memory_is_bounded_by_a_site_not_by_the_crawl(tmp_path):
     run = create_run(tmp_path, "site")
     snippet = "x" * 2000
     # 300 sites x 10 pages interleaved, as a crawl visiting hosts in turn writes them: ~6 MB.
-    _write(run, [{"kind": "page", "site": f"s{s}.example", "url": f"http://s{s}.example/{p}", "snippet": snippet}
-                 for p in range(10) for s in range(300)])  # fmt: skip
+    _write(
+        run,
+        [
+            {"kind": "page", "site": f"s{s}.example", "url": f"http://s{s}.example/{p}", "snippet": snippet}
+            for p in range(10)
+            for s in range(300)
+        ],
+    )
     size = (run.dir / OBSERVATIONS).stat().st_size
     tracemalloc.start()
     try:

@@ -94,8 +94,10 @@ def test_carf_detox_in_missouri_is_harris_house(sample_crawl, sample_web):
     # Issue 13: Harris House lists detox in its menu and both addresses in its footer; no page
     # ties detox to either address, so it is the organization's, stated for both rows.
     assert at_facility == []
-    assert stated == [("Harris House Treatment Center", sample_web["harris-house"], "+13146314299"),
-                      ("Transitional Housing", sample_web["harris-house"], "+13146314299")]  # fmt: skip
+    assert stated == [
+        ("Harris House Treatment Center", sample_web["harris-house"], "+13146314299"),
+        ("Transitional Housing", sample_web["harris-house"], "+13146314299"),
+    ]
 
 
 def test_readme_answer_lists_the_facility_that_qualifies(tmp_path, monkeypatch):
@@ -103,28 +105,66 @@ def test_readme_answer_lists_the_facility_that_qualifies(tmp_path, monkeypatch):
 
     def site(host: str, state: str, zip5: str, org: str, services, accreditations, phones):
         seed = f"http://{host}/"
-        addr = {"raw": "x", "street": "100 Main St", "city": "Town", "state": state, "postal_code": zip5,
-                "kind": "physical", "label": org, "phones": [], "snippet": "100 Main St", "region": "footer",
-                "source": "text", "latitude": None, "longitude": None}  # fmt: skip
-        return {"source": "site", "site": host, "seed_url": seed, "url": seed, "seed_name": org, "org_names": [],
-                "phones": phones, "addresses": [addr], "licenses": [], "services": [fact(s) for s in services],
-                "accreditations": [fact(a, basis="logo", region="footer") for a in accreditations]}  # fmt: skip
+        addr = {
+            "raw": "x",
+            "street": "100 Main St",
+            "city": "Town",
+            "state": state,
+            "postal_code": zip5,
+            "kind": "physical",
+            "label": org,
+            "phones": [],
+            "snippet": "100 Main St",
+            "region": "footer",
+            "source": "text",
+            "latitude": None,
+            "longitude": None,
+        }
+        return {
+            "source": "site",
+            "site": host,
+            "seed_url": seed,
+            "url": seed,
+            "seed_name": org,
+            "org_names": [],
+            "phones": phones,
+            "addresses": [addr],
+            "licenses": [],
+            "services": [fact(s) for s in services],
+            "accreditations": [fact(a, basis="logo", region="footer") for a in accreditations],
+        }
 
     everything = ("detox", "medicaid", "substance_use")
-    stored_run(out, [
-        site("127.0.0.71:8000", "MO", "63303", "Wanted Recovery", everything, ["CARF"],
-             [phone("+13145550101"), {**phone("+13145550102", role="admissions"), "extension": "12"}]),
-        site("127.0.0.72:8000", "MO", "63111", "No Medicaid House", ("detox",), ["CARF"], [phone("+13145550103")]),
-        site("127.0.0.73:8000", "KS", "66044", "Kansas Detox", everything, ["CARF"], [phone("+17855550104")]),
-        site("127.0.0.74:8000", "MO", "65804", "Joint Commission Only", everything, ["JC"], [phone("+14175550105")]),
-    ])  # fmt: skip
+    stored_run(
+        out,
+        [
+            site(
+                "127.0.0.71:8000",
+                "MO",
+                "63303",
+                "Wanted Recovery",
+                everything,
+                ["CARF"],
+                [phone("+13145550101"), {**phone("+13145550102", role="admissions"), "extension": "12"}],
+            ),
+            site("127.0.0.72:8000", "MO", "63111", "No Medicaid House", ("detox",), ["CARF"], [phone("+13145550103")]),
+            site("127.0.0.73:8000", "KS", "66044", "Kansas Detox", everything, ["CARF"], [phone("+17855550104")]),
+            site(
+                "127.0.0.74:8000", "MO", "65804", "Joint Commission Only", everything, ["JC"], [phone("+14175550105")]
+            ),
+        ],
+    )
     publish(out)
     ns, (answer_sql, _) = run_readme_examples(tmp_path, monkeypatch)
-    expected = [("Wanted Recovery", "+13145550101", None, "main", True),  # no extension: NULL
-                ("Wanted Recovery", "+13145550102", "12", "admissions", False)]  # fmt: skip
+    expected = [
+        ("Wanted Recovery", "+13145550101", None, "main", True),  # no extension: NULL
+        ("Wanted Recovery", "+13145550102", "12", "admissions", False),
+    ]
     for frame in (ns["answer"], answer_sql):
-        got = [(r.name, r.phone, r.extension if isinstance(r.extension, str) else None, r.role, bool(r.is_main))
-               for r in frame.itertuples()]  # fmt: skip
+        got = [
+            (r.name, r.phone, r.extension if isinstance(r.extension, str) else None, r.role, bool(r.is_main))
+            for r in frame.itertuples()
+        ]
         assert got == expected
     assert as_rows(ns["answer"]) == as_rows(answer_sql)
     assert list(ns["wide"]["name"]) == ["Wanted Recovery"]
@@ -142,16 +182,20 @@ def test_frictionless_validates_the_sample_directory(sample_crawl):
     assert len(report.tasks) == len(TABLES)  # every published table is described and checked
     # The command the README gives, from the folder itself.
     cli = Path(sys.executable).parent / "frictionless"
-    proc = subprocess.run([str(cli), "validate", "datapackage.json"], cwd=sample_crawl.latest, capture_output=True,
-                          text=True, timeout=120)  # fmt: skip
+    proc = subprocess.run(
+        [str(cli), "validate", "datapackage.json"], cwd=sample_crawl.latest, capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0, proc.stdout[-3000:]
 
 
 def test_long_tables_agree_with_the_wide_table(sample_crawl):
     fac = pd.read_parquet(sample_crawl.latest / "facilities.parquet")
-    for stem, column, wide in (("facility_services", "service", "services"),
-                               ("facility_accreditations", "accreditation", "accreditations"),
-                               ("facility_licenses", "license", "licenses"), ("facility_phones", "phone", "phones")):  # fmt: skip
+    for stem, column, wide in (
+        ("facility_services", "service", "services"),
+        ("facility_accreditations", "accreditation", "accreditations"),
+        ("facility_licenses", "license", "licenses"),
+        ("facility_phones", "phone", "phones"),
+    ):
         long = pd.read_parquet(sample_crawl.latest / f"{stem}.parquet")
         if stem == "facility_services":  # the wide services column holds what is offered
             long = long[long["status"] == "offered"]
@@ -191,7 +235,16 @@ def test_report_renders_in_headless_chromium(sample_crawl, tmp_path):
     tiles = {g.get("data-state"): int(g.get("data-count")) for g in dom.cssselect("svg#state-map g.tile")}
     assert set(tiles) == set(TILES)
     # WA: kestrel-point-recovery, the client-rendered sample site, rendered by the same Chromium.
-    assert {s: n for s, n in tiles.items() if n} == {"CA": 1, "CO": 4, "KS": 4, "MO": 6, "OK": 4, "OR": 1, "TX": 1, "WA": 1}
+    assert {s: n for s, n in tiles.items() if n} == {
+        "CA": 1,
+        "CO": 4,
+        "KS": 4,
+        "MO": 6,
+        "OK": 4,
+        "OR": 1,
+        "TX": 1,
+        "WA": 1,
+    }
 
     def cell(table: str, value: str, state: str) -> int:
         (td,) = dom.cssselect(f'table#{table} tr[data-value="{value}"] td.cell[data-state="{state}"]')

@@ -75,8 +75,11 @@ def test_spa_facts_are_published_like_any_sites(rendered, two_sites, sample_fact
     row, loc = rows.iloc[0], facts["locations"][0]
     street = parse_address(f"{loc['street']}, {loc['city']}, {loc['state']} {loc['postal_code']}").full_street
     assert (row["street"], row["city"], row["state"], row["postal_code"]) == (
-        street, loc["city"], loc["state"], loc["postal_code"]
-    )  # fmt: skip
+        street,
+        loc["city"],
+        loc["state"],
+        loc["postal_code"],
+    )
     assert row["name"].lower().startswith(loc["name"].lower())
     assert row["phone"] == loc["phone"]
     assert set(row["phones"]) == set(facts["phones"])  # the fax and 988 are not contact phones

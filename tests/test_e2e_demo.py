@@ -25,8 +25,16 @@ PLACES: dict = {}
 
 def fresh_copy(dest: Path) -> Path:
     """The files git would check out (tracked, plus new files not ignored), nothing else."""
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
-                            capture_output=True, check=True).stdout.decode().split("\0")  # fmt: skip
+    listed = (
+        subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     for rel in filter(None, listed):
         src = ROOT / rel
         if src.is_file():
@@ -41,8 +49,14 @@ def demo(tmp_path_factory):
     clone = fresh_copy(base / "provider-directory")
     assert not (clone.parent / "shared").exists()
     env = {**os.environ, "PYTHONPATH": str(clone)}  # the copy's code, not the checkout's
-    proc = subprocess.run([sys.executable, "-m", "provdir.cli", "demo", "--port", "0"], cwd=clone, env=env,
-                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "provdir.cli", "demo", "--port", "0"],
+        cwd=clone,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
     latest = clone / "output" / "latest"
     PLACES.update(clone=clone, latest=latest, env=env)
@@ -84,7 +98,10 @@ def test_the_website_wins_over_an_old_listing_and_the_disagreement_is_kept(demo)
     assert any("+15125550199" in c for c in agarita["conflicts"])
     [phone] = checks(verification, agarita, "phone")
     assert (phone["status"], phone["directory_value"], phone["website_value"]) == (
-        "conflict", "+15125550199", "+15125550142")  # fmt: skip
+        "conflict",
+        "+15125550199",
+        "+15125550142",
+    )
     assert phone["evidence_url"].startswith("http://127.0.0.")
 
 
@@ -133,10 +150,22 @@ def test_the_summary_says_what_was_merged_and_found(demo):
 
 
 # -- types: every published file says what datapackage.json says ---------------------------
-ARROW_FOR = {"string": "string", "date": "date32[day]", "integer": "int64", "number": "double", "boolean": "bool",
-             "list": "list<element: string>"}  # fmt: skip
-DUCKDB_FOR = {"string": "VARCHAR", "date": "DATE", "integer": "BIGINT", "number": "DOUBLE", "boolean": "BOOLEAN",
-              "list": "VARCHAR[]"}  # fmt: skip
+ARROW_FOR = {
+    "string": "string",
+    "date": "date32[day]",
+    "integer": "int64",
+    "number": "double",
+    "boolean": "bool",
+    "list": "list<element: string>",
+}
+DUCKDB_FOR = {
+    "string": "VARCHAR",
+    "date": "DATE",
+    "integer": "BIGINT",
+    "number": "DOUBLE",
+    "boolean": "BOOLEAN",
+    "list": "VARCHAR[]",
+}
 
 
 @pytest.fixture(scope="module")
@@ -175,8 +204,11 @@ def test_duckdb_types_are_the_packages(resources):
     con = duckdb.connect(str(PLACES["latest"] / "directory.duckdb"), read_only=True)
     try:
         for table, fields in resources.items():
-            got = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
-                                   "WHERE table_name = ?", [table]).fetchall())  # fmt: skip
+            got = dict(
+                con.execute(
+                    "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ?", [table]
+                ).fetchall()
+            )
             for name, kind in fields.items():
                 assert got[name] == DUCKDB_FOR[kind], (table, name, got[name])
         never = con.execute("SELECT count(*) FROM facilities WHERE verified_at IS NULL").fetchone()[0]
@@ -191,8 +223,14 @@ def test_xlsx_cells_have_the_packages_types(resources):
     import openpyxl
 
     to = PLACES["latest"].parent / "directory.xlsx"
-    proc = subprocess.run([sys.executable, "-m", "provdir.cli", "export", "--format", "xlsx", "--to", str(to)],
-                          cwd=PLACES["clone"], env=PLACES["env"], capture_output=True, text=True, timeout=120)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "provdir.cli", "export", "--format", "xlsx", "--to", str(to)],
+        cwd=PLACES["clone"],
+        env=PLACES["env"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     wb = openpyxl.load_workbook(to, read_only=True)
     for table in ("facilities", "verification"):

@@ -36,8 +36,7 @@ def _dead_url(host: str) -> str:
 @pytest.fixture(scope="module")
 def mixed_web():
     good = bundled_sites_dir() / "harris-house"
-    with serve_sites({"good": good, "broken": good}, port=0, first_host=60,
-                     behaviours={"broken": _always_500}) as urls:  # fmt: skip
+    with serve_sites({"good": good, "broken": good}, port=0, first_host=60, behaviours={"broken": _always_500}) as urls:
         yield urls
 
 
@@ -143,10 +142,21 @@ def test_scrapy_list_and_crawl_from_repository_root(mixed_web, tmp_path):
     seeds = write_seeds(tmp_path / "seeds.txt", [mixed_web["good"]])
     out = tmp_path / "out"
     proc = subprocess.run(
-        scrapy_crawl_command("provider_sites", out, "-a", f"seeds={seeds}", "-s", "PROVDIR_ALLOW_PRIVATE_NETWORKS=1",
-                             "-s", "PROVDIR_PUBLISH_ON_CLOSE=True"),
-        cwd=ROOT, capture_output=True, text=True, timeout=240,
-    )  # fmt: skip
+        scrapy_crawl_command(
+            "provider_sites",
+            out,
+            "-a",
+            f"seeds={seeds}",
+            "-s",
+            "PROVDIR_ALLOW_PRIVATE_NETWORKS=1",
+            "-s",
+            "PROVDIR_PUBLISH_ON_CLOSE=True",
+        ),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     # Publishing from `scrapy crawl` is opt-in (PublishOnClose), and recorded like the CLI's.
     facilities = pd.read_parquet(out / "latest" / "facilities.parquet")
@@ -157,8 +167,9 @@ def test_scrapy_list_and_crawl_from_repository_root(mixed_web, tmp_path):
 
 def test_bad_setting_value_exits_2_before_any_request(tmp_path):
     seeds = write_seeds(tmp_path / "seeds.txt", ["http://127.0.0.1:9/"])
-    proc = run_cli("crawl", str(seeds), "--out", str(tmp_path / "out"), "--allow-private-networks",
-                   "-s", "DOWNLOAD_TIMEOUT=soon")  # fmt: skip
+    proc = run_cli(
+        "crawl", str(seeds), "--out", str(tmp_path / "out"), "--allow-private-networks", "-s", "DOWNLOAD_TIMEOUT=soon"
+    )
     assert proc.returncode == 2
     assert "DOWNLOAD_TIMEOUT" in proc.stderr and "'soon'" in proc.stderr  # the setting is named
     assert "Traceback" not in proc.stderr

@@ -42,7 +42,11 @@ def test_license_long_table_is_structured(seal_crawl, facility, sample_facts):
     assert len(rows) == 1
     row = rows.iloc[0]
     assert (row["agency"], row["state"], row["number"], row["agency_id"]) == (
-        lic["agency"], lic["state"], lic["number"], lic["agency_id"])  # fmt: skip
+        lic["agency"],
+        lic["state"],
+        lic["number"],
+        lic["agency_id"],
+    )
     assert row["as_shown"] == "ODMHSAS"
     assert not row["state_inferred"]  # the seal names the agency, and the agency its state
     assert row["evidence"] == "seal: /images/odmhsas-seal.png"

@@ -128,8 +128,18 @@ def serve(api: LocatorAPI, host: str) -> Iterator[LocatorAPI]:
 
 
 def crawl_samhsa(api: LocatorAPI, out: Path, *extra: str, states: str = "VA") -> subprocess.CompletedProcess:
-    return run_cli("crawl-samhsa", "--states", states, "--api-url", api.url, "--out", str(out),
-                   "--allow-private-networks", *FAST_SAMHSA, *extra)  # fmt: skip
+    return run_cli(
+        "crawl-samhsa",
+        "--states",
+        states,
+        "--api-url",
+        api.url,
+        "--out",
+        str(out),
+        "--allow-private-networks",
+        *FAST_SAMHSA,
+        *extra,
+    )
 
 
 def last_run(out: Path) -> Path:
@@ -180,13 +190,15 @@ def troubled_crawl(troubled_api, tmp_path_factory):
     proc = crawl_samhsa(troubled_api, out, "--page-size", "30", states="VA,MO")
     run = last_run(out)
     return {
-        "proc": proc, "out": out, "run": run,
+        "proc": proc,
+        "out": out,
+        "run": run,
         "manifest": json.loads((run / "manifest.json").read_text()),
         "stats": json.loads((run / "stats.json").read_text()),
         "observations": {o["source_id"]: o for o in map(json.loads, (run / "observations.jsonl").open())},
         "facilities": pd.read_parquet(out / "latest" / "facilities.parquet"),
         "evidence": pd.read_parquet(out / "latest" / "evidence.parquet"),
-    }  # fmt: skip
+    }
 
 
 def expected_frids(rows: list[dict]) -> set[str]:
@@ -222,7 +234,13 @@ def test_site_reports_per_state(troubled_crawl):
     sites = troubled_crawl["manifest"]["sites"]
     va, mo = sites["samhsa:VA"], sites["samhsa:MO"]
     assert (va["status"], va["pages_ok"], va["pages_failed"], va["pages_empty"], va["rows"], va["total_pages"]) == (
-        "ok", 4, 1, 1, 50, 5)  # fmt: skip
+        "ok",
+        4,
+        1,
+        1,
+        50,
+        5,
+    )
     assert va["complete"] is False
     assert "unreadable: not JSON" in va["errors"][0] and "page=3" in va["errors"][0]
     assert (mo["status"], mo["pages_ok"], mo["pages_failed"], mo["rows"]) == ("failed", 0, 3, 0)
@@ -301,10 +319,15 @@ def test_website_suite_and_address_published(troubled_crawl, rows_by_prefix):
     fair_winds = facility_of(facilities, rows_by_prefix["98ed33f5"]["frid"])
     assert fair_winds["website"] == "http://www.fairwindsgrouphome.com/"
     assert troubled_crawl["observations"][rows_by_prefix["98ed33f5"]["frid"]]["website"] == (
-        "http://www.fairwindsgrouphome.com/")  # fmt: skip
+        "http://www.fairwindsgrouphome.com/"
+    )
     suite = facility_of(facilities, rows_by_prefix["ab740701"]["frid"])
     assert (suite["street"], suite["city"], suite["state"], suite["postal_code"]) == (
-        "901 Preston Ave Ste 201", "Charlottesville", "VA", "22903")  # fmt: skip
+        "901 Preston Ave Ste 201",
+        "Charlottesville",
+        "VA",
+        "22903",
+    )
     mohr = facility_of(facilities, rows_by_prefix["811a908f"]["frid"])
     assert mohr["latitude"] == pytest.approx(38.0282239) and mohr["longitude"] == pytest.approx(-78.4725231)
 
@@ -356,8 +379,16 @@ def test_nothing_readable_is_not_published(dead_api, tmp_path):
 @pytest.mark.parametrize("states", ["VA,XX", "Virginia", "V1"])
 def test_bad_states_exit_before_any_request(dead_api, tmp_path, states):
     before = len(dead_api.hits)
-    proc = cli_in_process("crawl-samhsa", "--states", states, "--api-url", dead_api.url, "--out", str(tmp_path / "out"),
-                          "--allow-private-networks")  # fmt: skip
+    proc = cli_in_process(
+        "crawl-samhsa",
+        "--states",
+        states,
+        "--api-url",
+        dead_api.url,
+        "--out",
+        str(tmp_path / "out"),
+        "--allow-private-networks",
+    )
     assert proc.returncode == 2
     assert "bad --states" in proc.stderr and "nothing was crawled" in proc.stderr.lower()
     assert not (tmp_path / "out").exists()
@@ -366,8 +397,18 @@ def test_bad_states_exit_before_any_request(dead_api, tmp_path, states):
 
 def test_page_size_too_large_exits_before_any_request(dead_api, tmp_path):
     before = len(dead_api.hits)
-    proc = cli_in_process("crawl-samhsa", "--states", "VA", "--page-size", "5000", "--api-url", dead_api.url,
-                          "--out", str(tmp_path / "out"), "--allow-private-networks")  # fmt: skip
+    proc = cli_in_process(
+        "crawl-samhsa",
+        "--states",
+        "VA",
+        "--page-size",
+        "5000",
+        "--api-url",
+        dead_api.url,
+        "--out",
+        str(tmp_path / "out"),
+        "--allow-private-networks",
+    )
     assert proc.returncode == 2 and "--page-size must be at most 1000" in proc.stderr
     assert not (tmp_path / "out").exists() and len(dead_api.hits) == before
 
@@ -398,11 +439,23 @@ def three_page_api(fixture_listing) -> Iterator[LocatorAPI]:
 
 def test_interrupted_crawl_resumes_with_jobdir_and_publishes_everything(three_page_api, fixture_listing, tmp_path):
     out, job = tmp_path / "out", tmp_path / "job"
-    args = cli_command("crawl-samhsa", "--states", "VA", "--api-url", three_page_api.url,
-                       "--out", str(out), "--allow-private-networks", *FAST_SAMHSA, "-s", f"JOBDIR={job}")  # fmt: skip
+    args = cli_command(
+        "crawl-samhsa",
+        "--states",
+        "VA",
+        "--api-url",
+        three_page_api.url,
+        "--out",
+        str(out),
+        "--allow-private-networks",
+        *FAST_SAMHSA,
+        "-s",
+        f"JOBDIR={job}",
+    )
     # Run 1: slow (3 s between requests); interrupted (SIGINT, like Ctrl-C) once page 1 is stored.
-    first = subprocess.Popen([*args, "-s", "DOWNLOAD_DELAY=3"], cwd=ROOT, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)  # fmt: skip
+    first = subprocess.Popen(
+        [*args, "-s", "DOWNLOAD_DELAY=3"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         written = list(out.glob("runs/*/observations.jsonl"))

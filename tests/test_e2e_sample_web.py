@@ -126,8 +126,11 @@ def test_every_published_value_has_evidence_on_its_site(facilities, evidence):
         ev = by_facility.get_group(row["facility_id"])
         assert ev["url"].str.startswith(row["website"]).all()
         assert (ev["snippet"].str.len() > 0).all()
-        for field, values in (("service", row["services"]), ("accreditation", row["accreditations"]),
-                              ("phone", row["phones"])):  # fmt: skip
+        for field, values in (
+            ("service", row["services"]),
+            ("accreditation", row["accreditations"]),
+            ("phone", row["phones"]),
+        ):
             have = set(ev[ev["field"] == field]["value"])
             assert set(values) <= have, f"{row['name']}: {field} without evidence"
 
@@ -136,9 +139,23 @@ def test_csv_matches_parquet(sample_crawl, facilities):
     with (sample_crawl.latest / "facilities.csv").open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert list(rows[0].keys())[:16] == [
-        "facility_id", "name", "organization", "street", "city", "state", "postal_code", "phone",
-        "phones", "website", "accreditations", "licenses", "services", "source_urls", "first_seen", "last_seen",
-    ]  # fmt: skip
+        "facility_id",
+        "name",
+        "organization",
+        "street",
+        "city",
+        "state",
+        "postal_code",
+        "phone",
+        "phones",
+        "website",
+        "accreditations",
+        "licenses",
+        "services",
+        "source_urls",
+        "first_seen",
+        "last_seen",
+    ]
     assert len(rows) == len(facilities)
     by_id = {r["facility_id"]: r for r in rows}
     for _, row in facilities.iterrows():

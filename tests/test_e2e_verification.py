@@ -31,12 +31,18 @@ PAGE = """<!doctype html><html><head><title>{title}</title></head><body>
 
 
 def site(root: Path, org: str, phone: str, street: str, city: str, main: str, footer: str = "") -> Path:
-    for path, title, body in (("", "Home", main), ("contact/", "Contact", "<h1>Contact us</h1>"),
-                              ("programs/", "Programs", main)):  # fmt: skip
+    for path, title, body in (
+        ("", "Home", main),
+        ("contact/", "Contact", "<h1>Contact us</h1>"),
+        ("programs/", "Programs", main),
+    ):
         d = root / path
         d.mkdir(parents=True, exist_ok=True)
-        (d / "index.html").write_text(PAGE.format(title=f"{title} | {org}", org=org, phone=phone, street=street,
-                                                  city=city, main=body, footer=footer))  # fmt: skip
+        (d / "index.html").write_text(
+            PAGE.format(
+                title=f"{title} | {org}", org=org, phone=phone, street=street, city=city, main=body, footer=footer
+            )
+        )
     return root
 
 
@@ -92,9 +98,17 @@ def verified(tmp_path_factory):
         threading.Thread(target=api.serve_forever, daemon=True).start()
         out = base / "out"
         try:
-            listing = run_cli("crawl-samhsa", "--states", "VA", "--api-url",
-                              f"http://127.0.0.154:{api.server_address[1]}/locator/exportsAsJson/v2",
-                              "--out", str(out), "--allow-private-networks", *FAST)  # fmt: skip
+            listing = run_cli(
+                "crawl-samhsa",
+                "--states",
+                "VA",
+                "--api-url",
+                f"http://127.0.0.154:{api.server_address[1]}/locator/exportsAsJson/v2",
+                "--out",
+                str(out),
+                "--allow-private-networks",
+                *FAST,
+            )
             assert listing.returncode == 0, listing.stderr[-3000:]
             crawl = run_cli("crawl", "--from-directory", "--out", str(out), "--allow-private-networks", *FAST)
             assert crawl.returncode in (0, 3), crawl.stderr[-3000:]

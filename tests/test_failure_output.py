@@ -46,8 +46,9 @@ def manifest(out: Path) -> dict:
 @pytest.fixture(scope="module")
 def failing_web():
     good = bundled_sites_dir() / "millrace-house"
-    with serve_sites({"good": good, "broken": good}, port=0, first_host=170,
-                     behaviours={"broken": _always_500}) as urls:  # fmt: skip
+    with serve_sites(
+        {"good": good, "broken": good}, port=0, first_host=170, behaviours={"broken": _always_500}
+    ) as urls:
         yield urls
 
 
@@ -66,8 +67,11 @@ def failing_crawl(failing_web, tmp_path_factory):
 def test_one_warning_line_per_failed_host(failing_web, failing_crawl):
     result, refused = failing_crawl
     assert "Traceback" not in result.stderr
-    for host, kind in ((refused.split("//")[1].rstrip("/"), "connection refused"), (DNS_HOST, "DNS lookup failed"),
-                       (failing_web["broken"].split("//")[1].rstrip("/"), "HTTP 500")):  # fmt: skip
+    for host, kind in (
+        (refused.split("//")[1].rstrip("/"), "connection refused"),
+        (DNS_HOST, "DNS lookup failed"),
+        (failing_web["broken"].split("//")[1].rstrip("/"), "HTTP 500"),
+    ):
         lines = lines_about(result.stderr, host)
         assert len(lines) == 1, lines
         assert kind in lines[0] and "reported FAILED" in lines[0], lines[0]
@@ -86,20 +90,46 @@ def test_dns_failures_are_not_retried_but_refused_connections_are(failing_crawl)
 
 def test_tracebacks_only_at_debug(tmp_path):
     seeds = write_seeds(tmp_path / "seeds.txt", [dead_url("127.0.0.174")])
-    proc = run_cli("crawl", str(seeds), "--out", str(tmp_path / "out"), "--allow-private-networks", *FAST,
-                   "-s", "PROVDIR_RETRY_BACKOFF_BASE=0.05", "-s", "RETRY_TIMES=0", "--log-level", "DEBUG")  # fmt: skip
+    proc = run_cli(
+        "crawl",
+        str(seeds),
+        "--out",
+        str(tmp_path / "out"),
+        "--allow-private-networks",
+        *FAST,
+        "-s",
+        "PROVDIR_RETRY_BACKOFF_BASE=0.05",
+        "-s",
+        "RETRY_TIMES=0",
+        "--log-level",
+        "DEBUG",
+    )
     assert proc.returncode == 1
     assert "Traceback" in proc.stderr  # robots.txt's download error, kept whole at DEBUG
 
 
 @pytest.mark.parametrize("api", ["dns", "refused"])
 def test_unreachable_directory_api_is_given_up_on_early(api, tmp_path):
-    url = (f"http://{DNS_HOST}/locator/exportsAsJson/v2" if api == "dns"
-           else dead_url("127.0.0.175") + "locator/exportsAsJson/v2")  # fmt: skip
+    url = (
+        f"http://{DNS_HOST}/locator/exportsAsJson/v2"
+        if api == "dns"
+        else dead_url("127.0.0.175") + "locator/exportsAsJson/v2"
+    )
     host = url.split("//")[1].split("/")[0]
     started = time.monotonic()
-    proc = run_cli("crawl-samhsa", "--states", "VA,MO,TX,CA,NY,OH", "--api-url", url, "--allow-private-networks",
-                   "--out", str(tmp_path / "out"), *FAST, "-s", "PROVDIR_RETRY_BACKOFF_BASE=0.05")  # fmt: skip
+    proc = run_cli(
+        "crawl-samhsa",
+        "--states",
+        "VA,MO,TX,CA,NY,OH",
+        "--api-url",
+        url,
+        "--allow-private-networks",
+        "--out",
+        str(tmp_path / "out"),
+        *FAST,
+        "-s",
+        "PROVDIR_RETRY_BACKOFF_BASE=0.05",
+    )
     elapsed = time.monotonic() - started
     assert proc.returncode == 1, proc.stderr[-2000:]
     assert elapsed < 60
@@ -115,9 +145,24 @@ def test_unreachable_directory_api_is_given_up_on_early(api, tmp_path):
 
 def test_directory_progress_shows_states_done_of_total(tmp_path):
     with serve_locator(sample_rows({})) as api:
-        proc = run_cli("crawl-samhsa", "--states", "MO,TX,CA,CO", "--api-url", api, "--allow-private-networks",
-                       "--out", str(tmp_path / "out"), "--log-level", "INFO", "-s", "DOWNLOAD_DELAY=0.4",
-                       "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "PROVDIR_PROGRESS_INTERVAL=0.2")  # fmt: skip
+        proc = run_cli(
+            "crawl-samhsa",
+            "--states",
+            "MO,TX,CA,CO",
+            "--api-url",
+            api,
+            "--allow-private-networks",
+            "--out",
+            str(tmp_path / "out"),
+            "--log-level",
+            "INFO",
+            "-s",
+            "DOWNLOAD_DELAY=0.4",
+            "-s",
+            "AUTOTHROTTLE_ENABLED=False",
+            "-s",
+            "PROVDIR_PROGRESS_INTERVAL=0.2",
+        )
     assert proc.returncode == 0, proc.stderr[-2000:]
     counts = [tuple(map(int, m)) for m in re.findall(r"progress: states (\d+)/(\d+)", proc.stderr)]
     assert counts and all(total == 4 for _, total in counts)
@@ -127,9 +172,24 @@ def test_directory_progress_shows_states_done_of_total(tmp_path):
 
 def test_scrapy_crawl_names_the_real_setting_for_private_networks(tmp_path):
     seeds = write_seeds(tmp_path / "seeds.txt", [dead_url("127.0.0.176")])
-    proc = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "provider_sites", "-a", f"seeds={seeds}",
-                           "-s", f"PROVDIR_OUTPUT_DIR={tmp_path / 'out'}", *FAST],
-                          cwd=ROOT, capture_output=True, text=True, timeout=240)  # fmt: skip
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "crawl",
+            "provider_sites",
+            "-a",
+            f"seeds={seeds}",
+            "-s",
+            f"PROVDIR_OUTPUT_DIR={tmp_path / 'out'}",
+            *FAST,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     refused = [line for line in proc.stderr.splitlines() if "127.0.0.176" in line and "WARNING" in line]
     assert len(refused) == 1, proc.stderr[-3000:]
     assert "-s PROVDIR_ALLOW_PRIVATE_NETWORKS=True" in refused[0]

@@ -60,14 +60,23 @@ def test_a_killed_run_is_interrupted_in_status(tmp_path):
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     killed = create_run(tmp_path, "site")
-    killed.write_manifest({"run_id": killed.run_id, "source": "site", "status": "running", "pid": dead.pid,
-                           "host": health._hostname()})  # fmt: skip
+    killed.write_manifest(
+        {"run_id": killed.run_id, "source": "site", "status": "running", "pid": dead.pid, "host": health._hostname()}
+    )
     alive = create_run(tmp_path, "site")
-    alive.write_manifest({"run_id": alive.run_id, "source": "site", "status": "running", "pid": __import__("os").getpid(),
-                          "host": health._hostname()})  # fmt: skip
+    alive.write_manifest(
+        {
+            "run_id": alive.run_id,
+            "source": "site",
+            "status": "running",
+            "pid": __import__("os").getpid(),
+            "host": health._hostname(),
+        }
+    )
     elsewhere = create_run(tmp_path, "site")
-    elsewhere.write_manifest({"run_id": elsewhere.run_id, "source": "site", "status": "running", "pid": dead.pid,
-                              "host": "another-machine"})  # fmt: skip
+    elsewhere.write_manifest(
+        {"run_id": elsewhere.run_id, "source": "site", "status": "running", "pid": dead.pid, "host": "another-machine"}
+    )
     rows = {r["run_id"]: r["status"] for r in health.status_rows(list_runs(tmp_path))}
     assert rows == {killed.run_id: "interrupted", alive.run_id: "running", elsewhere.run_id: "running"}
 
@@ -80,8 +89,9 @@ def test_build_names_its_runs_and_warns_about_a_newer_one_it_skipped(tmp_path):
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     killed = create_run(tmp_path, "site")
-    killed.write_manifest({"run_id": killed.run_id, "source": "site", "status": "running", "pid": dead.pid,
-                           "host": health._hostname()})  # fmt: skip
+    killed.write_manifest(
+        {"run_id": killed.run_id, "source": "site", "status": "running", "pid": dead.pid, "host": health._hostname()}
+    )
     proc = run_cli("build", "--out", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     assert f"Built from site run {good.run_id}" in proc.stdout

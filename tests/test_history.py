@@ -16,38 +16,85 @@ SITE = "127.0.0.9:8000"
 
 
 def address(street: str, zip5: str, label: str) -> dict:
-    return {"raw": street, "street": street, "city": "Springfield", "state": "MO", "postal_code": zip5, "kind": "physical",
-            "label": label, "phones": [], "snippet": street, "region": "main", "source": "text",
-            "latitude": None, "longitude": None}  # fmt: skip
+    return {
+        "raw": street,
+        "street": street,
+        "city": "Springfield",
+        "state": "MO",
+        "postal_code": zip5,
+        "kind": "physical",
+        "label": label,
+        "phones": [],
+        "snippet": street,
+        "region": "main",
+        "source": "text",
+        "latitude": None,
+        "longitude": None,
+    }
 
 
 def site_run(out, places, *, status="ok", site_status="ok", services=("outpatient",), org="Redbud Hollow"):
     run = create_run(out, "site")
-    obs = [page("/locations/", addresses=[address(*p) for p in places], org_names=[name(org)],
-                phones=[phone("+14175550123")], services=[fact(s) for s in services])]  # fmt: skip
+    obs = [
+        page(
+            "/locations/",
+            addresses=[address(*p) for p in places],
+            org_names=[name(org)],
+            phones=[phone("+14175550123")],
+            services=[fact(s) for s in services],
+        )
+    ]
     if site_status == "ok":
         (run.dir / "observations.jsonl").write_text("".join(json.dumps(o) + "\n" for o in obs))
-    run.write_manifest({"run_id": run.run_id, "source": "site", "status": status,
-                        "sites": {SITE: {"status": site_status}}})  # fmt: skip
+    run.write_manifest(
+        {"run_id": run.run_id, "source": "site", "status": status, "sites": {SITE: {"status": site_status}}}
+    )
     return run
 
 
 def samhsa_run(out, records, state="MO"):
     run = create_run(out, "samhsa")
     (run.dir / "observations.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
-    run.write_manifest({"run_id": run.run_id, "source": "samhsa", "status": "ok",
-                        "sites": {f"samhsa:{state}": {"status": "ok"}}})  # fmt: skip
+    run.write_manifest(
+        {"run_id": run.run_id, "source": "samhsa", "status": "ok", "sites": {f"samhsa:{state}": {"status": "ok"}}}
+    )
     return run
 
 
 def record(frid: str, org: str, street: str, zip5: str, phone_number: str, services=("outpatient",)) -> dict:
-    return {"kind": "record", "source": "samhsa", "source_id": frid, "url": "http://api/page1", "organization": org,
-            "name": org, "street": street, "city": "Springfield", "state": "MO", "postal_code": zip5,
-            "phones": [{"raw": phone_number, "e164": phone_number, "extension": "", "role": "main", "snippet": phone_number,
-                        "region": "structured", "source": "structured"}],
-            "website": "", "latitude": 37.2, "longitude": -93.3, "record_type": "SA",
-            "services": [{"value": s, "snippet": f"SAMHSA: {s}", "region": "structured", "basis": "samhsa:SET"} for s in services],
-            "accreditations": [], "licenses": [], "unmapped": []}  # fmt: skip
+    return {
+        "kind": "record",
+        "source": "samhsa",
+        "source_id": frid,
+        "url": "http://api/page1",
+        "organization": org,
+        "name": org,
+        "street": street,
+        "city": "Springfield",
+        "state": "MO",
+        "postal_code": zip5,
+        "phones": [
+            {
+                "raw": phone_number,
+                "e164": phone_number,
+                "extension": "",
+                "role": "main",
+                "snippet": phone_number,
+                "region": "structured",
+                "source": "structured",
+            }
+        ],
+        "website": "",
+        "latitude": 37.2,
+        "longitude": -93.3,
+        "record_type": "SA",
+        "services": [
+            {"value": s, "snippet": f"SAMHSA: {s}", "region": "structured", "basis": "samhsa:SET"} for s in services
+        ],
+        "accreditations": [],
+        "licenses": [],
+        "unmapped": [],
+    }
 
 
 SPRINGFIELD = ("1840 E Sunshine St Ste 200", "65804", "Springfield Clinic")
@@ -120,9 +167,20 @@ def test_moved_facility_is_new_and_old_one_closes_after_three_runs(tmp_path):
 
 
 def test_directory_twins_merge_and_a_later_site_record_keeps_the_older_id(tmp_path):
-    samhsa_run(tmp_path, [record("sa1", "Redbud Hollow", "1840 E Sunshine St Ste 200", "65804", "+14175550123"),
-                          record("mh1", "Redbud Hollow Behavioral Health", "1840 E Sunshine St Ste 200", "65804", "+14175550123",
-                                 services=("mental_health",))])  # fmt: skip
+    samhsa_run(
+        tmp_path,
+        [
+            record("sa1", "Redbud Hollow", "1840 E Sunshine St Ste 200", "65804", "+14175550123"),
+            record(
+                "mh1",
+                "Redbud Hollow Behavioral Health",
+                "1840 E Sunshine St Ste 200",
+                "65804",
+                "+14175550123",
+                services=("mental_health",),
+            ),
+        ],
+    )
     publish(tmp_path)
     t = table(tmp_path)
     assert len(t) == 1
@@ -195,8 +253,13 @@ def test_build_is_rerunnable_without_new_runs(tmp_path):
 
 
 def test_state_read_with_pages_missing_does_not_count_against_absent_records(tmp_path):
-    samhsa_run(tmp_path, [record("sa1", "Redbud Hollow", "1840 E Sunshine St Ste 200", "65804", "+14175550123"),
-                          record("sa2", "Ozark Counseling", "1105 Kingshighway", "65401", "+15735550152")])  # fmt: skip
+    samhsa_run(
+        tmp_path,
+        [
+            record("sa1", "Redbud Hollow", "1840 E Sunshine St Ste 200", "65804", "+14175550123"),
+            record("sa2", "Ozark Counseling", "1105 Kingshighway", "65401", "+15735550152"),
+        ],
+    )
     publish(tmp_path)
     for _ in range(3):
         run = samhsa_run(

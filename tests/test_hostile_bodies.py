@@ -54,25 +54,34 @@ def _unannounced(body: bytes):
 def bodies(tmp_path_factory):
     links = ["/contact/", *TOO_LARGE, "/slow", "/brochure", *READABLE]
     ten_mib = single_line_page(10)
-    server = HostileServer("127.0.0.151", {
-        "/robots.txt": robots(""),
-        "/": page(html("Serenity Ridge", links=links)),
-        "/contact/": page(CONTACT_HTML),
-        "/bomb-gzip": compressed(gzip_bomb(BOMB_MIB), "gzip"),
-        "/bomb-deflate": compressed(deflate_bomb(BOMB_MIB), "deflate"),
-        "/bomb-br": compressed(brotli_bomb(BOMB_MIB), "br"),
-        "/huge": page(ten_mib),
-        "/huge-unannounced": _unannounced(ten_mib),
-        "/big-but-fine": page(single_line_page(3)),  # one 3 MiB line, under the cap: read
-        "/slow": page(slow_to_extract_page(1)),  # ~10 s of extraction without the time limit
-        "/brochure": page(pdf_bytes()),  # a PDF served as text/html
-        "/bad-utf8": page(b"<html><body><h1>Caf\xe9 \xff\xfe Detox</h1><p>Call (417) 555-0199 \xc3\x28</p></body></html>"),
-        "/mixed-encoding": page(b'<html><head><meta charset="windows-1252"></head><body><p>Se\xf1or \xe2\x80\x94 '
-                                b"\x93quoted\x94 (417) 555-0177</p></body></html>"),
-        "/deep": page(deep_nesting(100_000)),
-        "/truncated": page(b"<html><head><title>Admissions</title></head><body><main><h1>Admissions</h1>"
-                           b"<p>Call (417) 555-0166<div><table><tr><td>Mon"),
-    })  # fmt: skip
+    server = HostileServer(
+        "127.0.0.151",
+        {
+            "/robots.txt": robots(""),
+            "/": page(html("Serenity Ridge", links=links)),
+            "/contact/": page(CONTACT_HTML),
+            "/bomb-gzip": compressed(gzip_bomb(BOMB_MIB), "gzip"),
+            "/bomb-deflate": compressed(deflate_bomb(BOMB_MIB), "deflate"),
+            "/bomb-br": compressed(brotli_bomb(BOMB_MIB), "br"),
+            "/huge": page(ten_mib),
+            "/huge-unannounced": _unannounced(ten_mib),
+            "/big-but-fine": page(single_line_page(3)),  # one 3 MiB line, under the cap: read
+            "/slow": page(slow_to_extract_page(1)),  # ~10 s of extraction without the time limit
+            "/brochure": page(pdf_bytes()),  # a PDF served as text/html
+            "/bad-utf8": page(
+                b"<html><body><h1>Caf\xe9 \xff\xfe Detox</h1><p>Call (417) 555-0199 \xc3\x28</p></body></html>"
+            ),
+            "/mixed-encoding": page(
+                b'<html><head><meta charset="windows-1252"></head><body><p>Se\xf1or \xe2\x80\x94 '
+                b"\x93quoted\x94 (417) 555-0177</p></body></html>"
+            ),
+            "/deep": page(deep_nesting(100_000)),
+            "/truncated": page(
+                b"<html><head><title>Admissions</title></head><body><main><h1>Admissions</h1>"
+                b"<p>Call (417) 555-0166<div><table><tr><td>Mon"
+            ),
+        },
+    )
     with server, serve_sites({"good": bundled_sites_dir() / "harris-house"}, port=0, first_host=150) as urls:
         base = tmp_path_factory.mktemp("bodies")
         seeds = write_seeds(base / "seeds.txt", [server.url(), urls["good"]])

@@ -43,8 +43,9 @@ class SlowSite:
 @pytest.fixture(scope="module")
 def slow_site():
     site = SlowSite()
-    with serve_sites({"harris": bundled_sites_dir() / "harris-house"}, port=0, first_host=180,
-                     behaviours={"harris": site}) as urls:  # fmt: skip
+    with serve_sites(
+        {"harris": bundled_sites_dir() / "harris-house"}, port=0, first_host=180, behaviours={"harris": site}
+    ) as urls:
         yield urls["harris"], site
 
 

@@ -39,29 +39,50 @@ def http(tmp_path_factory):
     contact = page(CONTACT_HTML)
     servers = {
         # 429 with a Retry-After below the cap, then 200.
-        "ra_short": HostileServer("127.0.0.131", {"/robots.txt": robots(""), "/contact/": contact,
-                                                  "/": sequence(status(429, {"Retry-After": "1"}), ok)}),
+        "ra_short": HostileServer(
+            "127.0.0.131",
+            {"/robots.txt": robots(""), "/contact/": contact, "/": sequence(status(429, {"Retry-After": "1"}), ok)},
+        ),
         # 429 asking for an hour: the wait is capped.
-        "ra_long": HostileServer("127.0.0.132", {"/robots.txt": robots(""), "/contact/": contact,
-                                                 "/": sequence(status(429, {"Retry-After": "3600"}), ok)}),
+        "ra_long": HostileServer(
+            "127.0.0.132",
+            {"/robots.txt": robots(""), "/contact/": contact, "/": sequence(status(429, {"Retry-After": "3600"}), ok)},
+        ),
         # 503 then 500 then 200: retried (RETRY_TIMES=2), with backoff between attempts.
-        "flaky": HostileServer("127.0.0.133", {"/robots.txt": robots(""), "/contact/": contact,
-                                               "/": sequence(status(503), status(500), ok)}),
-        "redirects": HostileServer("127.0.0.134", {
-            "/robots.txt": robots(""), "/contact/": contact,
-            "/": page(_home("/loop-a", "/chain/1", "/refresh/1", "/refresh-self", "/elsewhere")),
-            "/loop-a": redirect("/loop-b"), "/loop-b": redirect("/loop-a"),
-            "/chain/*": redirect_chain("/chain/"),
-            "/refresh/*": meta_refresh_chain("/refresh/"),
-            "/refresh-self": page('<html><head><meta http-equiv="refresh" content="0;url=/refresh-self"></head></html>'),
-        }),
+        "flaky": HostileServer(
+            "127.0.0.133",
+            {"/robots.txt": robots(""), "/contact/": contact, "/": sequence(status(503), status(500), ok)},
+        ),
+        "redirects": HostileServer(
+            "127.0.0.134",
+            {
+                "/robots.txt": robots(""),
+                "/contact/": contact,
+                "/": page(_home("/loop-a", "/chain/1", "/refresh/1", "/refresh-self", "/elsewhere")),
+                "/loop-a": redirect("/loop-b"),
+                "/loop-b": redirect("/loop-a"),
+                "/chain/*": redirect_chain("/chain/"),
+                "/refresh/*": meta_refresh_chain("/refresh/"),
+                "/refresh-self": page(
+                    '<html><head><meta http-equiv="refresh" content="0;url=/refresh-self"></head></html>'
+                ),
+            },
+        ),
         "offsite": HostileServer("127.0.0.135", {"*": page(_home())}),
         "moved": HostileServer("127.0.0.136"),
         "alias": HostileServer("127.0.0.138"),
         "new_home": HostileServer("127.0.0.137", {"/robots.txt": robots(""), "/": ok, "/contact/": contact}),
-    }  # fmt: skip
-    with (servers["ra_short"], servers["ra_long"], servers["flaky"], servers["redirects"], servers["offsite"],
-          servers["moved"], servers["new_home"], servers["alias"]):  # fmt: skip
+    }
+    with (
+        servers["ra_short"],
+        servers["ra_long"],
+        servers["flaky"],
+        servers["redirects"],
+        servers["offsite"],
+        servers["moved"],
+        servers["new_home"],
+        servers["alias"],
+    ):
         servers["redirects"].routes["/elsewhere"] = redirect(servers["offsite"].url("/"))
         # The seed's own redirect to a new host (as to https://www.): the site moves there.
         servers["moved"].routes["/"] = redirect(servers["new_home"].url("/"), 301)
@@ -70,8 +91,14 @@ def http(tmp_path_factory):
         base = tmp_path_factory.mktemp("http")
         names = ["ra_short", "ra_long", "flaky", "redirects", "moved", "alias"]
         seeds = write_seeds(base / "seeds.txt", [servers[n].url() for n in names])
-        result = crawl(seeds, base / "out", "-s", f"PROVDIR_RETRY_AFTER_MAX={RETRY_AFTER_MAX}",
-                       "-s", f"PROVDIR_RETRY_BACKOFF_BASE={BACKOFF}")  # fmt: skip
+        result = crawl(
+            seeds,
+            base / "out",
+            "-s",
+            f"PROVDIR_RETRY_AFTER_MAX={RETRY_AFTER_MAX}",
+            "-s",
+            f"PROVDIR_RETRY_BACKOFF_BASE={BACKOFF}",
+        )
         yield result, servers
 
 

@@ -32,9 +32,13 @@ def test_ipv6_literal_seed_is_a_valid_seed(v6_site, tmp_path):
 
 @pytest.mark.parametrize(
     ("setting", "value"),
-    [("PROVDIR_RETRY_AFTER_MAX", "soon"), ("PROVDIR_CRAWL_DELAY_MAX", "-3"), ("PROVDIR_EXTRACT_TIME_LIMIT", "nan"),
-     ("PROVDIR_RESOLVER_OVERRIDES", '{"a.invalid": "not-an-address"}')],
-)  # fmt: skip
+    [
+        ("PROVDIR_RETRY_AFTER_MAX", "soon"),
+        ("PROVDIR_CRAWL_DELAY_MAX", "-3"),
+        ("PROVDIR_EXTRACT_TIME_LIMIT", "nan"),
+        ("PROVDIR_RESOLVER_OVERRIDES", '{"a.invalid": "not-an-address"}'),
+    ],
+)
 def test_bad_safety_setting_stops_before_any_request(site, tmp_path, setting, value):
     result = crawl(write_seeds(tmp_path / "seeds.txt", [site.url()]), tmp_path / "out", "-s", f"{setting}={value}")
     assert result.returncode == 2  # bad input: nothing crawled

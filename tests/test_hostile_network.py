@@ -45,9 +45,18 @@ def faults(tmp_path_factory):
             "refused": _refused_url("127.0.0.125"),
             "dns": "http://no-such-host.invalid/",
         }
-        result = crawl(write_seeds(base / "seeds.txt", list(seeds.values())), base / "out",
-                       "-s", f"DOWNLOAD_TIMEOUT={TIMEOUT}", "-s", "RETRY_TIMES=1",
-                       "-s", f"PROVDIR_RETRY_BACKOFF_BASE={BACKOFF}", "--log-level", "INFO")  # fmt: skip
+        result = crawl(
+            write_seeds(base / "seeds.txt", list(seeds.values())),
+            base / "out",
+            "-s",
+            f"DOWNLOAD_TIMEOUT={TIMEOUT}",
+            "-s",
+            "RETRY_TIMES=1",
+            "-s",
+            f"PROVDIR_RETRY_BACKOFF_BASE={BACKOFF}",
+            "--log-level",
+            "INFO",
+        )
         yield result, seeds, {"never": never, "drip": dripping, "reset": reset, "tls": tls}
 
 
@@ -56,8 +65,14 @@ def test_every_network_fault_is_reported_by_kind_and_the_rest_published(faults):
     assert result.returncode == 3, result.stderr[-3000:]  # published, some sites failed
     sites = result.manifest()["sites"]
     assert sites[site_key(seeds["good"])]["status"] == "ok"
-    expected = {"never": "timeout", "drip": "timeout", "reset": "connection_lost", "tls": "tls",
-                "refused": "connection_refused", "dns": "dns"}  # fmt: skip
+    expected = {
+        "never": "timeout",
+        "drip": "timeout",
+        "reset": "connection_lost",
+        "tls": "tls",
+        "refused": "connection_refused",
+        "dns": "dns",
+    }
     for name, kind in expected.items():
         info = sites[site_key(seeds[name])]
         assert info["status"] == "failed", (name, info)

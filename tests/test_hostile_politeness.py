@@ -22,31 +22,51 @@ def polite(tmp_path_factory):
     contact = page(CONTACT_HTML)
     servers = {
         # Disallow for everyone.
-        "disallow": HostileServer("127.0.0.141", {
-            "/robots.txt": robots("User-agent: *\nDisallow: /private/\n"),
-            "/": page(html("Home", links=["/contact/", "/private/staff/", "/private/"])),
-            "/contact/": contact, "/private/*": page(html("Private")),
-        }),
+        "disallow": HostileServer(
+            "127.0.0.141",
+            {
+                "/robots.txt": robots("User-agent: *\nDisallow: /private/\n"),
+                "/": page(html("Home", links=["/contact/", "/private/staff/", "/private/"])),
+                "/contact/": contact,
+                "/private/*": page(html("Private")),
+            },
+        ),
         # A group for our token (which wins over '*'), with a Crawl-delay far above the cap.
-        "delay": HostileServer("127.0.0.142", {
-            "/robots.txt": robots("User-agent: *\nDisallow: /\n\n"
-                                  "User-agent: provider-directory\nDisallow: /staff/\nCrawl-delay: 30\n"),
-            "/": page(html("Home", links=["/contact/", "/about/", "/admissions/", "/staff/"])),
-            "/contact/": contact, "/about/": page(html("About")), "/admissions/": page(html("Admissions")),
-            "/staff/": page(html("Staff")),
-        }),
+        "delay": HostileServer(
+            "127.0.0.142",
+            {
+                "/robots.txt": robots(
+                    "User-agent: *\nDisallow: /\n\nUser-agent: provider-directory\nDisallow: /staff/\nCrawl-delay: 30\n"
+                ),
+                "/": page(html("Home", links=["/contact/", "/about/", "/admissions/", "/staff/"])),
+                "/contact/": contact,
+                "/about/": page(html("About")),
+                "/admissions/": page(html("Admissions")),
+                "/staff/": page(html("Staff")),
+            },
+        ),
         # Slow pages, many links: how many requests at once?
-        "busy": HostileServer("127.0.0.143", {
-            "/robots.txt": robots(""),
-            "/": page(html("Home", links=["/contact/", *PAGES]), headers={"Set-Cookie": "session=abc123; Path=/"}),
-            "/contact/": contact, "/programs/*": page(html("Program"), delay=0.4, headers={"Set-Cookie": "b=2"}),
-        }),
-    }  # fmt: skip
+        "busy": HostileServer(
+            "127.0.0.143",
+            {
+                "/robots.txt": robots(""),
+                "/": page(html("Home", links=["/contact/", *PAGES]), headers={"Set-Cookie": "session=abc123; Path=/"}),
+                "/contact/": contact,
+                "/programs/*": page(html("Program"), delay=0.4, headers={"Set-Cookie": "b=2"}),
+            },
+        ),
+    }
     with servers["disallow"], servers["delay"], servers["busy"]:
         base = tmp_path_factory.mktemp("polite")
         seeds = write_seeds(base / "seeds.txt", [s.url() for s in servers.values()])
-        result = crawl(seeds, base / "out", "-s", f"PROVDIR_CRAWL_DELAY_MAX={CRAWL_DELAY_MAX}",
-                       "-s", f"PROVDIR_CONTACT_URL={CONTACT_URL}")  # fmt: skip
+        result = crawl(
+            seeds,
+            base / "out",
+            "-s",
+            f"PROVDIR_CRAWL_DELAY_MAX={CRAWL_DELAY_MAX}",
+            "-s",
+            f"PROVDIR_CONTACT_URL={CONTACT_URL}",
+        )
         yield result, servers
 
 

@@ -24,10 +24,31 @@ pytestmark = pytest.mark.e2e
 
 @pytest.mark.parametrize(
     "address",
-    ["127.0.0.1", "127.255.0.9", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.0.10", "169.254.169.254",
-     "100.64.0.1", "0.0.0.0", "::1", "::", "fe80::1", "fe80::1%eth0", "fc00::1", "fd00:ec2::254", "::ffff:127.0.0.1",
-     "::ffff:169.254.169.254", "::127.0.0.1", "2002:a9fe:a9fe::1", "64:ff9b::a9fe:a9fe", "fec0::1", "224.0.0.1"],
-)  # fmt: skip
+    [
+        "127.0.0.1",
+        "127.255.0.9",
+        "10.1.2.3",
+        "172.16.0.1",
+        "172.31.255.255",
+        "192.168.0.10",
+        "169.254.169.254",
+        "100.64.0.1",
+        "0.0.0.0",
+        "::1",
+        "::",
+        "fe80::1",
+        "fe80::1%eth0",
+        "fc00::1",
+        "fd00:ec2::254",
+        "::ffff:127.0.0.1",
+        "::ffff:169.254.169.254",
+        "::127.0.0.1",
+        "2002:a9fe:a9fe::1",
+        "64:ff9b::a9fe:a9fe",
+        "fec0::1",
+        "224.0.0.1",
+    ],
+)
 def test_private_loopback_link_local_and_ipv6_equivalents_are_private(address):
     assert is_private(address)
 
@@ -62,11 +83,17 @@ def _resolve(resolver: GuardedResolver, host: str) -> list[str]:
 
 
 def test_resolver_gives_no_private_address_to_connect_to():
-    overrides = parse_overrides({
-        "metadata.example": "169.254.169.254", "intranet.example": "10.0.0.5", "v6.example": "fd00::1",
-        "mapped.example": "::ffff:192.168.1.1", "mixed.example": ["93.184.215.14", "127.0.0.1"],
-        "public.example": ["93.184.215.14", "2606:4700:4700::1111"], "mirror.example": "10.9.8.7",
-    })  # fmt: skip
+    overrides = parse_overrides(
+        {
+            "metadata.example": "169.254.169.254",
+            "intranet.example": "10.0.0.5",
+            "v6.example": "fd00::1",
+            "mapped.example": "::ffff:192.168.1.1",
+            "mixed.example": ["93.184.215.14", "127.0.0.1"],
+            "public.example": ["93.184.215.14", "2606:4700:4700::1111"],
+            "mirror.example": "10.9.8.7",
+        }
+    )
     policy = NetPolicy(overrides=overrides, allowed_networks=(ipaddress.ip_network("10.9.8.0/24"),))
     resolver = GuardedResolver(reactor=None, policy=policy)
     for host in ("metadata.example", "intranet.example", "v6.example", "mapped.example", "mixed.example"):
@@ -92,8 +119,11 @@ def test_blocking_refusal_resolves_names_and_odd_spellings():
 def targets():
     """Servers that must never be reached: a name's private address, 127.0.0.1 and ::1."""
     anything = page(html("Internal admin"))
-    with (HostileServer("127.0.0.172", {"*": anything}) as private, HostileServer("127.0.0.1", {"*": anything}) as local,
-          HostileServer("::1", {"*": anything}) as v6):  # fmt: skip
+    with (
+        HostileServer("127.0.0.172", {"*": anything}) as private,
+        HostileServer("127.0.0.1", {"*": anything}) as local,
+        HostileServer("::1", {"*": anything}) as v6,
+    ):
         yield private, local, v6
 
 
@@ -103,12 +133,18 @@ def _env(**hosts: str) -> dict[str, str]:
 
 def test_cli_refuses_private_seeds_after_resolution_before_any_request(targets, tmp_path):
     private, local, v6 = targets
-    seeds = write_seeds(tmp_path / "seeds.txt", [
-        f"http://sneaky.example:{private.port}/",  # a public-looking name that resolves to 127.0.0.172
-        f"http://127.1:{local.port}/", f"http://2130706433:{local.port}/", v6.url(),
-    ])  # fmt: skip
-    proc = run_cli("crawl", str(seeds), "--out", str(tmp_path / "out"), timeout=120,
-                   env=_env(**{"sneaky.example": "127.0.0.172"}))
+    seeds = write_seeds(
+        tmp_path / "seeds.txt",
+        [
+            f"http://sneaky.example:{private.port}/",  # a public-looking name that resolves to 127.0.0.172
+            f"http://127.1:{local.port}/",
+            f"http://2130706433:{local.port}/",
+            v6.url(),
+        ],
+    )
+    proc = run_cli(
+        "crawl", str(seeds), "--out", str(tmp_path / "out"), timeout=120, env=_env(**{"sneaky.example": "127.0.0.172"})
+    )
     assert proc.returncode == 2, proc.stderr
     assert "sneaky.example resolves to a private" in proc.stderr and "127.0.0.172" in proc.stderr
     for line in (2, 3, 4, 5):
@@ -125,17 +161,36 @@ def guarded(targets, tmp_path_factory):
     public1 = HostileServer("127.0.0.173", {"/robots.txt": robots(""), "/": redirect(f"{sneaky}latest/meta-data/")})
     public2 = HostileServer("127.0.0.174")
     with public1, public2:
-        public2.routes.update({
-            "/robots.txt": robots(f"Sitemap: {sneaky}sitemap.xml\n"),
-            "/": page(html("Serenity Ridge", links=["/contact/", "/moved", sneaky, private.url(), v6.url(),
-                                                    f"http://2130706433:{local.port}/"])),
-            "/contact/": page(html("Contact", text="Call (417) 555-0142")),
-            "/moved": redirect(private.url("/admin")),
-        })  # fmt: skip
+        public2.routes.update(
+            {
+                "/robots.txt": robots(f"Sitemap: {sneaky}sitemap.xml\n"),
+                "/": page(
+                    html(
+                        "Serenity Ridge",
+                        links=[
+                            "/contact/",
+                            "/moved",
+                            sneaky,
+                            private.url(),
+                            v6.url(),
+                            f"http://2130706433:{local.port}/",
+                        ],
+                    )
+                ),
+                "/contact/": page(html("Contact", text="Call (417) 555-0142")),
+                "/moved": redirect(private.url("/admin")),
+            }
+        )
         hosts = {"sneaky.example": "127.0.0.172", "public1.example": "127.0.0.173", "public2.example": "127.0.0.174"}
         env = {**_env(**hosts), "PROVDIR_ALLOWED_NETWORKS": json.dumps(["127.0.0.173/32", "127.0.0.174/32"])}
-        seeds = [f"http://public1.example:{public1.port}/", f"http://public2.example:{public2.port}/", sneaky,
-                 f"http://2130706433:{local.port}/", f"http://127.1:{local.port}/", v6.url()]  # fmt: skip
+        seeds = [
+            f"http://public1.example:{public1.port}/",
+            f"http://public2.example:{public2.port}/",
+            sneaky,
+            f"http://2130706433:{local.port}/",
+            f"http://127.1:{local.port}/",
+            v6.url(),
+        ]
         base = tmp_path_factory.mktemp("ssrf")
         result = scrapy_crawl(write_seeds(base / "seeds.txt", seeds), base / "out", env=env)
         yield result, seeds, public2
@@ -167,11 +222,20 @@ def test_private_seeds_and_seed_redirects_are_refused_and_reported(guarded):
 def test_connections_are_refused_even_without_the_middleware(targets, tmp_path):
     """The resolver itself hands no private address to the connection (no DNS rebinding window)."""
     private, local, _ = targets
-    seeds = write_seeds(tmp_path / "seeds.txt", [f"http://sneaky.example:{private.port}/",
-                                                 f"http://2130706433:{local.port}/", f"http://127.1:{local.port}/"])  # fmt: skip
+    seeds = write_seeds(
+        tmp_path / "seeds.txt",
+        [f"http://sneaky.example:{private.port}/", f"http://2130706433:{local.port}/", f"http://127.1:{local.port}/"],
+    )
     # DOWNLOADER_MIDDLEWARES given on the command line replaces the project's: no PrivateNetworkGuard.
-    result = scrapy_crawl(seeds, tmp_path / "out", "-s", "DOWNLOADER_MIDDLEWARES={}", "-s", "RETRY_TIMES=0",
-                          env=_env(**{"sneaky.example": "127.0.0.172"}))  # fmt: skip
+    result = scrapy_crawl(
+        seeds,
+        tmp_path / "out",
+        "-s",
+        "DOWNLOADER_MIDDLEWARES={}",
+        "-s",
+        "RETRY_TIMES=0",
+        env=_env(**{"sneaky.example": "127.0.0.172"}),
+    )
     assert private.count() == local.count() == 0
     assert all(s["failures"].get("dns") for s in result.manifest()["sites"].values())
 

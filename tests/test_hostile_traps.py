@@ -56,21 +56,43 @@ def _wide(h) -> None:
 
 @pytest.fixture(scope="module")
 def traps(tmp_path_factory):
-    home = html("Serenity Ridge", links=[
-        "/contact/", "/calendar/2026/01/", "/meetings/2026-01-01/", f"/about;jsessionid={secrets.token_hex(8)}",
-        "/programs/?b=2&a=1", "/programs/?a=1&b=2", "/programs/?a=1&b=2&utm_source=news", "/programs/?a=1&b=2#top",
-        "/programs/?b=2&a=1&PHPSESSID=abc", "/list?page=1", "/deeper/",
-    ])  # fmt: skip
-    trap = HostileServer("127.0.0.161", {
-        "/robots.txt": robots(""), "/": page(home), "/contact/": page(CONTACT_HTML),
-        "/calendar/*": _calendar, "/meetings/*": _day_view, "/about*": _session_page, "/team": page(html("Team")),
-        "/programs/": page(html("Programs")), "/list": _listing, "/deeper/*": _deeper,
-    })  # fmt: skip
+    home = html(
+        "Serenity Ridge",
+        links=[
+            "/contact/",
+            "/calendar/2026/01/",
+            "/meetings/2026-01-01/",
+            f"/about;jsessionid={secrets.token_hex(8)}",
+            "/programs/?b=2&a=1",
+            "/programs/?a=1&b=2",
+            "/programs/?a=1&b=2&utm_source=news",
+            "/programs/?a=1&b=2#top",
+            "/programs/?b=2&a=1&PHPSESSID=abc",
+            "/list?page=1",
+            "/deeper/",
+        ],
+    )
+    trap = HostileServer(
+        "127.0.0.161",
+        {
+            "/robots.txt": robots(""),
+            "/": page(home),
+            "/contact/": page(CONTACT_HTML),
+            "/calendar/*": _calendar,
+            "/meetings/*": _day_view,
+            "/about*": _session_page,
+            "/team": page(html("Team")),
+            "/programs/": page(html("Programs")),
+            "/list": _listing,
+            "/deeper/*": _deeper,
+        },
+    )
     wide = HostileServer("127.0.0.162", {"/robots.txt": robots(""), "/*": _wide})
     with trap, wide:
         base = tmp_path_factory.mktemp("traps")
-        result = crawl(write_seeds(base / "trap.txt", [trap.url()]), base / "out-trap",
-                       "--max-pages-per-site", str(BIG_CAP))  # fmt: skip
+        result = crawl(
+            write_seeds(base / "trap.txt", [trap.url()]), base / "out-trap", "--max-pages-per-site", str(BIG_CAP)
+        )
         capped = crawl(write_seeds(base / "wide.txt", [wide.url()]), base / "out-wide", "--max-pages-per-site", "15")
         yield result, trap, capped, wide
 

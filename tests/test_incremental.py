@@ -38,7 +38,10 @@ def test_second_run_over_an_unchanged_web_revalidates_and_reuses(tmp_path):
     # The same places keep their ids across runs (this also covers what the sample-web test
     # "rerun keeps facility ids" checked with two more crawls of the same two sites).
     assert len(list((out / "runs").iterdir())) == 2
-    assert after.set_index("source_key")["facility_id"].to_dict() == before.set_index("source_key")["facility_id"].to_dict()
+    assert (
+        after.set_index("source_key")["facility_id"].to_dict()
+        == before.set_index("source_key")["facility_id"].to_dict()
+    )
     assert (
         after.set_index("facility_id")["phones"].map(list).to_dict()
         == before.set_index("facility_id")["phones"].map(list).to_dict()

@@ -14,8 +14,16 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-CRAWL_SIDE = ["provdir/crawl", "provdir/extract", "provdir/model", "provdir/normalize", "provdir/vocab",
-              "provdir/sources", "spiders", "pipelines"]  # fmt: skip
+CRAWL_SIDE = [
+    "provdir/crawl",
+    "provdir/extract",
+    "provdir/model",
+    "provdir/normalize",
+    "provdir/vocab",
+    "provdir/sources",
+    "spiders",
+    "pipelines",
+]
 """Everything that runs inside a crawl: none of it may import the build."""
 
 FORBIDDEN = {

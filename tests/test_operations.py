@@ -28,8 +28,11 @@ def _slow(handler) -> bool:
 
 @pytest.fixture(scope="module")
 def web():
-    roots = {"harris": bundled_sites_dir() / "harris-house", "redbud": bundled_sites_dir() / "redbud-hollow",
-             "slow": bundled_sites_dir() / "millrace-house"}  # fmt: skip
+    roots = {
+        "harris": bundled_sites_dir() / "harris-house",
+        "redbud": bundled_sites_dir() / "redbud-hollow",
+        "slow": bundled_sites_dir() / "millrace-house",
+    }
     with serve_sites(roots, port=0, first_host=170, behaviours={"slow": _slow}) as urls:
         yield urls
 
@@ -39,8 +42,11 @@ def test_second_run_on_the_same_output_waits_its_turn(web, tmp_path):
     seeds = write_seeds(tmp_path / "seeds.txt", [web["slow"]])
     first = subprocess.Popen(
         cli_command("crawl", str(seeds), "--out", str(out), "--allow-private-networks", *FAST),
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         for _ in range(100):  # wait until the first run holds the lock and has a run folder
             if (out / "runs").exists() and any((out / "runs").iterdir()):
@@ -125,9 +131,14 @@ def test_cron_example_runs_and_its_exit_code_is_the_crawls(web, tmp_path):
     command = _example("cron.example", r"^[^#\n]*?\s(cd .*)$")
     out = tmp_path / "out"
     seeds = write_seeds(tmp_path / "seeds.txt", [web["harris"]])
-    env = {**os.environ, "PROVDIR_HOME": str(ROOT), "PROVDIR_SEEDS": str(seeds), "PROVDIR_OUT": str(out),
-           "PROVDIR_FLAGS": "--allow-private-networks " + " ".join(FAST),
-           "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"]}  # fmt: skip
+    env = {
+        **os.environ,
+        "PROVDIR_HOME": str(ROOT),
+        "PROVDIR_SEEDS": str(seeds),
+        "PROVDIR_OUT": str(out),
+        "PROVDIR_FLAGS": "--allow-private-networks " + " ".join(FAST),
+        "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"],
+    }
     proc = subprocess.run(["bash", "-c", command], env=env, capture_output=True, text=True, timeout=240)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert (out / "latest" / "facilities.csv").exists()

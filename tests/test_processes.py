@@ -65,9 +65,25 @@ def test_ctrl_c_stops_every_process_cleanly_and_publishes_nothing(tmp_path):
     roots = site_roots(bundled_sites_dir())
     with serve_sites(roots, port=0, first_host=191, behaviours=dict.fromkeys(roots, slow)) as urls:
         seeds = write_seeds(tmp_path / "seeds.txt", list(urls.values()))
-        proc = subprocess.Popen([sys.executable, "-m", "provdir.cli", "crawl", str(seeds), "--out", str(tmp_path / "out"),
-                                 "--allow-private-networks", "--processes", "2", *FAST],
-                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "provdir.cli",
+                "crawl",
+                str(seeds),
+                "--out",
+                str(tmp_path / "out"),
+                "--allow-private-networks",
+                "--processes",
+                "2",
+                *FAST,
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and len(list((tmp_path / "out" / "runs").glob("*/manifest.json"))) < 2:
             time.sleep(0.2)

@@ -91,8 +91,11 @@ def pages(rows) -> list[tuple[str, str]]:
     """(site, path) of every request but robots.txt (each worker's Scrapy fetches it once per host)
     and the scripts and styles a browser rendering loads (each worker that renders a page of a
     client-rendered site fetches its bundle once: provdir/crawl/render.py)."""
-    return [(site, path) for _, site, path, _ in rows
-            if path != "/robots.txt" and not path.split("?")[0].endswith((".js", ".css"))]  # fmt: skip
+    return [
+        (site, path)
+        for _, site, path, _ in rows
+        if path != "/robots.txt" and not path.split("?")[0].endswith((".js", ".css"))
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -105,8 +108,21 @@ def counting_web():
 
 
 def start_worker(crawl_id: str, out: Path, name: str, *extra: str, idle: float = 1.5) -> subprocess.Popen:
-    cmd = cli_command("worker", "--redis", REDIS_URL, "--crawl-id", crawl_id, "--out", str(out),
-                      "--allow-private-networks", "--idle-timeout", str(idle), "-s", f"USER_AGENT={name}", *extra)  # fmt: skip
+    cmd = cli_command(
+        "worker",
+        "--redis",
+        REDIS_URL,
+        "--crawl-id",
+        crawl_id,
+        "--out",
+        str(out),
+        "--allow-private-networks",
+        "--idle-timeout",
+        str(idle),
+        "-s",
+        f"USER_AGENT={name}",
+        *extra,
+    )
     return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -132,10 +148,21 @@ def facts(latest: Path) -> set[tuple]:
     """What the comparison holds fixed: ids, names, addresses, phones, services."""
     df = pd.read_parquet(latest / "facilities.parquet")
     return {
-        (r.facility_id, r.name, r.organization, r.street, r.city, r.state, r.postal_code, r.phone,
-         tuple(sorted(r.phones)), tuple(sorted(r.services)), r.website)
+        (
+            r.facility_id,
+            r.name,
+            r.organization,
+            r.street,
+            r.city,
+            r.state,
+            r.postal_code,
+            r.phone,
+            tuple(sorted(r.phones)),
+            tuple(sorted(r.services)),
+            r.website,
+        )
         for r in df.itertuples()
-    }  # fmt: skip
+    }
 
 
 # -- a crawl shared by three workers ---------------------------------------------------------
@@ -355,9 +382,15 @@ def test_requests_travel_through_redis_as_json(tmp_path):
             pass
 
     spider = S()
-    request = scrapy.Request("http://127.0.0.1:9/a?b=1", callback=spider.parse, errback=spider.on_error,
-                             meta={"site": "127.0.0.1:9", "scope": ["a", "b"], "depth": 2, "redirect_times": 1},
-                             priority=7, headers={"X-Y": "z"}, body=b"\x00\xff")  # fmt: skip
+    request = scrapy.Request(
+        "http://127.0.0.1:9/a?b=1",
+        callback=spider.parse,
+        errback=spider.on_error,
+        meta={"site": "127.0.0.1:9", "scope": ["a", "b"], "depth": 2, "redirect_times": 1},
+        priority=7,
+        headers={"X-Y": "z"},
+        body=b"\x00\xff",
+    )
     data = distributed.RequestJSON.dumps(request.to_dict(spider=spider))
     assert b"__bytes__" in data and not data.startswith(b"\x80")  # JSON, not pickle
     from scrapy.utils.request import request_from_dict
@@ -372,9 +405,14 @@ def test_requests_travel_through_redis_as_json(tmp_path):
 def _run(out: Path, run_id: str, status: str, sites: dict, crawl_id: str | None = None) -> None:
     d = out / "runs" / run_id
     d.mkdir(parents=True)
-    manifest = {"run_id": run_id, "source": "site", "status": status, "sites": sites,
-                "seeds": [{"url": f"http://{s}/", "name": "", "line": 1} for s in ("a.example", "b.example")],
-                "counts": {"pages_fetched": sum(i.get("pages_ok", 0) for i in sites.values())}}  # fmt: skip
+    manifest = {
+        "run_id": run_id,
+        "source": "site",
+        "status": status,
+        "sites": sites,
+        "seeds": [{"url": f"http://{s}/", "name": "", "line": 1} for s in ("a.example", "b.example")],
+        "counts": {"pages_fetched": sum(i.get("pages_ok", 0) for i in sites.values())},
+    }
     if crawl_id:
         manifest["crawl_id"] = crawl_id
     (d / "manifest.json").write_text(json.dumps(manifest))
@@ -407,8 +445,13 @@ def test_build_reads_every_good_run_of_the_newest_crawl(tmp_path, caplog):
 
 
 def test_a_seed_no_worker_reported_is_a_failed_site(tmp_path):
-    _run(tmp_path, "20260102T000000000000Z-site-0002", "ok", {"a.example": {"seed": "http://a.example/",
-                                                                          "pages_ok": 1, "status": "ok"}}, "c1")  # fmt: skip
+    _run(
+        tmp_path,
+        "20260102T000000000000Z-site-0002",
+        "ok",
+        {"a.example": {"seed": "http://a.example/", "pages_ok": 1, "status": "ok"}},
+        "c1",
+    )
     merged = latest_good_runs(tmp_path)["site"].manifest()
     assert merged["sites"]["b.example"]["status"] == "failed"
     assert "no worker" in merged["sites"]["b.example"]["errors"][0]

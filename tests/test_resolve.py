@@ -6,11 +6,33 @@ from provdir.build.locations import Location
 from provdir.build.resolve import normalize_name, place_key, registered_domain, resolve
 
 
-def loc(key: str, org: str, street: str, zip5: str, *, name: str = "", phone: str = "", phones=(), web: str = "",
-        source: str = "samhsa", city: str = "Charlottesville") -> Location:  # fmt: skip
-    return Location(source=source, site="", location_key=key, name=name or org, organization=org, street=street,
-                    city=city, state="VA", postal_code=zip5, phone=phone, phones=list(phones or ([phone] if phone else [])),
-                    website=web)  # fmt: skip
+def loc(
+    key: str,
+    org: str,
+    street: str,
+    zip5: str,
+    *,
+    name: str = "",
+    phone: str = "",
+    phones=(),
+    web: str = "",
+    source: str = "samhsa",
+    city: str = "Charlottesville",
+) -> Location:
+    return Location(
+        source=source,
+        site="",
+        location_key=key,
+        name=name or org,
+        organization=org,
+        street=street,
+        city=city,
+        state="VA",
+        postal_code=zip5,
+        phone=phone,
+        phones=list(phones or ([phone] if phone else [])),
+        website=web,
+    )
 
 
 def clusters(locations: list[Location]) -> set[frozenset[str]]:
@@ -19,10 +41,24 @@ def clusters(locations: list[Location]) -> set[frozenset[str]]:
 
 
 def test_sa_and_mh_twins_with_spelling_drift_are_one_location():
-    a = loc("b84c535e", "Region Ten Community Services Board", "71 Tan Bark Plz", "22949", name="Nelson Counseling Center",
-            phone="+14342634889", web="http://www.regionten.org")  # fmt: skip
-    b = loc("95a5afc4", "Region Ten Community Services Board", "71 Tanbark Plz", "22949", name="Nelson County Office",
-            phone="+14342634889", web="http://regionten.org")  # fmt: skip
+    a = loc(
+        "b84c535e",
+        "Region Ten Community Services Board",
+        "71 Tan Bark Plz",
+        "22949",
+        name="Nelson Counseling Center",
+        phone="+14342634889",
+        web="http://www.regionten.org",
+    )
+    b = loc(
+        "95a5afc4",
+        "Region Ten Community Services Board",
+        "71 Tanbark Plz",
+        "22949",
+        name="Nelson County Office",
+        phone="+14342634889",
+        web="http://regionten.org",
+    )
     assert clusters([a, b]) == {frozenset({"b84c535e", "95a5afc4"})}
 
 
@@ -33,20 +69,56 @@ def test_two_organizations_in_one_building_stay_apart():
 
 
 def test_program_with_its_own_name_and_main_phone_stays_apart_from_its_parent():
-    pact = loc("pact", "PACT", "85 Sangers Ln", "24401", phone="+15408867100", phones=["+15408867100", "+15408873200"],
-               web="http://myvalleycsb.org")  # fmt: skip
-    sa = loc("sa", "Valley Community Services Board", "85 Sangers Ln", "24401", name="Substance Abuse Outpatient Services",
-             phone="+15408873200", web="http://www.myvalleycsb.org")  # fmt: skip
-    mh = loc("mh", "Valley Community Services Board", "85 Sangers Ln", "24401", phone="+15408873200",
-             web="http://www.myvalleycsb.org")  # fmt: skip
+    pact = loc(
+        "pact",
+        "PACT",
+        "85 Sangers Ln",
+        "24401",
+        phone="+15408867100",
+        phones=["+15408867100", "+15408873200"],
+        web="http://myvalleycsb.org",
+    )
+    sa = loc(
+        "sa",
+        "Valley Community Services Board",
+        "85 Sangers Ln",
+        "24401",
+        name="Substance Abuse Outpatient Services",
+        phone="+15408873200",
+        web="http://www.myvalleycsb.org",
+    )
+    mh = loc(
+        "mh",
+        "Valley Community Services Board",
+        "85 Sangers Ln",
+        "24401",
+        phone="+15408873200",
+        web="http://www.myvalleycsb.org",
+    )
     assert clusters([pact, sa, mh]) == {frozenset({"pact"}), frozenset({"sa", "mh"})}
 
 
 def test_website_and_directory_listing_of_one_place_merge():
-    site = loc("2706 S RIVER RD|63303", "Harris House", "2706 S River Rd", "63303", name="Harris House Treatment Center",
-               phone="+13146314299", web="https://www.harrishouse.example/", source="site", city="St. Charles")  # fmt: skip
-    listing = loc("frid1", "Harris House Foundation", "2706 South River Road", "63303", phone="+13146314299",
-                  web="http://harrishouse.example", city="St. Charles")  # fmt: skip
+    site = loc(
+        "2706 S RIVER RD|63303",
+        "Harris House",
+        "2706 S River Rd",
+        "63303",
+        name="Harris House Treatment Center",
+        phone="+13146314299",
+        web="https://www.harrishouse.example/",
+        source="site",
+        city="St. Charles",
+    )
+    listing = loc(
+        "frid1",
+        "Harris House Foundation",
+        "2706 South River Road",
+        "63303",
+        phone="+13146314299",
+        web="http://harrishouse.example",
+        city="St. Charles",
+    )
     listing.street = "2706 S River Rd"  # as the SAMHSA mapping writes it (USPS style)
     assert clusters([site, listing]) == {frozenset({"2706 S RIVER RD|63303", "frid1"})}
 
@@ -58,10 +130,23 @@ def test_same_organization_different_house_numbers_stay_apart():
 
 
 def test_record_without_street_joins_the_one_location_sharing_domain_and_phone():
-    located = loc("x", "Orchard Mountain Recovery", "355 Rio Rd W Ste 203", "22901", phone="+14342822294",
-                  web="http://www.orchardmtnrecovery.com")  # fmt: skip
-    bare = loc("org", "Orchard Mountain Recovery", "", "", phone="+14342822294", web="https://orchardmtnrecovery.com/",
-               source="site")  # fmt: skip
+    located = loc(
+        "x",
+        "Orchard Mountain Recovery",
+        "355 Rio Rd W Ste 203",
+        "22901",
+        phone="+14342822294",
+        web="http://www.orchardmtnrecovery.com",
+    )
+    bare = loc(
+        "org",
+        "Orchard Mountain Recovery",
+        "",
+        "",
+        phone="+14342822294",
+        web="https://orchardmtnrecovery.com/",
+        source="site",
+    )
     assert clusters([located, bare]) == {frozenset({"x", "org"})}
 
 

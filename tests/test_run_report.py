@@ -20,10 +20,19 @@ pytestmark = pytest.mark.e2e
 
 def stored(out, source: str, started: str, sites: dict, facilities: int | None, warnings=()):
     run = create_run(out, source)
-    run.write_manifest({"run_id": run.run_id, "source": source, "status": "ok", "finish_reason": "finished",
-                        "started": started, "sites": sites, "counts": {"pages_fetched": 10},
-                        "published": {"facilities": facilities} if facilities is not None else None,
-                        "health": {"warnings": list(warnings)}})  # fmt: skip
+    run.write_manifest(
+        {
+            "run_id": run.run_id,
+            "source": source,
+            "status": "ok",
+            "finish_reason": "finished",
+            "started": started,
+            "sites": sites,
+            "counts": {"pages_fetched": 10},
+            "published": {"facilities": facilities} if facilities is not None else None,
+            "health": {"warnings": list(warnings)},
+        }
+    )
     return run
 
 
@@ -35,14 +44,36 @@ def render(tmp_path, out):
 @pytest.fixture
 def runs(tmp_path):
     out = tmp_path / "out"
-    stored(out, "site", "2026-11-01T03:00:00+00:00",
-           {"old.example": {"status": "ok", "pages_ok": 9, "errors": [], "failures": {}}}, 10)  # fmt: skip
-    latest = stored(out, "site", "2026-11-08T03:00:00+00:00", {
-        "one404.example": {"status": "ok", "pages_ok": 12, "pages_failed": 1, "errors": ["x: HTTP 404"],
-                           "failures": {"http_404": 1}},
-        "dead.example": {"status": "failed", "pages_ok": 0, "pages_failed": 1, "errors": ["x: DNS"],
-                         "failures": {"dns": 1}},
-    }, 8, warnings=["pages fell from 76 to 28"])  # fmt: skip
+    stored(
+        out,
+        "site",
+        "2026-11-01T03:00:00+00:00",
+        {"old.example": {"status": "ok", "pages_ok": 9, "errors": [], "failures": {}}},
+        10,
+    )
+    latest = stored(
+        out,
+        "site",
+        "2026-11-08T03:00:00+00:00",
+        {
+            "one404.example": {
+                "status": "ok",
+                "pages_ok": 12,
+                "pages_failed": 1,
+                "errors": ["x: HTTP 404"],
+                "failures": {"http_404": 1},
+            },
+            "dead.example": {
+                "status": "failed",
+                "pages_ok": 0,
+                "pages_failed": 1,
+                "errors": ["x: DNS"],
+                "failures": {"dns": 1},
+            },
+        },
+        8,
+        warnings=["pages fell from 76 to 28"],
+    )
     return out, latest
 
 
@@ -53,7 +84,8 @@ def test_dates_on_the_axis_warnings_shown_and_failure_kinds_apart(tmp_path, runs
     assert [t.text_content() for t in dom.cssselect("#facilities text.x-tick")] == ["2026-11-01", "2026-11-08"]
     assert len(dom.cssselect("#facilities text.y-tick")) == 3 and dom.cssselect("#facilities line.y-axis")
     assert [li.text_content() for li in dom.cssselect("#warnings li")] == [
-        f"{latest.run_id} (site): pages fell from 76 to 28"]  # fmt: skip
+        f"{latest.run_id} (site): pages fell from 76 to 28"
+    ]
     # One run's sites: the latest run's two, not the older run's site.
     assert next(o.text_content() for o in dom.cssselect("#site-run option")) == latest.run_id
     labels = [t.text_content() for t in dom.cssselect("#site-errors text")]
@@ -69,8 +101,13 @@ def test_fifty_four_states_stay_readable(tmp_path, runs):
     out, _ = runs
     states = parse_states("")
     assert len(states) == 54
-    stored(out, "samhsa", "2026-11-09T03:00:00+00:00",
-           {f"samhsa:{s}": {"status": "ok", "pages_ok": 3 + i % 7, "errors": []} for i, s in enumerate(states)}, 9)  # fmt: skip
+    stored(
+        out,
+        "samhsa",
+        "2026-11-09T03:00:00+00:00",
+        {f"samhsa:{s}": {"status": "ok", "pages_ok": 3 + i % 7, "errors": []} for i, s in enumerate(states)},
+        9,
+    )
     dom = render(tmp_path, out)
     bars = dom.cssselect("#site-pages rect.bar")
     assert len(bars) == 54

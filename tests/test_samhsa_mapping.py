@@ -50,8 +50,12 @@ def test_mapping_file_loads_and_every_value_is_in_the_shared_vocabulary():
         elif m.field == "accreditation":
             assert m.value in accreditation_values, m
         elif m.field == "license":
-            assert m.value in {"State substance abuse agency", "State mental health department",
-                               "State department of health", "Hospital licensing authority"}, m  # fmt: skip
+            assert m.value in {
+                "State substance abuse agency",
+                "State mental health department",
+                "State department of health",
+                "Hospital licensing authority",
+            }, m
         else:
             assert m.value == "", m
 
@@ -250,11 +254,26 @@ def test_sa_and_mh_twins_at_one_address_stay_two_records(rows):
 
 def test_services_with_samhsa_evidence(rows):
     rec = record(rows, "ab740701")
-    assert services(rec) >= {"substance_use", "outpatient", "iop", "medicaid", "sliding_fee", "co_occurring",
-                             "family_program", "aftercare", "adolescents", "veterans", "lgbtq"}  # fmt: skip
+    assert services(rec) >= {
+        "substance_use",
+        "outpatient",
+        "iop",
+        "medicaid",
+        "sliding_fee",
+        "co_occurring",
+        "family_program",
+        "aftercare",
+        "adolescents",
+        "veterans",
+        "lgbtq",
+    }
     first = rec.services[0]
     assert (first.value, first.snippet, first.basis, first.region) == (
-        "substance_use", "SAMHSA Type of Care (TC): Substance use treatment", "samhsa:TC", "structured")  # fmt: skip
+        "substance_use",
+        "SAMHSA Type of Care (TC): Substance use treatment",
+        "samhsa:TC",
+        "structured",
+    )
     assert "telehealth" not in services(rec)  # "Computerized treatment/telemedicine" is not claimed
     assert len(rec.services) == len(services(rec))  # one fact per value
 
@@ -276,27 +295,42 @@ def test_gender_accepted_is_not_a_men_program(rows):
 def test_accreditations_and_licenses(rows):
     rec = record(rows, "708bf189")
     assert [(a.value, a.snippet, a.basis) for a in rec.accreditations] == [
-        ("CARF", "SAMHSA License/Certification/Accreditation (LCA): "
-                 "Commission on Accreditation of Rehabilitation Facilities", "samhsa:LCA")]  # fmt: skip
+        (
+            "CARF",
+            "SAMHSA License/Certification/Accreditation (LCA): "
+            "Commission on Accreditation of Rehabilitation Facilities",
+            "samhsa:LCA",
+        )
+    ]
     # SAMHSA names the kind of body; the registry names Virginia's: DBHDS is both the single
     # state authority for substance use and the state mental health authority.
     dbhds = "Virginia Department of Behavioral Health and Developmental Services"
     assert [(lic.agency, lic.agency_id, lic.state, lic.number, lic.as_shown) for lic in rec.licenses] == [
         (dbhds, "VA-DBHDS", "VA", "", "State substance abuse agency"),
-        (dbhds, "VA-DBHDS", "VA", "", "State mental health department")]  # fmt: skip
+        (dbhds, "VA-DBHDS", "VA", "", "State mental health department"),
+    ]
     assert rec.licenses[0].snippet == "SAMHSA License/Certification/Accreditation (LCA): State substance abuse agency"
     hospital = record(rows, "14f1d707")
     assert [a.value for a in hospital.accreditations] == ["JC"]
     assert ("Virginia Department of Health", "Hospital licensing authority") in [
-        (lic.agency, lic.as_shown) for lic in hospital.licenses]
+        (lic.agency, lic.as_shown) for lic in hospital.licenses
+    ]
 
 
 def test_known_labels_without_a_value_are_kept_as_known(rows):
     rec = record(rows, "811a908f")
-    assert {"category_code": "TAP", "category": "Treatment Approaches", "label": "Anger management",
-            "known": "yes"} in rec.unmapped  # fmt: skip
-    assert {"category_code": "SMP", "category": "Facility Smoking Policy", "label": "Smoking not permitted",
-            "known": "yes"} in rec.unmapped  # fmt: skip
+    assert {
+        "category_code": "TAP",
+        "category": "Treatment Approaches",
+        "label": "Anger management",
+        "known": "yes",
+    } in rec.unmapped
+    assert {
+        "category_code": "SMP",
+        "category": "Facility Smoking Policy",
+        "label": "Smoking not permitted",
+        "known": "yes",
+    } in rec.unmapped
     assert all(u["known"] == "yes" for u in rec.unmapped)
 
 
@@ -312,8 +346,12 @@ def test_unknown_label_is_kept_raw_never_dropped(rows):
 
 
 def test_implied_values_are_not_added():
-    row = {"frid": "x1", "name1": "Clinic", "state": "VA",
-           "services": [{"f1": "Pharmacotherapies", "f2": "PHR", "f3": "Methadone"}]}  # fmt: skip
+    row = {
+        "frid": "x1",
+        "name1": "Clinic",
+        "state": "VA",
+        "services": [{"f1": "Pharmacotherapies", "f2": "PHR", "f3": "Methadone"}],
+    }
     rec = samhsa.row_to_record(row, page_url=PAGE_URL)
     assert services(rec) == {"methadone"}  # vocabulary says methadone implies substance_use: SAMHSA did not
 
@@ -383,5 +421,3 @@ def test_parse_states():
     assert "VA" in everything and "PR" in everything and len(everything) >= 51
     with pytest.raises(ValueError, match="XX, VIRGINIA"):
         samhsa.parse_states("VA,XX,Virginia")
-
-

@@ -51,8 +51,10 @@ def test_paging_by_state_like_the_real_api():
     assert status == 200
     assert (first["page"], first["totalPages"], first["recordCount"]) == (1, -(-len(missouri) // 2), len(missouri))
     assert [r["_irow"] for r in first["rows"]] == [1, 2]
-    pages = [listing_page(rows, {"limitValue": "MO", "page": str(p), "pageSize": "2"})[1]
-             for p in range(1, first["totalPages"] + 1)]  # fmt: skip
+    pages = [
+        listing_page(rows, {"limitValue": "MO", "page": str(p), "pageSize": "2"})[1]
+        for p in range(1, first["totalPages"] + 1)
+    ]
     assert [r["frid"] for p in pages for r in p["rows"]] == [r["frid"] for r in missouri]
     _, past_end = listing_page(rows, {"limitValue": "MO", "page": "99", "pageSize": "2"})
     assert past_end["rows"] == [] and past_end["recordCount"] == len(missouri)

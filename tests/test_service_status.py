@@ -68,14 +68,32 @@ def test_site_without_negatives_is_unchanged():
 
 
 def test_long_table_carries_status_with_evidence():
-    row = {"facility_id": "f1", "source_key": "site:x:org", "services": ["outpatient"],
-           "services_not_offered": ["methadone"]}  # fmt: skip
+    row = {
+        "facility_id": "f1",
+        "source_key": "site:x:org",
+        "services": ["outpatient"],
+        "services_not_offered": ["methadone"],
+    }
     evidence = [
-        {"facility_id": "f1", "field": "service", "value": "outpatient", "source_key": "site:x:org",
-         "snippet": "Outpatient Program", "url": "http://x/", "basis": "menu"},
-        {"facility_id": "f1", "field": "service_not_offered", "value": "methadone", "source_key": "site:x:org",
-         "snippet": "We do not offer methadone.", "url": "http://x/faq/", "basis": "negative"},
-    ]  # fmt: skip
+        {
+            "facility_id": "f1",
+            "field": "service",
+            "value": "outpatient",
+            "source_key": "site:x:org",
+            "snippet": "Outpatient Program",
+            "url": "http://x/",
+            "basis": "menu",
+        },
+        {
+            "facility_id": "f1",
+            "field": "service_not_offered",
+            "value": "methadone",
+            "source_key": "site:x:org",
+            "snippet": "We do not offer methadone.",
+            "url": "http://x/faq/",
+            "basis": "negative",
+        },
+    ]
     rows = longtables.build([row], evidence, {})["facility_services"]
     by = {(r["service"], r["status"]): r for r in rows}
     assert set(by) == {("outpatient", "offered"), ("methadone", "not_offered")}
@@ -84,11 +102,20 @@ def test_long_table_carries_status_with_evidence():
 
 
 def site_view(**kw) -> WebsiteView:
-    base = dict(phones=["+13146314299"], street="2706 S River Rd", city="St. Charles", postal_code="63303",
-                services=["iop"], accreditations=[], licenses=[],
-                evidence=[Evidence("service_not_offered", "detox", "http://hh/faq/", "We do not offer detox.",
-                                   basis="negative")],
-                source_key="site:hh:org", services_not_offered=["detox"])  # fmt: skip
+    base = dict(
+        phones=["+13146314299"],
+        street="2706 S River Rd",
+        city="St. Charles",
+        postal_code="63303",
+        services=["iop"],
+        accreditations=[],
+        licenses=[],
+        evidence=[
+            Evidence("service_not_offered", "detox", "http://hh/faq/", "We do not offer detox.", basis="negative")
+        ],
+        source_key="site:hh:org",
+        services_not_offered=["detox"],
+    )
     base.update(kw)
     return WebsiteView(**base)
 

@@ -57,10 +57,29 @@ def test_a_worker_whose_frontier_vanishes_fails_and_build_refuses_the_crawl(redi
         assert enq.returncode == 0, enq.stderr
         out = tmp_path / "out"
         worker = subprocess.Popen(
-            [sys.executable, "-m", "provdir.cli", "worker", "--redis", REDIS_URL, "--crawl-id", "lost", "--out",
-             str(out), "--allow-private-networks", "--idle-timeout", "2", *FAST, "-s", "CONCURRENT_REQUESTS=1"],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "provdir.cli",
+                "worker",
+                "--redis",
+                REDIS_URL,
+                "--crawl-id",
+                "lost",
+                "--out",
+                str(out),
+                "--allow-private-networks",
+                "--idle-timeout",
+                "2",
+                *FAST,
+                "-s",
+                "CONCURRENT_REQUESTS=1",
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and len([p for p in fetched if p != "/robots.txt"]) < 3:
             time.sleep(0.1)
@@ -84,13 +103,20 @@ def _worker_run(out: Path, run_id: str, crawl_id: str, sites: dict) -> None:
     d = out / "runs" / run_id
     d.mkdir(parents=True)
     seeds = [{"url": f"http://{s}/", "name": "", "line": i} for i, s in enumerate(("a.example", "b.example"), 1)]
-    (d / "manifest.json").write_text(json.dumps({"run_id": run_id, "source": "site", "status": "ok",
-                                                 "crawl_id": crawl_id, "sites": sites, "seeds": seeds}))  # fmt: skip
+    (d / "manifest.json").write_text(
+        json.dumps(
+            {"run_id": run_id, "source": "site", "status": "ok", "crawl_id": crawl_id, "sites": sites, "seeds": seeds}
+        )
+    )
 
 
 def test_build_refuses_a_distributed_crawl_whose_seeds_were_not_all_read(tmp_path):
     """Fails without the fix: published, the unread seed only listed as a failed site."""
-    _worker_run(tmp_path, "20260102T000000000000Z-site-0002", "c1",
-                {"a.example": {"seed": "http://a.example/", "pages_ok": 1, "status": "ok"}})  # fmt: skip
+    _worker_run(
+        tmp_path,
+        "20260102T000000000000Z-site-0002",
+        "c1",
+        {"a.example": {"seed": "http://a.example/", "pages_ok": 1, "status": "ok"}},
+    )
     with pytest.raises(PublishRefused, match=r"crawl c1: 1 seed\(s\) were never read by any worker"):
         publish(tmp_path)

@@ -34,14 +34,16 @@ def _slow_page(h) -> None:
 
 @pytest.fixture(scope="module")
 def link_flood(tmp_path_factory):
-    flood = HostileServer("127.0.0.171", {"/robots.txt": robots(""), "/": page(_many_links(), delay=1.0),
-                                          "/p/*": page(html("Item"))})  # fmt: skip
+    flood = HostileServer(
+        "127.0.0.171", {"/robots.txt": robots(""), "/": page(_many_links(), delay=1.0), "/p/*": page(html("Item"))}
+    )
     normal = HostileServer("127.0.0.172", {"/robots.txt": robots(""), "/": _home, "/n/*": _slow_page})
     with flood, normal:
         base = tmp_path_factory.mktemp("links")
         seeds = write_seeds(base / "seeds.txt", [flood.url(), normal.url()])
-        result = crawl(seeds, base / "out", "--max-pages-per-site", "60",
-                       "-s", f"PROVDIR_EXTRACT_TIME_LIMIT={EXTRACT_LIMIT}")  # fmt: skip
+        result = crawl(
+            seeds, base / "out", "--max-pages-per-site", "60", "-s", f"PROVDIR_EXTRACT_TIME_LIMIT={EXTRACT_LIMIT}"
+        )
         yield result, flood, normal
 
 

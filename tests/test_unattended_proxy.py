@@ -56,10 +56,15 @@ class LoggingProxy:
 
 
 def _env(proxy: LoggingProxy) -> dict[str, str]:
-    return {"http_proxy": proxy.url, "https_proxy": proxy.url, "no_proxy": "",
-            "PROVDIR_RESOLVER_OVERRIDES": json.dumps({"public-site.example": ["127.0.0.188"],
-                                                      "metadata.example": ["169.254.169.254"]}),
-            "PROVDIR_ALLOWED_NETWORKS": json.dumps([f"{PROXY_HOST}/32", "127.0.0.188/32"])}  # fmt: skip
+    return {
+        "http_proxy": proxy.url,
+        "https_proxy": proxy.url,
+        "no_proxy": "",
+        "PROVDIR_RESOLVER_OVERRIDES": json.dumps(
+            {"public-site.example": ["127.0.0.188"], "metadata.example": ["169.254.169.254"]}
+        ),
+        "PROVDIR_ALLOWED_NETWORKS": json.dumps([f"{PROXY_HOST}/32", "127.0.0.188/32"]),
+    }
 
 
 def test_names_the_guard_cannot_resolve_or_refuses_never_reach_the_proxy(tmp_path):

@@ -61,8 +61,9 @@ def test_a_run_dated_ahead_does_not_win_over_later_runs(tmp_path):
 def test_a_run_dated_ahead_is_reported(tmp_path, caplog):
     stored_run(tmp_path, site("Harris House"), run_id=f"{FUTURE}-site-abcd")
     publish(tmp_path)
-    assert any("dated ahead of this machine's clock" in r.getMessage() and FUTURE in r.getMessage()
-               for r in caplog.records)  # fmt: skip
+    assert any(
+        "dated ahead of this machine's clock" in r.getMessage() and FUTURE in r.getMessage() for r in caplog.records
+    )
 
 
 def test_status_reports_a_run_dated_ahead(tmp_path, capsys):
@@ -108,8 +109,14 @@ def test_the_build_latest_points_to_is_never_pruned(tmp_path):
 # -- publishing as one transaction -----------------------------------------------------------
 def _publish_killed_at(out: Path, step: str) -> subprocess.CompletedProcess:
     env = {**os.environ, FAULT_ENV: step}
-    return subprocess.run([sys.executable, "-c", "import sys; from provdir.build import publish; publish(sys.argv[1])",
-                           str(out)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-c", "import sys; from provdir.build import publish; publish(sys.argv[1])", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def _consistent(out: Path) -> None:

@@ -19,8 +19,11 @@ from tests.test_unattended_publish import site, stored_run
 def small_disk(tmp_path):
     mnt = tmp_path / "disk"
     mnt.mkdir()
-    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mnt)],
-                                           capture_output=True).returncode != 0:  # fmt: skip
+    if (
+        os.geteuid() != 0
+        or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mnt)], capture_output=True).returncode
+        != 0
+    ):
         pytest.skip("cannot mount a tmpfs here (needs root)")
     try:
         yield mnt
@@ -29,9 +32,12 @@ def small_disk(tmp_path):
 
 
 def _state(out: Path) -> dict[str, bytes | str]:
-    return {"latest": os.readlink(out / "latest"), "registry": (out / "registry.csv").read_bytes(),
-            "history": (out / "changes_history.csv").read_bytes(),
-            "builds": ",".join(sorted(p.name for p in (out / "builds").iterdir()))}  # fmt: skip
+    return {
+        "latest": os.readlink(out / "latest"),
+        "registry": (out / "registry.csv").read_bytes(),
+        "history": (out / "changes_history.csv").read_bytes(),
+        "builds": ",".join(sorted(p.name for p in (out / "builds").iterdir())),
+    }
 
 
 def _fill(mnt: Path) -> Path:

@@ -92,8 +92,9 @@ def test_damaged_manifests_and_stats_are_reported_not_fatal_to_status_and_report
     stored_run(tmp_path, site("Harris House"))
     publish(tmp_path)
     bad = create_run(tmp_path, "site")
-    bad.manifest_path.write_text(json.dumps({"status": "ok", "counts": "lots", "sites": [1, 2],
-                                             "health": {"warnings": 3}}))  # fmt: skip
+    bad.manifest_path.write_text(
+        json.dumps({"status": "ok", "counts": "lots", "sites": [1, 2], "health": {"warnings": 3}})
+    )
     (bad.dir / "stats.json").write_text('{"response_received_count": "x"')
     torn = create_run(tmp_path, "site")
     torn.manifest_path.write_text('{"status": "ok", "cou')

@@ -7,23 +7,44 @@ from provdir.build.verify import WebsiteView, compare, summary
 
 
 def listing(**kw) -> Location:
-    base = dict(source="samhsa", site="", location_key="frid1", name="Harris House", organization="Harris House",
-                street="2706 S River Rd", city="St. Charles", state="MO", postal_code="63303", phone="+13146314299",
-                phones=["+13146314299"], website="http://harrishouse.example", services=["detox", "residential"],
-                accreditations=[], licenses=[{"agency": "State substance abuse agency", "state": "MO", "number": ""}])  # fmt: skip
+    base = dict(
+        source="samhsa",
+        site="",
+        location_key="frid1",
+        name="Harris House",
+        organization="Harris House",
+        street="2706 S River Rd",
+        city="St. Charles",
+        state="MO",
+        postal_code="63303",
+        phone="+13146314299",
+        phones=["+13146314299"],
+        website="http://harrishouse.example",
+        services=["detox", "residential"],
+        accreditations=[],
+        licenses=[{"agency": "State substance abuse agency", "state": "MO", "number": ""}],
+    )
     base.update(kw)
     return Location(**base)
 
 
 def site(**kw) -> WebsiteView:
-    base = dict(phones=["+13146314299"], street="2706 S River Rd", city="St. Charles", postal_code="63303",
-                services=["detox", "iop"], accreditations=["CARF"],
-                licenses=[{"agency": "Missouri Department of Mental Health", "state": "MO", "number": ""}],
-                evidence=[Evidence("phone", "+13146314299", "http://hh/contact/", "Call 314-631-4299"),
-                          Evidence("address", "2706 S. River Rd, St. Charles, MO 63303", "http://hh/", "2706 S. River Rd"),
-                          Evidence("service", "iop", "http://hh/iop/", "Intensive Outpatient Program"),
-                          Evidence("accreditation", "CARF", "http://hh/about/", "accredited by CARF")],
-                source_key="site:hh:2706 S RIVER RD|63303")  # fmt: skip
+    base = dict(
+        phones=["+13146314299"],
+        street="2706 S River Rd",
+        city="St. Charles",
+        postal_code="63303",
+        services=["detox", "iop"],
+        accreditations=["CARF"],
+        licenses=[{"agency": "Missouri Department of Mental Health", "state": "MO", "number": ""}],
+        evidence=[
+            Evidence("phone", "+13146314299", "http://hh/contact/", "Call 314-631-4299"),
+            Evidence("address", "2706 S. River Rd, St. Charles, MO 63303", "http://hh/", "2706 S. River Rd"),
+            Evidence("service", "iop", "http://hh/iop/", "Intensive Outpatient Program"),
+            Evidence("accreditation", "CARF", "http://hh/about/", "accredited by CARF"),
+        ],
+        source_key="site:hh:2706 S RIVER RD|63303",
+    )
     base.update(kw)
     return WebsiteView(**base)
 

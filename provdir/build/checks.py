@@ -58,8 +58,9 @@ def check_directory(directory: Path, tables: list[TableSpec] = TABLES) -> list[s
             known = set(keys[parent][list(ref)].itertuples(index=False, name=None))
             missing = sorted(child - known)
             if missing:
-                problems.append(f"{spec.name}: {len(missing)} {', '.join(fields)} value(s) not in {parent}: "
-                                f"{_sample(missing)}")  # fmt: skip
+                problems.append(
+                    f"{spec.name}: {len(missing)} {', '.join(fields)} value(s) not in {parent}: {_sample(missing)}"
+                )
     return problems
 
 
@@ -130,26 +131,40 @@ def _checks(rule: Rule, is_list: bool) -> list:
     if values is not None:
         allowed = frozenset(values)
         if is_list:
-            checks.append(pdr.Check(lambda s, a=allowed: _flags(s, lambda v: all(x in a for x in _items(v))),
-                                    name=f"items in {sorted(allowed)}"))  # fmt: skip
+            checks.append(
+                pdr.Check(
+                    lambda s, a=allowed: _flags(s, lambda v: all(x in a for x in _items(v))),
+                    name=f"items in {sorted(allowed)}",
+                )
+            )
         else:
-            checks.append(pdr.Check(lambda s, a=allowed: _flags(s, lambda v: _blank(v) or v in a),
-                                    name=f"in {sorted(allowed)}"))  # fmt: skip
+            checks.append(
+                pdr.Check(lambda s, a=allowed: _flags(s, lambda v: _blank(v) or v in a), name=f"in {sorted(allowed)}")
+            )
     if rule.pattern:
         pattern = re.compile(rule.pattern)
         if is_list:
-            checks.append(pdr.Check(
-                lambda s, p=pattern: _flags(s, lambda v: all(p.fullmatch(str(x)) for x in _items(v))),
-                name=f"items match {rule.pattern}"))  # fmt: skip
+            checks.append(
+                pdr.Check(
+                    lambda s, p=pattern: _flags(s, lambda v: all(p.fullmatch(str(x)) for x in _items(v))),
+                    name=f"items match {rule.pattern}",
+                )
+            )
         else:
-            checks.append(pdr.Check(lambda s, p=pattern: _flags(s, lambda v: _blank(v) or bool(p.fullmatch(str(v)))),
-                                    name=f"matches {rule.pattern}"))  # fmt: skip
+            checks.append(
+                pdr.Check(
+                    lambda s, p=pattern: _flags(s, lambda v: _blank(v) or bool(p.fullmatch(str(v)))),
+                    name=f"matches {rule.pattern}",
+                )
+            )
     if rule.minimum is not None:
-        checks.append(pdr.Check(lambda s, m=rule.minimum: _flags(s, lambda v: _blank(v) or v >= m),
-                                name=f">= {rule.minimum:g}"))  # fmt: skip
+        checks.append(
+            pdr.Check(lambda s, m=rule.minimum: _flags(s, lambda v: _blank(v) or v >= m), name=f">= {rule.minimum:g}")
+        )
     if rule.maximum is not None:
-        checks.append(pdr.Check(lambda s, m=rule.maximum: _flags(s, lambda v: _blank(v) or v <= m),
-                                name=f"<= {rule.maximum:g}"))  # fmt: skip
+        checks.append(
+            pdr.Check(lambda s, m=rule.maximum: _flags(s, lambda v: _blank(v) or v <= m), name=f"<= {rule.maximum:g}")
+        )
     return checks
 
 

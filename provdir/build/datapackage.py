@@ -62,8 +62,10 @@ def package(build_id: str, created: str) -> dict[str, Any]:
 
 
 def resource(spec: TableSpec) -> dict[str, Any]:
-    schema: dict[str, Any] = {"fields": [_field(spec, name, typ, desc) for name, typ, desc in spec.columns],
-                              "missingValues": [""]}  # fmt: skip
+    schema: dict[str, Any] = {
+        "fields": [_field(spec, name, typ, desc) for name, typ, desc in spec.columns],
+        "missingValues": [""],
+    }
     if spec.primary_key:
         schema["primaryKey"] = list(spec.primary_key)
     if spec.foreign_keys:

@@ -29,10 +29,25 @@ XLSX_MAX_ROWS = 1_048_575  # data rows under the header
 XLSX_MAX_CELL = 32_767
 LIST_JOIN = "; "
 GEOJSON_PROPERTIES = (
-    "facility_id", "name", "organization", "street", "city", "state", "postal_code", "phone", "phones",
-    "website", "accreditations", "licenses", "services", "status", "source", "coordinates_source",
-    "address_precision", "organization_services",
-)  # fmt: skip
+    "facility_id",
+    "name",
+    "organization",
+    "street",
+    "city",
+    "state",
+    "postal_code",
+    "phone",
+    "phones",
+    "website",
+    "accreditations",
+    "licenses",
+    "services",
+    "status",
+    "source",
+    "coordinates_source",
+    "address_precision",
+    "organization_services",
+)
 
 
 class ExportError(RuntimeError):
@@ -171,13 +186,20 @@ def geojson(latest: Path) -> dict[str, Any]:
                 value = value.isoformat()  # GeoJSON is JSON: dates as YYYY-MM-DD text
             props[name] = LIST_JOIN.join(value) if isinstance(value, list) else ("" if value is None else value)
         props["approximate"] = row.get("coordinates_source") in ("zip_centroid", "city_centroid")
-        features.append({
-            "type": "Feature", "id": row["facility_id"],
-            "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
-            "properties": props,
-        })  # fmt: skip
-    return {"type": "FeatureCollection", "name": "provider-directory", "build_id": _build_id(latest),
-            "features": features}  # fmt: skip
+        features.append(
+            {
+                "type": "Feature",
+                "id": row["facility_id"],
+                "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
+                "properties": props,
+            }
+        )
+    return {
+        "type": "FeatureCollection",
+        "name": "provider-directory",
+        "build_id": _build_id(latest),
+        "features": features,
+    }
 
 
 def export_geojson(latest: Path, to: Path) -> Path:

@@ -33,9 +33,20 @@ REGISTRY = "registry.csv"
 REGISTRY_FIELDS = ["source_key", "facility_id", "first_seen", "first_seen_run", "last_seen", "last_seen_run"]
 CLOSED_AFTER_RUNS = 3
 TRACKED_FIELDS = (
-    "name", "organization", "street", "city", "state", "postal_code", "phone", "phones", "website",
-    "accreditations", "licenses", "services", "status",
-)  # fmt: skip
+    "name",
+    "organization",
+    "street",
+    "city",
+    "state",
+    "postal_code",
+    "phone",
+    "phones",
+    "website",
+    "accreditations",
+    "licenses",
+    "services",
+    "status",
+)
 
 
 def new_facility_id(source_key: str) -> str:
@@ -63,8 +74,7 @@ class RegistryDamaged(RuntimeError):
 
 
 _ID = re.compile(r"^F[0-9A-F]{12}$")
-RESTORE_HINT = ("restore it from the published build with `provdir build --restore-registry` "
-                "(or put back a good copy)")  # fmt: skip
+RESTORE_HINT = "restore it from the published build with `provdir build --restore-registry` (or put back a good copy)"
 
 
 class Registry:
@@ -79,8 +89,10 @@ class Registry:
         copy = published / "state" / REGISTRY if published is not None else None
         if not path.exists():
             if published is not None and (published / "facilities.parquet").exists():
-                raise RegistryDamaged(f"{path} is missing, but build {published.resolve().name} is published "
-                                      f"with facility ids: {RESTORE_HINT}")  # fmt: skip
+                raise RegistryDamaged(
+                    f"{path} is missing, but build {published.resolve().name} is published "
+                    f"with facility ids: {RESTORE_HINT}"
+                )
             return cls({})
         registry = cls(read_registry(path))
         if copy is not None and copy.exists():
@@ -90,8 +102,10 @@ class Registry:
                 kept = {}
             lost = len(set(kept) - set(registry.rows))
             if lost:
-                raise RegistryDamaged(f"{path}: {lost} source key(s) of the published build's registry ({copy}) "
-                                      f"are missing from it (truncated?): {RESTORE_HINT}")  # fmt: skip
+                raise RegistryDamaged(
+                    f"{path}: {lost} source key(s) of the published build's registry ({copy}) "
+                    f"are missing from it (truncated?): {RESTORE_HINT}"
+                )
         return registry
 
     @classmethod
@@ -107,9 +121,14 @@ class Registry:
         for r in pq.read_table(build / "facilities.parquet").to_pylist():
             for key in r.get("source_keys") or [r.get("source_key")]:
                 if key:
-                    rows[key] = {"source_key": key, "facility_id": r["facility_id"],
-                                 "first_seen": r.get("first_seen") or "", "first_seen_run": r.get("run_id") or "",
-                                 "last_seen": r.get("last_seen") or "", "last_seen_run": r.get("run_id") or ""}  # fmt: skip
+                    rows[key] = {
+                        "source_key": key,
+                        "facility_id": r["facility_id"],
+                        "first_seen": r.get("first_seen") or "",
+                        "first_seen_run": r.get("run_id") or "",
+                        "last_seen": r.get("last_seen") or "",
+                        "last_seen_run": r.get("run_id") or "",
+                    }
         return cls(rows)
 
     def save(self, output: Path) -> None:
@@ -170,13 +189,21 @@ def read_registry(path: Path) -> dict[str, dict[str, str]]:
         for cells in reader:
             where = f"{path}:{start + 1}"
             if len(cells) != len(REGISTRY_FIELDS) or reader.line_num != start + 1:
-                raise RegistryDamaged(f"{where}: a malformed row ({len(cells)} fields over "
-                                      f"{reader.line_num - start} line(s); an unbalanced quote?): {RESTORE_HINT}")  # fmt: skip
-            row = dict(zip(REGISTRY_FIELDS, (c[1:] if c.startswith("'") and formula_risk(c[1:]) else c
-                                             for c in cells), strict=True))  # fmt: skip
+                raise RegistryDamaged(
+                    f"{where}: a malformed row ({len(cells)} fields over "
+                    f"{reader.line_num - start} line(s); an unbalanced quote?): {RESTORE_HINT}"
+                )
+            row = dict(
+                zip(
+                    REGISTRY_FIELDS,
+                    (c[1:] if c.startswith("'") and formula_risk(c[1:]) else c for c in cells),
+                    strict=True,
+                )
+            )
             if not row["source_key"] or not _ID.match(row["facility_id"]):
-                raise RegistryDamaged(f"{where}: no source key or a bad facility id {row['facility_id']!r}: "
-                                      f"{RESTORE_HINT}")  # fmt: skip
+                raise RegistryDamaged(
+                    f"{where}: no source key or a bad facility id {row['facility_id']!r}: {RESTORE_HINT}"
+                )
             if row["source_key"] in rows:
                 raise RegistryDamaged(f"{where}: source key {row['source_key']!r} listed twice: {RESTORE_HINT}")
             rows[row["source_key"]] = row
@@ -210,8 +237,10 @@ def assign_ids(clusters: list[list[str]], registry: Registry) -> tuple[list[str]
     taken: set[str] = set()
     for i, (keys, fid) in enumerate(zip(clusters, wanted, strict=True)):
         if fid and len(claims[fid]) > 1:
-            owner = max(claims[fid], key=lambda j: (sum(registry.rows.get(k, {}).get("facility_id") == fid
-                                                        for k in clusters[j]), -j))  # fmt: skip
+            owner = max(
+                claims[fid],
+                key=lambda j: (sum(registry.rows.get(k, {}).get("facility_id") == fid for k in clusters[j]), -j),
+            )
             if owner != i:
                 new = _fresh_id(min(keys), taken | set(wanted) - {None})
                 events.append(Event(new, "split", "facility_id", fid, new))
@@ -259,8 +288,13 @@ def runs_covering(runs: list[Run]) -> list[tuple[str, set[str]]]:
     return out
 
 
-def missed_runs(keys: list[str], state: str, last_seen_run: str, covering: list[tuple[str, set[str]]],
-                order: dict[str, int] | None = None) -> int:  # fmt: skip
+def missed_runs(
+    keys: list[str],
+    state: str,
+    last_seen_run: str,
+    covering: list[tuple[str, set[str]]],
+    order: dict[str, int] | None = None,
+) -> int:
     """Good runs after ``last_seen_run`` that answered for these records and did not show them.
 
     "After" is by ``order`` (run id -> place in creation order, :func:`provdir.runs.store.run_order`):
@@ -294,8 +328,11 @@ def diff(previous: dict[str, dict[str, Any]], current: dict[str, dict[str, Any]]
             a, b = _text(old.get(name)), _text(row.get(name))
             if a != b:
                 events.append(Event(fid, "changed", name, a, b, old.get("run_id", ""), row.get("run_id", "")))
-    events += [Event(fid, "removed", old_value=row.get("name", ""), old_run_id=row.get("run_id", ""))
-               for fid, row in previous.items() if fid not in current]  # fmt: skip
+    events += [
+        Event(fid, "removed", old_value=row.get("name", ""), old_run_id=row.get("run_id", ""))
+        for fid, row in previous.items()
+        if fid not in current
+    ]
     return events
 
 

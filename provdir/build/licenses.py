@@ -26,8 +26,12 @@ def site_state(observations: list[dict[str, Any]]) -> str:
     states = {a.get("state", "") for o in observations for a in o.get("addresses", []) if a.get("state")}
     if states:
         return states.pop() if len(states) == 1 else ""
-    phones = {p.get("e164", "") for o in observations for p in o.get("phones", [])
-              if p.get("role") in ("main", "admissions") and p.get("e164")}  # fmt: skip
+    phones = {
+        p.get("e164", "")
+        for o in observations
+        for p in o.get("phones", [])
+        if p.get("role") in ("main", "admissions") and p.get("e164")
+    }
     states = {_phone_state(p) for p in phones} - {""}
     return states.pop() if len(states) == 1 else ""
 
@@ -43,10 +47,15 @@ def complete(lic: dict[str, Any], state: str) -> dict[str, Any] | None:
     """The license as published: every field, the state filled in when it can be told;
     None for a logo whose agency cannot be told."""
     out: dict[str, Any] = {
-        "agency": lic.get("agency", ""), "state": lic.get("state", ""), "number": lic.get("number", ""),
-        "agency_id": lic.get("agency_id", ""), "kind": lic.get("kind", ""), "as_shown": lic.get("as_shown", ""),
-        "basis": lic.get("basis", "statement"), "state_inferred": bool(lic.get("state_inferred", False)),
-    }  # fmt: skip
+        "agency": lic.get("agency", ""),
+        "state": lic.get("state", ""),
+        "number": lic.get("number", ""),
+        "agency_id": lic.get("agency_id", ""),
+        "kind": lic.get("kind", ""),
+        "as_shown": lic.get("as_shown", ""),
+        "basis": lic.get("basis", "statement"),
+        "state_inferred": bool(lic.get("state_inferred", False)),
+    }
     if not out["state"] and state:
         out["state"], out["state_inferred"] = state, True
     if not out["agency_id"] and out["state"] and (out["as_shown"] or out["agency"]):

@@ -183,8 +183,15 @@ def _organization_locations(
     not_offered, no_ev = _apply_service_status(observations, svc)
     lic = _scoped_licenses(observations, hints)
     source_urls = sorted({o["url"] for o in observations})
-    shared = dict(source="site", site=site, organization=org, website=website, source_urls=source_urls,
-                  mailing_address=mailing, services_not_offered=not_offered)  # fmt: skip
+    shared = dict(
+        source="site",
+        site=site,
+        organization=org,
+        website=website,
+        source_urls=source_urls,
+        mailing_address=mailing,
+        services_not_offered=not_offered,
+    )
     org_ev = [*org_ev, *no_ev]
     if len(places) <= 1:
         # One place (or none): everything the site says is that place's.
@@ -192,13 +199,27 @@ def _organization_locations(
         place = places.get(key)
         own = [p for p in place["phones"] if p in roles] if place else []
         loc_phones = _unique([*own, *phones])
-        ev = [*org_ev, *svc.all_evidence("location"), *acc.all_evidence("location"), *lic.all_evidence("location"),
-              *(place["evidence"] if place else []), *(e for e in phone_ev if e.value in loc_phones)]  # fmt: skip
-        loc = Location(location_key=key, name=(place["label"] if place else "") or org, phone=own[0] if own else main,
-                       phones=loc_phones, phone_roles={p: roles[p] for p in loc_phones},
-                       phone_extensions={p: extensions[p] for p in loc_phones if p in extensions},
-                       accreditations=acc.all_values(), services=svc.all_values(), licenses=lic.all_licenses(),
-                       evidence=_scoped_evidence(ev), **shared)  # fmt: skip
+        ev = [
+            *org_ev,
+            *svc.all_evidence("location"),
+            *acc.all_evidence("location"),
+            *lic.all_evidence("location"),
+            *(place["evidence"] if place else []),
+            *(e for e in phone_ev if e.value in loc_phones),
+        ]
+        loc = Location(
+            location_key=key,
+            name=(place["label"] if place else "") or org,
+            phone=own[0] if own else main,
+            phones=loc_phones,
+            phone_roles={p: roles[p] for p in loc_phones},
+            phone_extensions={p: extensions[p] for p in loc_phones if p in extensions},
+            accreditations=acc.all_values(),
+            services=svc.all_values(),
+            licenses=lic.all_licenses(),
+            evidence=_scoped_evidence(ev),
+            **shared,
+        )
         if place:
             _set_address(loc, place)
         return [loc]
@@ -218,8 +239,10 @@ def _organization_locations(
         services, service_ev = svc.own(key)
         if sole and not any(_is_level(v) for v in services):
             services = sorted({*services, sole[0]})
-            service_ev = [*service_ev, Evidence("service", sole[0], sole[1].url, sole[1].snippet, sole[1].region,
-                                                "sole_level", "location")]  # fmt: skip
+            service_ev = [
+                *service_ev,
+                Evidence("service", sole[0], sole[1].url, sole[1].snippet, sole[1].region, "sole_level", "location"),
+            ]
         accreditations, acc_ev = acc.own(key)
         # A site in several states: a license whose page names no state is each location's own.
         lic_here = _scoped_licenses(observations, hints, place["state"]) if stateless and place["state"] else lic
@@ -227,15 +250,34 @@ def _organization_locations(
         org_services, org_svc_ev = svc.organization(exclude=services)
         org_acc, org_acc_ev = acc.organization(exclude=accreditations)
         org_lic, org_lic_ev = lic_here.organization_licenses(exclude=licenses)
-        ev = [*org_ev, *service_ev, *acc_ev, *lic_ev, *org_svc_ev, *org_acc_ev, *org_lic_ev, *place["evidence"],
-              *(e for e in phone_ev if e.value in loc_phones)]  # fmt: skip
+        ev = [
+            *org_ev,
+            *service_ev,
+            *acc_ev,
+            *lic_ev,
+            *org_svc_ev,
+            *org_acc_ev,
+            *org_lic_ev,
+            *place["evidence"],
+            *(e for e in phone_ev if e.value in loc_phones),
+        ]
         display = own[0] if own else (org_line or (main if main in loc_phones else next(iter(loc_phones), "")))
-        loc = Location(location_key=key, name=names[key], phone=display, phones=loc_phones,
-                       phone_roles={p: roles[p] for p in loc_phones},
-                       phone_extensions={p: extensions[p] for p in loc_phones if p in extensions},
-                       accreditations=accreditations, licenses=licenses, services=services,
-                       organization_services=org_services, organization_accreditations=org_acc,
-                       organization_licenses=org_lic, evidence=_scoped_evidence(ev, own), **shared)  # fmt: skip
+        loc = Location(
+            location_key=key,
+            name=names[key],
+            phone=display,
+            phones=loc_phones,
+            phone_roles={p: roles[p] for p in loc_phones},
+            phone_extensions={p: extensions[p] for p in loc_phones if p in extensions},
+            accreditations=accreditations,
+            licenses=licenses,
+            services=services,
+            organization_services=org_services,
+            organization_accreditations=org_acc,
+            organization_licenses=org_lic,
+            evidence=_scoped_evidence(ev, own),
+            **shared,
+        )
         _set_address(loc, place)
         locations.append(loc)
     return locations
@@ -367,8 +409,11 @@ def _scoped_licenses(observations: list[dict[str, Any]], hints: dict[str, str], 
             if text not in keep:
                 continue  # the same agency shown elsewhere with its number
             out.raw.setdefault(text, done)
-            out.add(_hint_key(lic, hints), text, Evidence("license", text, o["url"], lic["snippet"], lic["region"],
-                                                          done["basis"]))  # fmt: skip
+            out.add(
+                _hint_key(lic, hints),
+                text,
+                Evidence("license", text, o["url"], lic["snippet"], lic["region"], done["basis"]),
+            )
     return out
 
 
@@ -458,9 +503,11 @@ def _organization(observations: list[dict[str, Any]]) -> tuple[str, list[Evidenc
                 if long != short and long.startswith(short + " "):
                     lent[short] += votes[long] / 2
     key = max(votes, key=lambda k: (votes[k] + lent[k], -len(k)))
-    name = seed_name if seed_name and name_key(seed_name) == key and not badly_cased(seed_name) else (
-        best_cased(spellings[key].items())
-    )  # fmt: skip
+    name = (
+        seed_name
+        if seed_name and name_key(seed_name) == key and not badly_cased(seed_name)
+        else (best_cased(spellings[key].items()))
+    )
     url, snippet, basis = where[key]
     return name, [Evidence("organization", name, url, snippet, basis=basis)]
 
@@ -499,8 +546,7 @@ def _phones(observations: list[dict[str, Any]]) -> tuple[list[str], dict[str, st
 def _template_numbers(observations: list[dict[str, Any]]) -> set[str]:
     """Numbers the site shows in its template (header, menu bar, footer, sidebar) or structured
     data, rather than only in a page's body: the organization's lines."""
-    return {p["e164"] for o in observations for p in o.get("phones", [])
-            if p["e164"] and p["region"] != "main"}  # fmt: skip
+    return {p["e164"] for o in observations for p in o.get("phones", []) if p["e164"] and p["region"] != "main"}
 
 
 def _extensions(observations: list[dict[str, Any]]) -> dict[str, str]:
@@ -539,15 +585,17 @@ def _service_status(
         for f in o.get("services_not_offered", []):
             old = negatives.get(f["value"])
             if old is None or (f["basis"] == "negative" and old.basis != "negative"):
-                negatives[f["value"]] = Evidence("service_not_offered", f["value"], o["url"], f["snippet"],
-                                                 f["region"], f["basis"])  # fmt: skip
+                negatives[f["value"]] = Evidence(
+                    "service_not_offered", f["value"], o["url"], f["snippet"], f["region"], f["basis"]
+                )
     if not negatives:
         return services, svc_ev, [], []
     positive = {e.value: e for e in svc_ev}
     not_offered = [
-        v for v, neg in negatives.items()
+        v
+        for v, neg in negatives.items()
         if v not in positive or neg.basis == "negative" or positive[v].basis != "statement"
-    ]  # fmt: skip
+    ]
     # A value only ever implied by services that are now not offered goes with them.
     dropped = set(not_offered)
     support: dict[str, set[str]] = defaultdict(set)
@@ -555,13 +603,17 @@ def _service_status(
         for f in o.get("services", []):
             support[f["value"]].add(f["basis"])
     kept_values = {
-        v for v in services
+        v
+        for v in services
         if v not in dropped and any(not b.startswith("implied:") or b[8:] not in dropped for b in support[v])
-    }  # fmt: skip
+    }
     kept = [e for e in svc_ev if e.value in kept_values]
-    return ([v for v in services if v in kept_values], kept, sorted(not_offered),
-            [negatives[v] for v in sorted(not_offered)])  # fmt: skip
-
+    return (
+        [v for v in services if v in kept_values],
+        kept,
+        sorted(not_offered),
+        [negatives[v] for v in sorted(not_offered)],
+    )
 
 
 def _apply_service_status(observations: list[dict[str, Any]], svc: _Scoped) -> tuple[list[str], list[Evidence]]:
@@ -600,8 +652,9 @@ def _licenses(
             key = site_licenses.key(done)
             if key not in found:
                 found[key] = done
-                ev[key] = Evidence("license", format_license(done), o["url"], lic["snippet"], lic["region"],
-                                   done["basis"])  # fmt: skip
+                ev[key] = Evidence(
+                    "license", format_license(done), o["url"], lic["snippet"], lic["region"], done["basis"]
+                )
     # A license shown once with its number and once without is one license.
     numbered = {(a, s) for a, s, n in found if n}
     keep = [k for k in found if k[2] or k[:2] not in numbered]
@@ -696,11 +749,20 @@ def _places(observations: list[dict[str, Any]], org: str = "") -> tuple[dict[str
 
 
 def _add_place(places, labels, key: str, a: dict[str, Any], url: str, region_weight: dict[str, int]) -> None:
-    place = places.setdefault(key, {
-        "street": a["street"], "city": a["city"], "state": a["state"],
-        "postal_code": a["postal_code"], "phones": [], "latitude": None, "longitude": None,
-        "evidence": [], "label": "",
-    })  # fmt: skip
+    place = places.setdefault(
+        key,
+        {
+            "street": a["street"],
+            "city": a["city"],
+            "state": a["state"],
+            "postal_code": a["postal_code"],
+            "phones": [],
+            "latitude": None,
+            "longitude": None,
+            "evidence": [],
+            "label": "",
+        },
+    )
     if not place["postal_code"] and a["postal_code"]:
         place["postal_code"] = a["postal_code"]
     if a.get("latitude") is not None and place["latitude"] is None:
@@ -732,19 +794,33 @@ def record_location(record: dict[str, Any]) -> Location:
             Evidence(field_name, f["value"], url, f["snippet"], f["region"], f["basis"]) for f in record.get(key, [])
         ]
     licenses = [site_licenses.complete(lic, "") or lic for lic in record.get("licenses", [])]
-    evidence += [Evidence("license", format_license(lic), url, raw["snippet"], "structured", record["source"])
-                 for lic, raw in zip(licenses, record.get("licenses", []), strict=True)]  # fmt: skip
+    evidence += [
+        Evidence("license", format_license(lic), url, raw["snippet"], "structured", record["source"])
+        for lic, raw in zip(licenses, record.get("licenses", []), strict=True)
+    ]
     if record.get("street"):
         raw = f"{record['street']}, {record['city']}, {record['state']} {record['postal_code']}"
         evidence.append(Evidence("address", raw, url, raw, "structured", record["source"]))
     return Location(
-        source=record["source"], site="", location_key=record["source_id"],
-        name=record.get("name") or record.get("organization", ""), organization=record.get("organization", ""),
-        street=record.get("street", ""), city=record.get("city", ""), state=record.get("state", ""),
-        postal_code=record.get("postal_code", ""), phone=main, phones=phones,
-        phone_roles={p["e164"]: p["role"] for p in contact}, website=record.get("website", ""),
+        source=record["source"],
+        site="",
+        location_key=record["source_id"],
+        name=record.get("name") or record.get("organization", ""),
+        organization=record.get("organization", ""),
+        street=record.get("street", ""),
+        city=record.get("city", ""),
+        state=record.get("state", ""),
+        postal_code=record.get("postal_code", ""),
+        phone=main,
+        phones=phones,
+        phone_roles={p["e164"]: p["role"] for p in contact},
+        website=record.get("website", ""),
         phone_extensions={p["e164"]: p["extension"] for p in contact if p.get("extension")},
-        accreditations=sorted({f["value"] for f in record.get("accreditations", [])}), licenses=licenses,
-        services=sorted({f["value"] for f in record.get("services", [])}), source_urls=[url],
-        latitude=record.get("latitude"), longitude=record.get("longitude"), evidence=_scoped_evidence(evidence),
-    )  # fmt: skip
+        accreditations=sorted({f["value"] for f in record.get("accreditations", [])}),
+        licenses=licenses,
+        services=sorted({f["value"] for f in record.get("services", [])}),
+        source_urls=[url],
+        latitude=record.get("latitude"),
+        longitude=record.get("longitude"),
+        evidence=_scoped_evidence(evidence),
+    )

@@ -71,31 +71,58 @@ def build(
         fid = row["facility_id"]
         for scope, value, ev in _scoped(row, by_value, "service", "services"):
             term = svc_terms.get(value)
-            services.append({
-                "facility_id": fid, "service": value, "label": term.label if term else value,
-                "category": term.category if term else "", "samhsa_code": term.samhsa_code if term else "",
-                **_provenance(row, ev), "basis": (ev or {}).get("basis", ""), "status": "offered", "scope": scope,
-            })  # fmt: skip
+            services.append(
+                {
+                    "facility_id": fid,
+                    "service": value,
+                    "label": term.label if term else value,
+                    "category": term.category if term else "",
+                    "samhsa_code": term.samhsa_code if term else "",
+                    **_provenance(row, ev),
+                    "basis": (ev or {}).get("basis", ""),
+                    "status": "offered",
+                    "scope": scope,
+                }
+            )
         for value, ev in _attributed(row, by_value, "service_not_offered", row.get("services_not_offered")):
             term = svc_terms.get(value)
-            services.append({
-                "facility_id": fid, "service": value, "label": term.label if term else value,
-                "category": term.category if term else "", "samhsa_code": term.samhsa_code if term else "",
-                **_provenance(row, ev), "basis": (ev or {}).get("basis", ""), "status": "not_offered",
-                # What a site says it does not offer is said for the organization as a whole.
-                "scope": "organization",
-            })  # fmt: skip
+            services.append(
+                {
+                    "facility_id": fid,
+                    "service": value,
+                    "label": term.label if term else value,
+                    "category": term.category if term else "",
+                    "samhsa_code": term.samhsa_code if term else "",
+                    **_provenance(row, ev),
+                    "basis": (ev or {}).get("basis", ""),
+                    "status": "not_offered",
+                    # What a site says it does not offer is said for the organization as a whole.
+                    "scope": "organization",
+                }
+            )
         for scope, value, ev in _scoped(row, by_value, "accreditation", "accreditations"):
             term = acc_terms.get(value)
-            accreditations.append({
-                "facility_id": fid, "accreditation": value, "label": term.label if term else value,
-                "samhsa_code": term.samhsa_code if term else "", **_provenance(row, ev),
-                "basis": (ev or {}).get("basis", ""), "scope": scope,
-            })  # fmt: skip
+            accreditations.append(
+                {
+                    "facility_id": fid,
+                    "accreditation": value,
+                    "label": term.label if term else value,
+                    "samhsa_code": term.samhsa_code if term else "",
+                    **_provenance(row, ev),
+                    "basis": (ev or {}).get("basis", ""),
+                    "scope": scope,
+                }
+            )
         for scope, value, ev in _scoped(row, by_value, "license", "licenses"):
-            licenses.append({"facility_id": fid, "license": value,
-                             **license_fields(value, (license_details or {}).get(fid, {}).get(value)),
-                             **_provenance(row, ev), "scope": scope})  # fmt: skip
+            licenses.append(
+                {
+                    "facility_id": fid,
+                    "license": value,
+                    **license_fields(value, (license_details or {}).get(fid, {}).get(value)),
+                    **_provenance(row, ev),
+                    "scope": scope,
+                }
+            )
         phones.extend(_phones(row, by_value, phone_details.get(fid), (previous_phones or {}).get(fid)))
     return {
         "facility_services": services,
@@ -131,8 +158,12 @@ def _attributed(row, by_value, field_name: str, values) -> list[tuple[str, dict[
 
 def _provenance(row: dict[str, Any], ev: dict[str, Any] | None) -> dict[str, str]:
     key = ev["source_key"] if ev else row.get("source_key", "")
-    return {"source": source_of(key), "source_key": key, "evidence": (ev or {}).get("snippet", ""),
-            "url": (ev or {}).get("url", "")}  # fmt: skip
+    return {
+        "source": source_of(key),
+        "source_key": key,
+        "evidence": (ev or {}).get("snippet", ""),
+        "url": (ev or {}).get("url", ""),
+    }
 
 
 def _phones(row, by_value, details, previous) -> list[dict[str, Any]]:
@@ -140,8 +171,9 @@ def _phones(row, by_value, details, previous) -> list[dict[str, Any]]:
     published = list(row.get("phones") or [])
     if details is None:
         # A carried facility: its rows in the previous build, else the bare numbers.
-        details = previous or [{"phone": p, "role": "", "extension": "", "source_key": row.get("source_key", "")}
-                               for p in published]  # fmt: skip
+        details = previous or [
+            {"phone": p, "role": "", "extension": "", "source_key": row.get("source_key", "")} for p in published
+        ]
     out: dict[tuple[str, str], dict[str, Any]] = {}
     for d in details:
         phone, key = d["phone"], d["source_key"]
@@ -150,10 +182,16 @@ def _phones(row, by_value, details, previous) -> list[dict[str, Any]]:
         evs = by_value.get((fid, "phone", phone), [])
         ev = next((e for e in evs if e["source_key"] == key), None)
         out[(phone, key)] = {
-            "facility_id": fid, "phone": phone, "extension": d.get("extension") or "", "role": d.get("role") or "",
-            "is_main": phone == main, "source": source_of(key), "source_key": key,
-            "evidence": (ev or {}).get("snippet", ""), "url": (ev or {}).get("url", ""),
-        }  # fmt: skip
+            "facility_id": fid,
+            "phone": phone,
+            "extension": d.get("extension") or "",
+            "role": d.get("role") or "",
+            "is_main": phone == main,
+            "source": source_of(key),
+            "source_key": key,
+            "evidence": (ev or {}).get("snippet", ""),
+            "url": (ev or {}).get("url", ""),
+        }
     for phone in published:  # a published number no detail explains (not expected)
         if not any(p == phone for p, _ in out):
             out[(phone, row.get("source_key", ""))] = _phones({**row, "phones": [phone]}, by_value, None, None)[0]

@@ -105,10 +105,14 @@ def merge(members: list[tuple[str, Location]]) -> Facility:
     for rid, loc in members:
         facility.evidence.extend((rid, loc.source_key, ev) for ev in loc.evidence)
         facility.phone_details.extend(
-            {"phone": p, "role": loc.phone_roles.get(p, ""), "extension": loc.phone_extensions.get(p, ""),
-             "source_key": loc.source_key}
+            {
+                "phone": p,
+                "role": loc.phone_roles.get(p, ""),
+                "extension": loc.phone_extensions.get(p, ""),
+                "source_key": loc.source_key,
+            }
             for p in loc.phones
-        )  # fmt: skip
+        )
     return facility
 
 
@@ -132,8 +136,12 @@ def _union(lists) -> list[str]:
 
 
 def _conflicts(members: list[tuple[str, Location]], top: Location, located: Location, main: str) -> list[str]:
-    shown = {"name": top.name or located.name, "organization": top.organization or located.organization,
-             "street": located.street, "phone": main}  # fmt: skip
+    shown = {
+        "name": top.name or located.name,
+        "organization": top.organization or located.organization,
+        "street": located.street,
+        "phone": main,
+    }
     out: list[str] = []
     for _, loc in members:
         values = {"name": loc.name, "organization": loc.organization, "street": loc.street, "phone": loc.phone}

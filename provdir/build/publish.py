@@ -145,10 +145,14 @@ def _unwritable(output: Path, exc: BaseException, *, published: str = "") -> Out
     why = getattr(exc, "strerror", None) or str(exc) or exc.__class__.__name__
     where = getattr(exc, "filename", None) or output
     if published:
-        return OutputUnwritable(f"cannot write to {where}: {why}. Build {published} is published (latest points at "
-                                "it); the registry and changes_history.csv are brought up to it on the next start.")  # fmt: skip
-    return OutputUnwritable(f"cannot write to {where}: {why}. Nothing was published; the last good directory "
-                            "and the registry are unchanged. Free space or fix permissions and run `provdir build`.")  # fmt: skip
+        return OutputUnwritable(
+            f"cannot write to {where}: {why}. Build {published} is published (latest points at "
+            "it); the registry and changes_history.csv are brought up to it on the next start."
+        )
+    return OutputUnwritable(
+        f"cannot write to {where}: {why}. Nothing was published; the last good directory "
+        "and the registry are unchanged. Free space or fix permissions and run `provdir build`."
+    )
 
 
 def publish(output: Path | str, *, force: bool = False, restore_registry: bool = False) -> PublishResult:
@@ -190,14 +194,31 @@ def publish(output: Path | str, *, force: bool = False, restore_registry: bool =
                 key, {"source_key": key, "first_seen": today, "first_seen_run": facility.row["run_id"]}
             )
             entry.update(facility_id=fid, last_seen=today, last_seen_run=facility.row["run_id"])
-        row = {"facility_id": fid, **facility.row, "status": "active", "missed_runs": 0,
-               "first_seen": first_seen.get(fid) or today, "last_seen": today, "verified_at": ""}  # fmt: skip
+        row = {
+            "facility_id": fid,
+            **facility.row,
+            "status": "active",
+            "missed_runs": 0,
+            "first_seen": first_seen.get(fid) or today,
+            "last_seen": today,
+            "verified_at": "",
+        }
         rows[fid] = row
         for run_id, source_key, ev in facility.evidence:
-            evidence.append({"facility_id": fid, "field": ev.field, "value": ev.value, "url": ev.url,
-                             "snippet": ev.snippet, "region": ev.region, "basis": ev.basis,
-                             "scope": ev.scope or evidence_scope(ev.field, ev.value),
-                             "source_key": source_key, "run_id": run_id})  # fmt: skip
+            evidence.append(
+                {
+                    "facility_id": fid,
+                    "field": ev.field,
+                    "value": ev.value,
+                    "url": ev.url,
+                    "snippet": ev.snippet,
+                    "region": ev.region,
+                    "basis": ev.basis,
+                    "scope": ev.scope or evidence_scope(ev.field, ev.value),
+                    "source_key": source_key,
+                    "run_id": run_id,
+                }
+            )
 
     verification, verified = verify.verify(
         list(zip(ids, facilities, strict=True)),
@@ -209,8 +230,9 @@ def publish(output: Path | str, *, force: bool = False, restore_registry: bool =
         rows[fid]["verified_at"] = date
     unread = _sites_needing_browser(runs.get("site"))
     for row in rows.values():
-        row["needs_browser"] = any(key.startswith(f"site:{site}:") for key in row.get("source_keys") or []
-                                   for site in unread)  # fmt: skip
+        row["needs_browser"] = any(
+            key.startswith(f"site:{site}:") for key in row.get("source_keys") or [] for site in unread
+        )
 
     _strip_credentials(list(rows.values()))  # before the diff: the change list names them too
     _strip_credentials(evidence)
@@ -225,8 +247,11 @@ def publish(output: Path | str, *, force: bool = False, restore_registry: bool =
         if fid in rows or fid in absorbed:
             continue
         keys = list(old.get("source_keys") or [old.get("source_key", "")])
-        last_run = max((registry.rows.get(k, {}).get("last_seen_run", "") for k in keys),
-                       key=lambda r: (order.get(r, -1), r), default="")  # fmt: skip
+        last_run = max(
+            (registry.rows.get(k, {}).get("last_seen_run", "") for k in keys),
+            key=lambda r: (order.get(r, -1), r),
+            default="",
+        )
         missed = history.missed_runs(keys, old.get("state", ""), last_run, covering, order)
         carried = dict(old)
         carried.setdefault("needs_browser", False)  # a build from before the column
@@ -236,8 +261,10 @@ def publish(output: Path | str, *, force: bool = False, restore_registry: bool =
         if previous_evidence is None:
             previous_evidence = _previous_evidence(output)
         # a build from before evidence had a scope: the field's usual one
-        evidence.extend({**ev, "scope": ev.get("scope") or evidence_scope(ev["field"], ev["value"])}
-                        for ev in previous_evidence.get(fid, []))  # fmt: skip
+        evidence.extend(
+            {**ev, "scope": ev.get("scope") or evidence_scope(ev["field"], ev["value"])}
+            for ev in previous_evidence.get(fid, [])
+        )
 
     active = sum(1 for r in rows.values() if r["status"] == "active")
     before = sum(1 for r in previous.values() if r.get("status") == "active")
@@ -287,20 +314,36 @@ def publish(output: Path | str, *, force: bool = False, restore_registry: bool =
             )
         duckdb_views.write_database(staging)
         result = PublishResult(
-            build_id=build_id, path=output / "latest", facilities=len(table), runs=sorted(m.run_id for r in runs.values() for m in run_members(r)),
+            build_id=build_id,
+            path=output / "latest",
+            facilities=len(table),
+            runs=sorted(m.run_id for r in runs.values() for m in run_members(r)),
             by_state=dict(sorted(Counter(r["state"] or "??" for r in table).items())),
-            fields_filled={name: sum(1 for r in table if r.get(name) not in (None, "", [])) for name, _, _ in FACILITY_COLUMNS},
-            by_status=dict(Counter(r["status"] for r in table)), changes=history.counts(events),
-            resolution={"records": len(located), "facilities": len(facilities), "comparisons": resolution.comparisons,
-                        "pairs_matched": resolution.pairs_matched, "blocks": resolution.blocks},
+            fields_filled={
+                name: sum(1 for r in table if r.get(name) not in (None, "", [])) for name, _, _ in FACILITY_COLUMNS
+            },
+            by_status=dict(Counter(r["status"] for r in table)),
+            changes=history.counts(events),
+            resolution={
+                "records": len(located),
+                "facilities": len(facilities),
+                "comparisons": resolution.comparisons,
+                "pairs_matched": resolution.pairs_matched,
+                "blocks": resolution.blocks,
+            },
             coordinates=dict(coordinates),
-            tables={"facilities": len(table), "evidence": len(evidence), "changes": len(change_rows),
-                    "verification": len(verification),
-                    **{name: len(long_rows) for name, long_rows in long_tables.items()}},
+            tables={
+                "facilities": len(table),
+                "evidence": len(evidence),
+                "changes": len(change_rows),
+                "verification": len(verification),
+                **{name: len(long_rows) for name, long_rows in long_tables.items()},
+            },
             verification=verify.summary(verification),
-        )  # fmt: skip
-        write_json_atomic(staging / "build.json", {**result.summary(), "software_version": __version__,
-                                                   "sequence": sequence_number})  # fmt: skip
+        )
+        write_json_atomic(
+            staging / "build.json", {**result.summary(), "software_version": __version__, "sequence": sequence_number}
+        )
         report.write_report(staging, table, long_tables, result.summary())
         # The registry this build was resolved with travels inside it: it becomes registry.csv
         # only once the build is published (transaction.finish).
@@ -393,8 +436,12 @@ def _report_future(output: Path) -> None:
     if builds.is_dir():
         ahead += [f"build {p.name}" for p in builds.iterdir() if sequence.from_the_future(p.name)]
     if ahead:
-        log.warning("%d run(s)/build(s) are dated ahead of this machine's clock (the clock ran ahead when they were "
-                    "made?); they are ordered by creation, not by date: %s", len(ahead), ", ".join(ahead[:5]))  # fmt: skip
+        log.warning(
+            "%d run(s)/build(s) are dated ahead of this machine's clock (the clock ran ahead when they were "
+            "made?); they are ordered by creation, not by date: %s",
+            len(ahead),
+            ", ".join(ahead[:5]),
+        )
 
 
 def _site_status(site_run: Run | None) -> dict[str, str]:
@@ -412,8 +459,11 @@ def _sites_needing_browser(site_run: Run | None) -> set[str]:
     """Sites of the latest site crawl whose pages needed a browser the crawl could not use."""
     if site_run is None:
         return set()
-    return {site for member in run_members(site_run)
-            for site in ((member.manifest().get("browser") or {}).get("sites_incomplete") or [])}  # fmt: skip
+    return {
+        site
+        for member in run_members(site_run)
+        for site in ((member.manifest().get("browser") or {}).get("sites_incomplete") or [])
+    }
 
 
 def _previous_rows(output: Path) -> dict[str, dict[str, Any]]:
@@ -444,10 +494,14 @@ def _previous_by_facility(output: Path, stem: str) -> dict[str, list[dict[str, A
 
 
 def _write_vocabulary(directory: Path) -> None:
-    rows = [{"field": "service", "value": t.value, "label": t.label, "category": t.category,
-             "samhsa_code": t.samhsa_code} for t in vocabulary.services().terms.values()]  # fmt: skip
-    rows += [{"field": "accreditation", "value": t.value, "label": t.label, "category": t.kind,
-              "samhsa_code": t.samhsa_code} for t in vocabulary.accreditations().terms.values()]  # fmt: skip
+    rows = [
+        {"field": "service", "value": t.value, "label": t.label, "category": t.category, "samhsa_code": t.samhsa_code}
+        for t in vocabulary.services().terms.values()
+    ]
+    rows += [
+        {"field": "accreditation", "value": t.value, "label": t.label, "category": t.kind, "samhsa_code": t.samhsa_code}
+        for t in vocabulary.accreditations().terms.values()
+    ]
     write_table(rows, VOCABULARY_COLUMNS, directory, "vocabulary")
 
 

@@ -20,24 +20,68 @@ from provdir.vocab import vocabulary
 # (row, column) of each state on the tile grid (50 states and DC in the usual layout; the
 # territories in the free corners).
 TILES: dict[str, tuple[int, int]] = {
-    "AK": (0, 0), "ME": (0, 10),
-    "VT": (1, 9), "NH": (1, 10),
-    "WA": (2, 0), "ID": (2, 1), "MT": (2, 2), "ND": (2, 3), "MN": (2, 4), "IL": (2, 5), "WI": (2, 6),
-    "MI": (2, 7), "NY": (2, 8), "RI": (2, 9), "MA": (2, 10),
-    "OR": (3, 0), "NV": (3, 1), "WY": (3, 2), "SD": (3, 3), "IA": (3, 4), "IN": (3, 5), "OH": (3, 6),
-    "PA": (3, 7), "NJ": (3, 8), "CT": (3, 9),
-    "CA": (4, 0), "UT": (4, 1), "CO": (4, 2), "NE": (4, 3), "MO": (4, 4), "KY": (4, 5), "WV": (4, 6),
-    "VA": (4, 7), "MD": (4, 8), "DE": (4, 9),
-    "AZ": (5, 1), "NM": (5, 2), "KS": (5, 3), "AR": (5, 4), "TN": (5, 5), "NC": (5, 6), "SC": (5, 7),
+    "AK": (0, 0),
+    "ME": (0, 10),
+    "VT": (1, 9),
+    "NH": (1, 10),
+    "WA": (2, 0),
+    "ID": (2, 1),
+    "MT": (2, 2),
+    "ND": (2, 3),
+    "MN": (2, 4),
+    "IL": (2, 5),
+    "WI": (2, 6),
+    "MI": (2, 7),
+    "NY": (2, 8),
+    "RI": (2, 9),
+    "MA": (2, 10),
+    "OR": (3, 0),
+    "NV": (3, 1),
+    "WY": (3, 2),
+    "SD": (3, 3),
+    "IA": (3, 4),
+    "IN": (3, 5),
+    "OH": (3, 6),
+    "PA": (3, 7),
+    "NJ": (3, 8),
+    "CT": (3, 9),
+    "CA": (4, 0),
+    "UT": (4, 1),
+    "CO": (4, 2),
+    "NE": (4, 3),
+    "MO": (4, 4),
+    "KY": (4, 5),
+    "WV": (4, 6),
+    "VA": (4, 7),
+    "MD": (4, 8),
+    "DE": (4, 9),
+    "AZ": (5, 1),
+    "NM": (5, 2),
+    "KS": (5, 3),
+    "AR": (5, 4),
+    "TN": (5, 5),
+    "NC": (5, 6),
+    "SC": (5, 7),
     "DC": (5, 8),
-    "OK": (6, 3), "LA": (6, 4), "MS": (6, 5), "AL": (6, 6), "GA": (6, 7),
-    "HI": (7, 0), "TX": (7, 3), "FL": (7, 8),
-    "GU": (6, 0), "MP": (6, 1), "AS": (5, 0), "PR": (7, 10), "VI": (7, 11),
-}  # fmt: skip
+    "OK": (6, 3),
+    "LA": (6, 4),
+    "MS": (6, 5),
+    "AL": (6, 6),
+    "GA": (6, 7),
+    "HI": (7, 0),
+    "TX": (7, 3),
+    "FL": (7, 8),
+    "GU": (6, 0),
+    "MP": (6, 1),
+    "AS": (5, 0),
+    "PR": (7, 10),
+    "VI": (7, 11),
+}
 
 
-def report_data(facilities: list[dict[str, Any]], long_tables: dict[str, list[dict[str, Any]]],
-                summary: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+def report_data(
+    facilities: list[dict[str, Any]], long_tables: dict[str, list[dict[str, Any]]], summary: dict[str, Any]
+) -> dict[str, Any]:
     state_of = {r["facility_id"]: r.get("state") or "??" for r in facilities}
     by_state = Counter(state_of.values())
     active = Counter(state_of[r["facility_id"]] for r in facilities if r.get("status") == "active")
@@ -71,10 +115,13 @@ def report_data(facilities: list[dict[str, Any]], long_tables: dict[str, list[di
         "tiles": {k: list(v) for k, v in TILES.items()},
         "services": [
             {"value": v, "label": t.label, "category": t.category, "by_state": services[v]}
-            for v, t in svc_terms.items() if v in services
+            for v, t in svc_terms.items()
+            if v in services
         ],
         "accreditations": [
-            {"value": v, "label": t.label, "by_state": accreditations[v]} for v, t in acc_terms.items() if v in accreditations
+            {"value": v, "label": t.label, "by_state": accreditations[v]}
+            for v, t in acc_terms.items()
+            if v in accreditations
         ],
         "completeness": [
             {"column": name, "filled": sum(1 for r in facilities if _filled(r.get(name))), "total": total}
@@ -87,7 +134,7 @@ def report_data(facilities: list[dict[str, Any]], long_tables: dict[str, list[di
             "coordinates": dict(Counter(r.get("coordinates_source") or "none" for r in facilities)),
         },
         "tables": summary.get("tables", {}),
-    }  # fmt: skip
+    }
 
 
 def _filled(value: Any) -> bool:
@@ -104,8 +151,12 @@ def render(data: dict[str, Any]) -> str:
     return _TEMPLATE.replace("@@TITLE@@", title).replace("@@SCRIPT@@", _SCRIPT).replace("@@DATA@@", blob)
 
 
-def write_report(directory: Path, facilities: list[dict[str, Any]], long_tables: dict[str, list[dict[str, Any]]],
-                 summary: dict[str, Any]) -> Path:  # fmt: skip
+def write_report(
+    directory: Path,
+    facilities: list[dict[str, Any]],
+    long_tables: dict[str, list[dict[str, Any]]],
+    summary: dict[str, Any],
+) -> Path:
     path = directory / "report.html"
     path.write_text(render(report_data(facilities, long_tables, summary)), encoding="utf-8")
     return path

@@ -145,8 +145,10 @@ def recover(output: Path) -> list[str]:
         final = builds / build_id if build_id and "/" not in build_id else None
         if final is not None and final.is_dir() and latest_target(output) == build_id:
             finish(output, final)
-            done.append(f"finished publishing build {build_id} (a kill came after it was published): "
-                        "registry and changes_history.csv brought up to it")  # fmt: skip
+            done.append(
+                f"finished publishing build {build_id} (a kill came after it was published): "
+                "registry and changes_history.csv brought up to it"
+            )
         elif final is not None and final.is_dir():
             shutil.rmtree(final, ignore_errors=True)
             done.append(f"removed build {build_id}: it was killed before being published")
@@ -186,8 +188,10 @@ def read_history(output: Path) -> tuple[list[list[str]], str]:
         aside = path.with_name(f"{CHANGES_HISTORY}.torn")
         aside.write_bytes(torn)
         raw = raw[:cut]
-        notice = (f"{path}: its last row was torn ({len(torn)} bytes, a kill in the middle of a write); "
-                  f"dropped from the history and kept in {aside}")  # fmt: skip
+        notice = (
+            f"{path}: its last row was torn ({len(torn)} bytes, a kill in the middle of a write); "
+            f"dropped from the history and kept in {aside}"
+        )
     text = raw.decode("utf-8", errors="strict") if raw else ""
     names = history_columns()
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
@@ -200,8 +204,10 @@ def read_history(output: Path) -> tuple[list[list[str]], str]:
             raise HistoryDamaged(f"{path}:1: header is not the changes columns ({', '.join(names)})")
         for row in reader:
             if len(row) != len(names):
-                raise HistoryDamaged(f"{path}:{reader.line_num}: {len(row)} fields, {len(names)} expected; "
-                                     "repair or move the file aside (each build's changes.csv holds its rows)")  # fmt: skip
+                raise HistoryDamaged(
+                    f"{path}:{reader.line_num}: {len(row)} fields, {len(names)} expected; "
+                    "repair or move the file aside (each build's changes.csv holds its rows)"
+                )
             rows.append(row)
     except csv.Error as exc:
         raise HistoryDamaged(f"{path}:{reader.line_num}: {exc}") from None

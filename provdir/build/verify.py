@@ -107,9 +107,20 @@ def verify(
             checked[fid] = verified_at
             base = {"facility_id": fid, "directory_source_key": listing.source_key, "verified_at": verified_at}
             if status != "ok" or domain not in by_domain:
-                rows += [{**base, "field": f, "value": "", "directory_value": _directory_value(listing, f),
-                          "website_value": "", "status": "website_unreachable", "website_source_key": "",
-                          "evidence_url": "", "evidence_snippet": ""} for f in FIELDS]  # fmt: skip
+                rows += [
+                    {
+                        **base,
+                        "field": f,
+                        "value": "",
+                        "directory_value": _directory_value(listing, f),
+                        "website_value": "",
+                        "status": "website_unreachable",
+                        "website_source_key": "",
+                        "evidence_url": "",
+                        "evidence_snippet": "",
+                    }
+                    for f in FIELDS
+                ]
                 continue
             merged_sites = [loc for _, loc in facility.members if loc.source == "site"]
             view = WebsiteView.of(merged_sites or by_domain[domain])
@@ -137,9 +148,18 @@ def compare(listing: Location, site: WebsiteView) -> list[dict[str, Any]]:
 
     def row(field: str, value: str, directory: str, website: str, status: str, ev_field: str = "", ev_value: str = ""):
         ev = _evidence(site, ev_field or field, ev_value or website) if website else None
-        rows.append({"field": field, "value": value, "directory_value": directory, "website_value": website,
-                     "status": status, "website_source_key": site.source_key,
-                     "evidence_url": ev.url if ev else "", "evidence_snippet": ev.snippet if ev else ""})  # fmt: skip
+        rows.append(
+            {
+                "field": field,
+                "value": value,
+                "directory_value": directory,
+                "website_value": website,
+                "status": status,
+                "website_source_key": site.source_key,
+                "evidence_url": ev.url if ev else "",
+                "evidence_snippet": ev.snippet if ev else "",
+            }
+        )
 
     # Phone: the listing's contact numbers against the site's.
     listed = [p for p in listing.phones if p]
@@ -162,15 +182,24 @@ def compare(listing: Location, site: WebsiteView) -> list[dict[str, Any]]:
         same = place_key(listing.street)[:2] == place_key(site.street)[:2] and (
             listing.postal_code == site.postal_code or not (listing.postal_code and site.postal_code)
         )
-        row("address", directory_address, directory_address, site_address, "confirmed" if same else "conflict",
-            "address", _address_evidence_value(site))  # fmt: skip
+        row(
+            "address",
+            directory_address,
+            directory_address,
+            site_address,
+            "confirmed" if same else "conflict",
+            "address",
+            _address_evidence_value(site),
+        )
     elif listing.street:
         row("address", directory_address, directory_address, "", "only_directory")
     elif site.street:
         row("address", site_address, "", site_address, "only_website", "address", _address_evidence_value(site))
 
-    for field, listed_values, shown_values in (("service", listing.services, site.services),
-                                                ("accreditation", listing.accreditations, site.accreditations)):  # fmt: skip
+    for field, listed_values, shown_values in (
+        ("service", listing.services, site.services),
+        ("accreditation", listing.accreditations, site.accreditations),
+    ):
         for value in sorted(set(listed_values) | set(shown_values)):
             in_dir, in_site = value in listed_values, value in shown_values
             if field == "service" and in_dir and not in_site and value in site.services_not_offered:

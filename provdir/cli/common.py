@@ -21,12 +21,21 @@ EXIT_OUTPUT_UNWRITABLE = 5
 
 def crawl_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default="output", help="output directory (default: output/)")
-    p.add_argument("--allow-private-networks", action="store_true",
-                   help="allow loopback/private addresses (the demo and tests serve sites on 127.0.0.x)")  # fmt: skip
+    p.add_argument(
+        "--allow-private-networks",
+        action="store_true",
+        help="allow loopback/private addresses (the demo and tests serve sites on 127.0.0.x)",
+    )
     p.add_argument("--max-pages-per-site", type=positive_int, default=None, help="page cap per site (default 40)")
     p.add_argument("--log-level", default="WARNING", help="Scrapy log level (default WARNING)")
-    p.add_argument("--setting", "-s", action="append", default=[], metavar="NAME=VALUE",
-                   help="override a Scrapy setting (repeatable)")  # fmt: skip
+    p.add_argument(
+        "--setting",
+        "-s",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a Scrapy setting (repeatable)",
+    )
 
 
 def positive_int(text: str) -> int:
@@ -54,8 +63,11 @@ def checked_seeds(path: str, allow_private: bool, nothing_done: str) -> list[See
         if refused:
             for s, why in refused[:10]:
                 print(f"provdir: {path}:{s.line}: {redacted_url(s.url)}: {why}", file=sys.stderr)
-            print("provdir: private-network seeds are refused; pass --allow-private-networks to crawl them. "
-                  f"{nothing_done[0].upper()}{nothing_done[1:]}.", file=sys.stderr)  # fmt: skip
+            print(
+                "provdir: private-network seeds are refused; pass --allow-private-networks to crawl them. "
+                f"{nothing_done[0].upper()}{nothing_done[1:]}.",
+                file=sys.stderr,
+            )
             return None
     return seeds
 
@@ -74,11 +86,15 @@ def report_run(run: Run, out: Path) -> int:
         return EXIT_NOT_PUBLISHED
     sites = manifest.get("sites", {})
     failed = {k: v for k, v in sites.items() if v.get("status") != "ok"}
-    print(f"\nRun {run.run_id}: {manifest.get('status')} ({manifest.get('finish_reason')}); "
-          f"{manifest['counts']['pages_fetched']} pages fetched, {len(sites) - len(failed)}/{len(sites)} sites answered")  # fmt: skip
+    print(
+        f"\nRun {run.run_id}: {manifest.get('status')} ({manifest.get('finish_reason')}); "
+        f"{manifest['counts']['pages_fetched']} pages fetched, {len(sites) - len(failed)}/{len(sites)} sites answered"
+    )
     by_reason: dict[str, list[str]] = {}
     for site, info in sorted(failed.items()):
-        by_reason.setdefault(redact_text(info["errors"][0]) if info.get("errors") else "no page could be read", []).append(site)
+        by_reason.setdefault(
+            redact_text(info["errors"][0]) if info.get("errors") else "no page could be read", []
+        ).append(site)
     for why, names in by_reason.items():
         if len(names) <= 3:
             for site in names:

@@ -33,30 +33,51 @@ def register(sub: Any) -> None:
     """Add this group's subcommands to the ``provdir`` parser."""
     crawl = sub.add_parser("crawl", help="crawl the websites in SEEDS and publish the directory")
     crawl.add_argument("seeds", nargs="?", help="text file of URLs (one per line, # comments) or CSV with a url column")
-    crawl.add_argument("--from-directory", action="store_true",
-                       help="crawl the websites of the facilities the directory source (SAMHSA) published, "
-                            "one per registered domain, and verify the listings against them")  # fmt: skip
+    crawl.add_argument(
+        "--from-directory",
+        action="store_true",
+        help="crawl the websites of the facilities the directory source (SAMHSA) published, "
+        "one per registered domain, and verify the listings against them",
+    )
     crawl.add_argument("--states", default="", help="with --from-directory: only listings in these states (VA,MO)")
-    crawl.add_argument("--processes", type=positive_int, default=1, metavar="N",
-                       help="crawler processes, the sites split between them (default 1; one per core)")  # fmt: skip
+    crawl.add_argument(
+        "--processes",
+        type=positive_int,
+        default=1,
+        metavar="N",
+        help="crawler processes, the sites split between them (default 1; one per core)",
+    )
     crawl_options(crawl)
     crawl.set_defaults(func=cmd_crawl)
 
     samhsa = sub.add_parser("crawl-samhsa", help="crawl SAMHSA's treatment locator for some states and publish")
-    samhsa.add_argument("--states", default="",
-                        help="comma-separated two-letter codes, e.g. VA,MO (default: every state and territory)")  # fmt: skip
-    samhsa.add_argument("--api-url", default=None,
-                        help="listing API base URL (default: setting SAMHSA_API_URL, the real locator)")  # fmt: skip
+    samhsa.add_argument(
+        "--states", default="", help="comma-separated two-letter codes, e.g. VA,MO (default: every state and territory)"
+    )
+    samhsa.add_argument(
+        "--api-url", default=None, help="listing API base URL (default: setting SAMHSA_API_URL, the real locator)"
+    )
     samhsa.add_argument("--page-size", type=positive_int, default=None, help="rows per API page (default 100)")
     samhsa.add_argument("--out", default="output", help="output directory (default: output/)")
-    samhsa.add_argument("--allow-private-networks", action="store_true",
-                        help="allow a loopback/private --api-url (the tests serve the API on 127.0.0.x)")  # fmt: skip
+    samhsa.add_argument(
+        "--allow-private-networks",
+        action="store_true",
+        help="allow a loopback/private --api-url (the tests serve the API on 127.0.0.x)",
+    )
     samhsa.add_argument("--log-level", default="WARNING", help="Scrapy log level (default WARNING)")
-    samhsa.add_argument("--setting", "-s", action="append", default=[], metavar="NAME=VALUE",
-                        help="override a Scrapy setting (repeatable)")  # fmt: skip
+    samhsa.add_argument(
+        "--setting",
+        "-s",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a Scrapy setting (repeatable)",
+    )
     samhsa.set_defaults(func=cmd_crawl_samhsa)
 
-    demo = sub.add_parser("demo", help="serve the bundled sample web and sample directory on loopback, crawl both, publish")
+    demo = sub.add_parser(
+        "demo", help="serve the bundled sample web and sample directory on loopback, crawl both, publish"
+    )
     demo.add_argument("--out", default="output", help="output directory (default: output/)")
     demo.add_argument("--port", type=int, default=8061, help="port for the sample sites (default 8061)")
     demo.add_argument("--log-level", default="WARNING")
@@ -77,8 +98,10 @@ def cmd_crawl(args: argparse.Namespace) -> int:
             print(f"provdir: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT
         if not websites:
-            print("provdir: the published directory lists no websites" + (f" in {args.states}" if states else ""),
-                  file=sys.stderr)  # fmt: skip
+            print(
+                "provdir: the published directory lists no websites" + (f" in {args.states}" if states else ""),
+                file=sys.stderr,
+            )
             return EXIT_BAD_INPUT
         Path(args.out).mkdir(parents=True, exist_ok=True)
         args.seeds = str(write_seeds(websites, Path(args.out) / "directory-seeds.csv"))
@@ -92,15 +115,38 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         print(f"provdir: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.processes > 1:
-        return run_crawl_processes(seeds_file=args.seeds, seeds=seeds, out=Path(args.out), processes=args.processes,
-                                   allow_private=args.allow_private_networks, max_pages=args.max_pages_per_site,
-                                   log_level=args.log_level, overrides=overrides)  # fmt: skip
-    return run_crawl(seeds_file=args.seeds, seeds=seeds, out=Path(args.out), allow_private=args.allow_private_networks,
-                     max_pages=args.max_pages_per_site, log_level=args.log_level, overrides=overrides)  # fmt: skip
+        return run_crawl_processes(
+            seeds_file=args.seeds,
+            seeds=seeds,
+            out=Path(args.out),
+            processes=args.processes,
+            allow_private=args.allow_private_networks,
+            max_pages=args.max_pages_per_site,
+            log_level=args.log_level,
+            overrides=overrides,
+        )
+    return run_crawl(
+        seeds_file=args.seeds,
+        seeds=seeds,
+        out=Path(args.out),
+        allow_private=args.allow_private_networks,
+        max_pages=args.max_pages_per_site,
+        log_level=args.log_level,
+        overrides=overrides,
+    )
 
 
-def run_crawl_processes(*, seeds_file: str, seeds: list[Seed], out: Path, processes: int, allow_private: bool,
-                        max_pages: int | None, log_level: str, overrides: dict[str, Any]) -> int:  # fmt: skip
+def run_crawl_processes(
+    *,
+    seeds_file: str,
+    seeds: list[Seed],
+    out: Path,
+    processes: int,
+    allow_private: bool,
+    max_pages: int | None,
+    log_level: str,
+    overrides: dict[str, Any],
+) -> int:
     """``crawl --processes N``: N crawler processes over the seeds split by site, published once
     (provdir/crawl/processes.py). Returns an exit code, as :func:`run_crawl`."""
     from scrapy.utils.project import get_project_settings
@@ -114,24 +160,29 @@ def run_crawl_processes(*, seeds_file: str, seeds: list[Seed], out: Path, proces
     effective = get_project_settings()
     effective.setdict(overrides, priority="cmdline")
     settings = {
-        "PROVDIR_OUTPUT_DIR": str(out), "HTTPCACHE_DIR": str((out / "httpcache").resolve()),
-        "PROVDIR_ALLOW_PRIVATE_NETWORKS": allow_private, "LOG_LEVEL": log_level,
+        "PROVDIR_OUTPUT_DIR": str(out),
+        "HTTPCACHE_DIR": str((out / "httpcache").resolve()),
+        "PROVDIR_ALLOW_PRIVATE_NETWORKS": allow_private,
+        "LOG_LEVEL": log_level,
         **({"PROVDIR_MAX_PAGES_PER_SITE": max_pages} if max_pages else {}),
         **overrides,
-    }  # fmt: skip
+    }
     sites = len({s.site for s in seeds})
     try:
         with output_lock(out):
             print(f"provdir: crawling {sites} site(s) from {seeds_file} with {processes} processes", file=sys.stderr)
-            crawl_id, runs, codes = run_processes(seeds_file=seeds_file, out=out, processes=processes,
-                                                  settings=settings, log_level=log_level)  # fmt: skip
+            crawl_id, runs, codes = run_processes(
+                seeds_file=seeds_file, out=out, processes=processes, settings=settings, log_level=log_level
+            )
             manifest = merged_manifest(crawl_id, runs)
             site_reports = manifest.get("sites", {})
             failed = {k: v for k, v in site_reports.items() if v.get("status") != "ok"}
             good = bool(runs) and all(c == 0 for c in codes) and all(r.good for r in runs)
-            print(f"\nCrawl {crawl_id} ({processes} processes, runs {', '.join(r.run_id for r in runs)}): "
-                  f"{'ok' if good else 'failed'}; {manifest['counts'].get('pages_fetched', 0)} pages fetched, "
-                  f"{len(site_reports) - len(failed)}/{len(site_reports)} sites answered")  # fmt: skip
+            print(
+                f"\nCrawl {crawl_id} ({processes} processes, runs {', '.join(r.run_id for r in runs)}): "
+                f"{'ok' if good else 'failed'}; {manifest['counts'].get('pages_fetched', 0)} pages fetched, "
+                f"{len(site_reports) - len(failed)}/{len(site_reports)} sites answered"
+            )
             for site, info in sorted(failed.items()):
                 why = info["errors"][0] if info.get("errors") else "no page could be read"
                 print(f"  FAILED {site}: {why}")
@@ -152,10 +203,21 @@ def run_crawl_processes(*, seeds_file: str, seeds: list[Seed], out: Path, proces
         return EXIT_LOCKED
 
 
-def run_crawl(*, seeds_file: str = "", seeds: list[Seed] | None = None, out: Path, allow_private: bool,
-              max_pages: int | None = None, log_level: str, overrides: dict[str, Any] | None = None,
-              spider: str = "provider_sites", spider_kwargs: dict[str, Any] | None = None, source: str = "site",
-              what: str | None = None, run_id: str | None = None) -> int:  # fmt: skip
+def run_crawl(
+    *,
+    seeds_file: str = "",
+    seeds: list[Seed] | None = None,
+    out: Path,
+    allow_private: bool,
+    max_pages: int | None = None,
+    log_level: str,
+    overrides: dict[str, Any] | None = None,
+    spider: str = "provider_sites",
+    spider_kwargs: dict[str, Any] | None = None,
+    source: str = "site",
+    what: str | None = None,
+    run_id: str | None = None,
+) -> int:
     """Run a spider (provider_sites on ``seeds_file`` by default) in this process, publish once
     the crawl has stopped (unless ``PROVDIR_PUBLISH`` is off), then print the run's summary.
     Returns an exit code."""
@@ -165,16 +227,21 @@ def run_crawl(*, seeds_file: str = "", seeds: list[Seed] | None = None, out: Pat
 
     settings = get_project_settings()
     run_id = run_id or new_run_id(source)
-    settings.setdict({
-        "PROVDIR_OUTPUT_DIR": str(out), "PROVDIR_RUN_ID": run_id,
-        # Conditional re-crawls: the HTTP cache lives beside the runs it serves.
-        "HTTPCACHE_DIR": str((out / "httpcache").resolve()),
-        "PROVDIR_ALLOW_PRIVATE_NETWORKS": allow_private, "LOG_LEVEL": log_level,
-        **({"PROVDIR_MAX_PAGES_PER_SITE": max_pages} if max_pages else {}),
-        **(overrides or {}),
-        # This command publishes after the crawl (below), never inside it.
-        "PROVDIR_PUBLISH_ON_CLOSE": False,
-    }, priority="cmdline")  # fmt: skip
+    settings.setdict(
+        {
+            "PROVDIR_OUTPUT_DIR": str(out),
+            "PROVDIR_RUN_ID": run_id,
+            # Conditional re-crawls: the HTTP cache lives beside the runs it serves.
+            "HTTPCACHE_DIR": str((out / "httpcache").resolve()),
+            "PROVDIR_ALLOW_PRIVATE_NETWORKS": allow_private,
+            "LOG_LEVEL": log_level,
+            **({"PROVDIR_MAX_PAGES_PER_SITE": max_pages} if max_pages else {}),
+            **(overrides or {}),
+            # This command publishes after the crawl (below), never inside it.
+            "PROVDIR_PUBLISH_ON_CLOSE": False,
+        },
+        priority="cmdline",
+    )
     out.mkdir(parents=True, exist_ok=True)
     what = what or f"{len(seeds or [])} site(s) from {seeds_file}"
     try:
@@ -227,8 +294,11 @@ def cmd_crawl_samhsa(args: argparse.Namespace) -> int:
         why = "" if args.allow_private_networks else netguard.refusal(parts.hostname)
         if why:
             print(f"provdir: --api-url {args.api_url}: {why}", file=sys.stderr)
-            print("provdir: private-network addresses are refused; pass --allow-private-networks to crawl them. "
-                  "Nothing was crawled.", file=sys.stderr)  # fmt: skip
+            print(
+                "provdir: private-network addresses are refused; pass --allow-private-networks to crawl them. "
+                "Nothing was crawled.",
+                file=sys.stderr,
+            )
             return EXIT_BAD_INPUT
         overrides["SAMHSA_API_URL"] = args.api_url
     spider_kwargs: dict[str, Any] = {"states": ",".join(states)}
@@ -237,9 +307,17 @@ def cmd_crawl_samhsa(args: argparse.Namespace) -> int:
     out = Path(args.out)
     what = f"SAMHSA's locator for {len(states)} state(s): {', '.join(states[:10])}{' ...' if len(states) > 10 else ''}"
     run_id = new_run_id("samhsa")
-    code = run_crawl(out=out, allow_private=args.allow_private_networks, log_level=args.log_level,
-                     overrides=overrides, spider="samhsa_locator", spider_kwargs=spider_kwargs, source="samhsa",
-                     what=what, run_id=run_id)  # fmt: skip
+    code = run_crawl(
+        out=out,
+        allow_private=args.allow_private_networks,
+        log_level=args.log_level,
+        overrides=overrides,
+        spider="samhsa_locator",
+        spider_kwargs=spider_kwargs,
+        source="samhsa",
+        what=what,
+        run_id=run_id,
+    )
     if code in (EXIT_OK, EXIT_WARNINGS):
         # Published, but a state that lost pages is missing facilities: say so, exit 3.
         sites = Run(run_id, runs_dir(out) / run_id).manifest().get("sites", {})

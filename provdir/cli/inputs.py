@@ -138,8 +138,10 @@ def closest_setting(name: str, known: dict[str, Any]) -> tuple[str, float]:
     contains it, e.g. ``ALLOW_PRIVATE_NETWORKS``), with its similarity (0-1)."""
 
     def score(candidate: str) -> float:
-        ratio = max(difflib.SequenceMatcher(None, name, candidate).ratio(),
-                    difflib.SequenceMatcher(None, name, candidate.removeprefix("PROVDIR_")).ratio())  # fmt: skip
+        ratio = max(
+            difflib.SequenceMatcher(None, name, candidate).ratio(),
+            difflib.SequenceMatcher(None, name, candidate.removeprefix("PROVDIR_")).ratio(),
+        )
         return max(ratio, 0.8) if len(name) >= 6 and name in candidate else ratio
 
     best = max(sorted(known), key=score)

@@ -17,17 +17,29 @@ def register(sub: Any) -> None:
     build = sub.add_parser("build", help="re-publish from stored runs without crawling")
     build.add_argument("--out", default="output")
     build.add_argument("--force", action="store_true", help="publish even if the build looks like a mass failure")
-    build.add_argument("--restore-registry", action="store_true",
-                       help="take the facility-id registry from the published build (after registry.csv was "
-                            "damaged or deleted) instead of registry.csv")  # fmt: skip
+    build.add_argument(
+        "--restore-registry",
+        action="store_true",
+        help="take the facility-id registry from the published build (after registry.csv was "
+        "damaged or deleted) instead of registry.csv",
+    )
     build.set_defaults(func=cmd_build)
 
     export = sub.add_parser("export", help="write the published directory as a spreadsheet (xlsx) or GeoJSON")
-    export.add_argument("--format", required=True, choices=["xlsx", "geojson"], dest="export_format",
-                        help="xlsx: one sheet per table, spreadsheet-safe; geojson: facilities as points")  # fmt: skip
+    export.add_argument(
+        "--format",
+        required=True,
+        choices=["xlsx", "geojson"],
+        dest="export_format",
+        help="xlsx: one sheet per table, spreadsheet-safe; geojson: facilities as points",
+    )
     export.add_argument("--out", default="output", help="output directory holding latest/ (default: output/)")
-    export.add_argument("--to", type=Path, default=None,
-                        help="file to write (default: OUT/exports/provider-directory-<build id>.<format>)")  # fmt: skip
+    export.add_argument(
+        "--to",
+        type=Path,
+        default=None,
+        help="file to write (default: OUT/exports/provider-directory-<build id>.<format>)",
+    )
     export.set_defaults(func=cmd_export)
 
 
@@ -46,8 +58,11 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"provdir: {exc}", file=sys.stderr)
         return EXIT_OUTPUT_UNWRITABLE
     except OSError as exc:  # the lock itself could not be taken: a read-only or full output folder
-        print(f"provdir: cannot write to {exc.filename or out}: {exc.strerror or exc}. Nothing was published; "
-              "nothing was changed.", file=sys.stderr)  # fmt: skip
+        print(
+            f"provdir: cannot write to {exc.filename or out}: {exc.strerror or exc}. Nothing was published; "
+            "nothing was changed.",
+            file=sys.stderr,
+        )
         return EXIT_OUTPUT_UNWRITABLE
     except (NothingToPublish, PublishRefused) as exc:
         print(f"provdir: {exc}", file=sys.stderr)

@@ -99,13 +99,13 @@ class RunRecorder:
         try:
             self.run.write_manifest(manifest)
         except OSError as exc:
-            log.error("run %s: cannot write its manifest in %s: %s", self.run.run_id, self.run.dir,
-                      exc.strerror or exc)  # fmt: skip
+            log.error("run %s: cannot write its manifest in %s: %s", self.run.run_id, self.run.dir, exc.strerror or exc)
             return False
         return True
 
-    def _manifest(self, spider: Spider, *, status: str, reason: str | None, sites: dict | None = None,
-                  stats: dict | None = None) -> dict[str, Any]:  # fmt: skip
+    def _manifest(
+        self, spider: Spider, *, status: str, reason: str | None, sites: dict | None = None, stats: dict | None = None
+    ) -> dict[str, Any]:
         assert self.run is not None
         stats = stats or {}
         seeds = [{"url": s.url, "name": s.name, "line": s.line} for s in getattr(spider, "seeds", [])]

@@ -52,8 +52,13 @@ class BackgroundFilesystemCacheStorage(FilesystemCacheStorage):
 
     def store_response(self, spider: Spider, request: Request, response: Response) -> None:
         rpath = self._get_request_path(spider, request)
-        metadata = {"url": request.url, "method": request.method, "status": response.status,
-                    "response_url": response.url, "timestamp": time()}  # fmt: skip
+        metadata = {
+            "url": request.url,
+            "method": request.method,
+            "status": response.status,
+            "response_url": response.url,
+            "timestamp": time(),
+        }
         data = {k: v for k, v in response.to_dict().items() if k not in {"url", "status", "headers", "body"}}
         files = [
             ("response_headers", _raw(response.headers)),

@@ -106,8 +106,10 @@ class PrivateNetworkGuard:
         if self._fallback is None:
             from twisted.internet import reactor
 
-            log.warning("TWISTED_DNS_RESOLVER is not provdir.crawl.netguard.GuardedResolver: private addresses are "
-                        "checked before each request but connections are not pinned to the checked address")  # fmt: skip
+            log.warning(
+                "TWISTED_DNS_RESOLVER is not provdir.crawl.netguard.GuardedResolver: private addresses are "
+                "checked before each request but connections are not pinned to the checked address"
+            )
             self._fallback = netguard.GuardedResolver(reactor, self.policy, self.timeout)
         return self._fallback
 
@@ -127,13 +129,18 @@ class PrivateNetworkGuard:
             verdict = await maybe_deferred_to_future(self._resolver().check(host))
         except DNSLookupError as exc:
             if self.proxied or request.meta.get("proxy"):
-                raise self._refuse("unresolvable", f"refused: {host} does not resolve here ({exc}); a proxy would "
-                                   "resolve it itself, so it is not sent through one") from None  # fmt: skip
+                raise self._refuse(
+                    "unresolvable",
+                    f"refused: {host} does not resolve here ({exc}); a proxy would "
+                    "resolve it itself, so it is not sent through one",
+                ) from None
             return None  # the download fails on its own and is reported as a DNS error
         if verdict.refused:
-            raise self._refuse("private_network",
-                               f"refused (private network): {verdict.refused}; to allow, pass --allow-private-networks to "
-                               "provdir, or -s PROVDIR_ALLOW_PRIVATE_NETWORKS=True to scrapy crawl")  # fmt: skip
+            raise self._refuse(
+                "private_network",
+                f"refused (private network): {verdict.refused}; to allow, pass --allow-private-networks to "
+                "provdir, or -s PROVDIR_ALLOW_PRIVATE_NETWORKS=True to scrapy crawl",
+            )
         return None
 
 
@@ -156,8 +163,10 @@ class _RedirectPolicy:
             if scrapy_compat.is_too_many_redirects(exc):
                 self.crawler.stats.inc_value("redirect/too_many")
                 chain = [*request.meta.get("redirect_urls", []), request.url]
-                raise Refused("too_many_redirects",
-                              f"more than {self.max_redirect_times} redirects: {' -> '.join(chain[:3])} -> ...") from exc  # fmt: skip
+                raise Refused(
+                    "too_many_redirects",
+                    f"more than {self.max_redirect_times} redirects: {' -> '.join(chain[:3])} -> ...",
+                ) from exc
             raise
         if not isinstance(result, Request):
             return result

@@ -170,8 +170,9 @@ def parse_overrides(values: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
             addrs = [addrs] if isinstance(addrs, str) else list(addrs)
             out[str(host).lower().rstrip(".")] = tuple(str(ipaddress.ip_address(a)) for a in addrs)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"{ENV_OVERRIDES} must map host names to addresses like "
-                         f"{{\"host.example\": \"192.0.2.1\"}}: {exc}") from None  # fmt: skip
+        raise ValueError(
+            f'{ENV_OVERRIDES} must map host names to addresses like {{"host.example": "192.0.2.1"}}: {exc}'
+        ) from None
     return out
 
 

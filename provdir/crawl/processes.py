@@ -94,7 +94,9 @@ def child_settings(crawl_id: str, base: dict[str, Any]) -> dict[str, Any]:
     return {**base, "PROVDIR_CRAWL_ID": crawl_id, "PROVDIR_PUBLISH": False, "EXTENSIONS": extensions}
 
 
-def run_processes(*, seeds_file: str, out: Path, processes: int, settings: dict[str, Any], log_level: str) -> tuple[str, list[Run], list[int]]:  # fmt: skip
+def run_processes(
+    *, seeds_file: str, out: Path, processes: int, settings: dict[str, Any], log_level: str
+) -> tuple[str, list[Run], list[int]]:
     """Crawl ``seeds_file`` with ``processes`` processes; (crawl id, their runs, exit codes).
 
     The caller holds the output lock. Ctrl-C (SIGINT/SIGTERM) is passed on to every process,
@@ -106,12 +108,19 @@ def run_processes(*, seeds_file: str, out: Path, processes: int, settings: dict[
     for part in range(processes):
         run_id = new_run_id("site")
         runs.append(Run(run_id, runs_dir(out) / run_id))
-        config = {"seeds": seeds_file, "part": f"{part}/{processes}", "log_level": log_level,
-                  "settings": {**child_settings(crawl_id, settings), "PROVDIR_RUN_ID": run_id}}  # fmt: skip
+        config = {
+            "seeds": seeds_file,
+            "part": f"{part}/{processes}",
+            "log_level": log_level,
+            "settings": {**child_settings(crawl_id, settings), "PROVDIR_RUN_ID": run_id},
+        }
         # Own process group: a Ctrl-C on the terminal reaches only the parent, which passes it on
         # once (Scrapy treats a second SIGINT as "stop now", which would fail the run).
-        procs.append(subprocess.Popen([sys.executable, "-m", "provdir.crawl.processes", json.dumps(config)],
-                                      start_new_session=True))  # fmt: skip
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "provdir.crawl.processes", json.dumps(config)], start_new_session=True
+            )
+        )
 
     def forward(signum: int, frame: object) -> None:
         for p in procs:

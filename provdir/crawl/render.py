@@ -157,10 +157,15 @@ class BrowserRendering:
         _merge(settings, "DOWNLOAD_HANDLERS", handlers)
         heap = max(settings.getint("PROVDIR_RENDER_MAX_MEMORY_MB") // 4, 64)
         settings.set("PLAYWRIGHT_BROWSER_TYPE", "chromium", priority="addon")
-        settings.set("PLAYWRIGHT_LAUNCH_OPTIONS", {
-            "executable_path": chromium_path(settings), "headless": True,
-            "args": [*CHROMIUM_ARGS, f"--js-flags=--max-old-space-size={heap}"],
-        }, priority="addon")  # fmt: skip
+        settings.set(
+            "PLAYWRIGHT_LAUNCH_OPTIONS",
+            {
+                "executable_path": chromium_path(settings),
+                "headless": True,
+                "args": [*CHROMIUM_ARGS, f"--js-flags=--max-old-space-size={heap}"],
+            },
+            priority="addon",
+        )
         concurrency = max(1, min(settings.getint("PROVDIR_RENDER_CONCURRENCY"), 4))
         settings.set("PLAYWRIGHT_MAX_CONTEXTS", 1, priority="addon")
         settings.set("PLAYWRIGHT_MAX_PAGES_PER_CONTEXT", concurrency, priority="addon")
@@ -194,10 +199,15 @@ class SiteRendering:
     errors: list[str] = field(default_factory=list)
 
     def report(self) -> dict[str, Any]:
-        return {"pages_needing_browser": self.needs_browser, "pages_rendered": self.rendered,
-                "pages_unrendered": self.unrendered, "render_failed": self.failed,
-                "why": dict(self.reasons), "errors": self.errors[:5],
-                "complete": self.unrendered == 0 and self.failed == 0}  # fmt: skip
+        return {
+            "pages_needing_browser": self.needs_browser,
+            "pages_rendered": self.rendered,
+            "pages_unrendered": self.unrendered,
+            "render_failed": self.failed,
+            "why": dict(self.reasons),
+            "errors": self.errors[:5],
+            "complete": self.unrendered == 0 and self.failed == 0,
+        }
 
 
 class Renderer:
@@ -241,8 +251,16 @@ class Renderer:
         return not self.unavailable
 
     # -- which pages -----------------------------------------------------------------------
-    def consider(self, response: TextResponse, site: str, *, in_scope_links: int, is_home: bool,
-                 callback: Callable[..., Any], errback: Callable[..., Any]) -> scrapy.Request | None:  # fmt: skip
+    def consider(
+        self,
+        response: TextResponse,
+        site: str,
+        *,
+        in_scope_links: int,
+        is_home: bool,
+        callback: Callable[..., Any],
+        errback: Callable[..., Any],
+    ) -> scrapy.Request | None:
         """The render request for ``response`` when it needs a browser and may have one."""
         if is_rendered(response) or response.meta.get("provdir_render"):
             measured = shell_signals(response.text)
@@ -270,18 +288,27 @@ class Renderer:
         # browser is answered with it instead of fetching the page again, whichever worker renders.
         shell = _shell_meta(response) if len(response.body) <= MAX_SHELL_BYTES else None
         return scrapy.Request(
-            response.url, callback=callback, errback=errback, dont_filter=True,
+            response.url,
+            callback=callback,
+            errback=errback,
+            dont_filter=True,
             priority=response.request.priority if response.request else 0,
             meta={
-                "site": site, "is_seed": bool(response.meta.get("is_seed")), "provdir_render": True,
+                "site": site,
+                "is_seed": bool(response.meta.get("is_seed")),
+                "provdir_render": True,
                 # A dotted path, not a bound method: the request stays serializable (JOBDIR, Redis).
-                "playwright": True, "playwright_page_init_callback": "provdir.crawl.render.init_page",
-                "provdir_renderer": self.key, "provdir_shell": shell,
+                "playwright": True,
+                "playwright_page_init_callback": "provdir.crawl.render.init_page",
+                "provdir_renderer": self.key,
+                "provdir_shell": shell,
                 "playwright_page_goto_kwargs": {"wait_until": "networkidle", "timeout": self.timeout_ms},
-                "download_slot": RENDER_SLOT, "dont_cache": True, "dont_retry": True,
+                "download_slot": RENDER_SLOT,
+                "dont_cache": True,
+                "dont_retry": True,
                 "autothrottle_dont_adjust_delay": True,
             },
-        )  # fmt: skip
+        )
 
     def rendered(self, response: Response, site: str) -> None:
         """A render came back (called by the spider's callback)."""
@@ -325,8 +352,9 @@ class Renderer:
 
         await page.route("**", route)
 
-    async def _answer(self, route: Any, pw_request: Any, *, site: str, page_url: str,
-                      shell: dict[str, Any] | None) -> None:  # fmt: skip
+    async def _answer(
+        self, route: Any, pw_request: Any, *, site: str, page_url: str, shell: dict[str, Any] | None
+    ) -> None:
         url = pw_request.url
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https"):
@@ -355,8 +383,11 @@ class Renderer:
             await self._abort(route, "iframe")
             return
         if shell is not None and pw_request.is_navigation_request() and canonical(url) == canonical(page_url):
-            await route.fulfill(status=shell["status"], headers={"Content-Type": shell["content_type"]},
-                                body=shell["text"].encode("utf-8"))  # fmt: skip
+            await route.fulfill(
+                status=shell["status"],
+                headers={"Content-Type": shell["content_type"]},
+                body=shell["text"].encode("utf-8"),
+            )
             return
         await self._fetch(route, pw_request, site)
 
@@ -372,12 +403,15 @@ class Renderer:
             await route.fulfill(status=status, headers=headers, body=body)
             return
         body = pw_request.post_data_buffer or b""
-        headers = {k: v for k, v in (await pw_request.all_headers()).items()
-                   if k.lower() in ("accept", "content-type")}  # fmt: skip
+        headers = {k: v for k, v in (await pw_request.all_headers()).items() if k.lower() in ("accept", "content-type")}
         request = scrapy.Request(
-            pw_request.url, method=pw_request.method, body=body, headers=headers, dont_filter=True,
+            pw_request.url,
+            method=pw_request.method,
+            body=body,
+            headers=headers,
+            dont_filter=True,
             meta={"site": site, "provdir_browser_request": True, "handle_httpstatus_all": True},
-        )  # fmt: skip
+        )
         try:
             response = await self.crawler.engine.download_async(request)
         except IgnoreRequest as exc:
@@ -393,8 +427,12 @@ class Renderer:
         self.stats.inc_value("render/subrequests")
         headers = _browser_headers(response)
         size = len(response.body)
-        if pw_request.method == "GET" and response.status == 200 and size <= MAX_ASSET_BYTES \
-                and self._assets_bytes + size <= MAX_ASSETS_BYTES:  # fmt: skip
+        if (
+            pw_request.method == "GET"
+            and response.status == 200
+            and size <= MAX_ASSET_BYTES
+            and self._assets_bytes + size <= MAX_ASSETS_BYTES
+        ):
             self._assets[key] = (response.status, headers, response.body)
             self._assets_bytes += size
         await route.fulfill(status=response.status, headers=headers, body=response.body)
@@ -430,8 +468,10 @@ class Renderer:
         self.peak_rss = max(self.peak_rss, rss)
         self.stats.max_value("render/browser_peak_rss_mb", round(rss / 1024 / 1024, 1))
         if self.max_memory and rss > self.max_memory and self.active:
-            self.unavailable = (f"the browser passed its memory cap ({self.max_memory // 1024 // 1024} MB): "
-                                "rendering stopped for the rest of the run")  # fmt: skip
+            self.unavailable = (
+                f"the browser passed its memory cap ({self.max_memory // 1024 // 1024} MB): "
+                "rendering stopped for the rest of the run"
+            )
             self.stats.inc_value("render/stopped_memory")
             log.warning("%s", self.unavailable)
 
@@ -444,11 +484,15 @@ class Renderer:
         """For the run manifest: is rendering on, and which sites needed a browser."""
         need = sorted(self.sites)
         incomplete = sorted(s for s, st in self.sites.items() if st.unrendered or st.failed)
-        return {"rendering": "on" if not self.unavailable else "off", "unavailable": self.unavailable,
-                "sites_needing_browser": need, "sites_incomplete": incomplete,
-                "pages_needing_browser": sum(s.needs_browser for s in self.sites.values()),
-                "pages_rendered": sum(s.rendered for s in self.sites.values()),
-                "browser_peak_rss_mb": round(self.peak_rss / 1024 / 1024, 1) if self.peak_rss else None}  # fmt: skip
+        return {
+            "rendering": "on" if not self.unavailable else "off",
+            "unavailable": self.unavailable,
+            "sites_needing_browser": need,
+            "sites_incomplete": incomplete,
+            "pages_needing_browser": sum(s.needs_browser for s in self.sites.values()),
+            "pages_rendered": sum(s.rendered for s in self.sites.values()),
+            "browser_peak_rss_mb": round(self.peak_rss / 1024 / 1024, 1) if self.peak_rss else None,
+        }
 
 
 _RENDERERS: dict[str, Renderer] = {}
@@ -481,8 +525,7 @@ def is_rendered(response: Response) -> bool:
 
 
 def _shell_meta(response: TextResponse) -> dict[str, Any]:
-    return {"status": response.status, "text": response.text,
-            "content_type": "text/html; charset=utf-8"}  # fmt: skip
+    return {"status": response.status, "text": response.text, "content_type": "text/html; charset=utf-8"}
 
 
 def _browser_headers(response: Response) -> dict[str, str]:

@@ -116,11 +116,20 @@ def run_worker(
     from scrapy.utils.project import get_project_settings
 
     settings = get_project_settings()
-    settings.setdict({
-        "PROVDIR_OUTPUT_DIR": str(out), "PROVDIR_RUN_ID": run_id, "PROVDIR_ALLOW_PRIVATE_NETWORKS": allow_private,
-        "LOG_LEVEL": log_level, "REDIS_URL": redis_url, "PROVDIR_CRAWL_ID": crawl_id, "PROVDIR_PUBLISH": False, "PROVDIR_PUBLISH_ON_CLOSE": False,
-        **(overrides or {}),
-    }, priority="cmdline")  # fmt: skip
+    settings.setdict(
+        {
+            "PROVDIR_OUTPUT_DIR": str(out),
+            "PROVDIR_RUN_ID": run_id,
+            "PROVDIR_ALLOW_PRIVATE_NETWORKS": allow_private,
+            "LOG_LEVEL": log_level,
+            "REDIS_URL": redis_url,
+            "PROVDIR_CRAWL_ID": crawl_id,
+            "PROVDIR_PUBLISH": False,
+            "PROVDIR_PUBLISH_ON_CLOSE": False,
+            **(overrides or {}),
+        },
+        priority="cmdline",
+    )
     out.mkdir(parents=True, exist_ok=True)
     process = CrawlerProcess(settings, install_root_handler=True)
     process.crawl("provider_sites_redis")

@@ -39,9 +39,15 @@ _KIND_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("locations", re.compile(r"location|directions|find-us|our-centers|offices|facilities", re.I)),
     ("admissions", re.compile(r"admission|intake|get-started|insurance|payment|verify", re.I)),
     ("about", re.compile(r"about|who-we-are|accreditation|credential|licens|mission|history|carf", re.I)),
-    ("program", re.compile(r"program|service|treatment|level|care|detox|residential|outpatient|iop|php|"
-                           r"housing|sober|recovery|therapy|mat\b|medication", re.I)),
-]  # fmt: skip
+    (
+        "program",
+        re.compile(
+            r"program|service|treatment|level|care|detox|residential|outpatient|iop|php|"
+            r"housing|sober|recovery|therapy|mat\b|medication",
+            re.I,
+        ),
+    ),
+]
 _TITLE_SEP = re.compile(r"\s+[|\u2013\u2014:\u00bb>\u00b7\u2022-]\s+|\s*\|\s*")
 
 

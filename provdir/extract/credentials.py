@@ -85,8 +85,14 @@ def extract_accreditations(page: Page, *, blog: bool) -> tuple[list[Fact], list[
                 clause = claims.clause_around(sentence, m.start, m.end)
                 cue = claims.negative_cue(clause)
                 if cue in ("negation", "future", "history", "generic") or claims.is_question(sentence):
-                    rejected.append({"field": "accreditation", "value": m.value,
-                                     "reason": cue or "question", "snippet": sentence[:SNIPPET]})  # fmt: skip
+                    rejected.append(
+                        {
+                            "field": "accreditation",
+                            "value": m.value,
+                            "reason": cue or "question",
+                            "snippet": sentence[:SNIPPET],
+                        }
+                    )
                     continue
                 keep(m.value, sentence, block.region, "statement")
     for value, url, region in _seals(page):
@@ -100,14 +106,18 @@ def extract_accreditations(page: Page, *, blog: bool) -> tuple[list[Fact], list[
         text = f"{img.alt} {img.title}".strip()
         found = [(m.value, f"logo: {text}") for m in matcher.find(text)]
         name = img.src.rsplit("/", 1)[-1].lower()
-        found += [(value, f"logo: {img.src}") for tok, value in tokens.items()
-                  if re.search(rf"(?:^|[^a-z]){re.escape(tok)}(?:[^a-z]|$)", name)]  # fmt: skip
+        found += [
+            (value, f"logo: {img.src}")
+            for tok, value in tokens.items()
+            if re.search(rf"(?:^|[^a-z]){re.escape(tok)}(?:[^a-z]|$)", name)
+        ]
         if found and featured is None:
             featured = _featured_images(page)
         for value, snippet in found:
             if featured and img.src in featured:
-                rejected.append({"field": "accreditation", "value": value, "reason": "featured",
-                                 "snippet": snippet[:SNIPPET]})  # fmt: skip
+                rejected.append(
+                    {"field": "accreditation", "value": value, "reason": "featured", "snippet": snippet[:SNIPPET]}
+                )
             else:
                 keep(value, snippet, img.region, "logo")
     return facts, rejected
@@ -168,8 +178,14 @@ def _strip_label(el: etree._Element, pattern: re.Pattern[str]) -> bool:
         # A label is a heading or a short line, not a neighbouring column of links.
         if prev is not None and prev.tag in ("h1", "h2", "h3", "h4", "h5", "h6", "p", "span", "strong", "b", "div"):
             text = " ".join((prev.text_content() or "").split())
-            if (text and len(text) <= 60 and not prev.findall(".//img") and not prev.findall(".//li")
-                    and len(prev.findall(".//a")) <= 1 and pattern.search(text)):  # fmt: skip
+            if (
+                text
+                and len(text) <= 60
+                and not prev.findall(".//img")
+                and not prev.findall(".//li")
+                and len(prev.findall(".//a")) <= 1
+                and pattern.search(text)
+            ):
                 return True
         node = parent
     return False
@@ -330,8 +346,15 @@ def _licenses_in(
         for said in _STATE_LICENSED.finditer(sentence):
             if _staff_subject(sentence, said.start()) or _negated(sentence, said.start(), said.end()):
                 continue
-            out.append(LicenseFact(agency="", number=_number(sentence), snippet=sentence[:SNIPPET],
-                                   kind=_kind(sentence, said.group(0)), as_shown=said.group(0)))  # fmt: skip
+            out.append(
+                LicenseFact(
+                    agency="",
+                    number=_number(sentence),
+                    snippet=sentence[:SNIPPET],
+                    kind=_kind(sentence, said.group(0)),
+                    as_shown=said.group(0),
+                )
+            )
             break
     if not out:
         number = _number(sentence)
@@ -363,9 +386,15 @@ def _fact(sentence: str, m: registry.Mention, basis: str, verb: str) -> LicenseF
         agency = "" if re.search(r"\bin\s*$", sentence[: m.start]) else m.name
     pattern = m.agency.license_pattern if m.agency else ""
     return LicenseFact(
-        agency=agency, state=state, number=_number(sentence, pattern, (m.start, m.end)), snippet=sentence[:SNIPPET],
-        agency_id=m.agency.id if m.agency else "", kind=_kind(sentence[m.end :], verb), as_shown=m.text, basis=basis,
-    )  # fmt: skip
+        agency=agency,
+        state=state,
+        number=_number(sentence, pattern, (m.start, m.end)),
+        snippet=sentence[:SNIPPET],
+        agency_id=m.agency.id if m.agency else "",
+        kind=_kind(sentence[m.end :], verb),
+        as_shown=m.text,
+        basis=basis,
+    )
 
 
 def _cue_marks(sentence: str, spans: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
@@ -398,8 +427,10 @@ def _cue_right_after(sentence: str, marks: list[tuple[int, int, str]], end: int)
 def _negated(sentence: str, start: int, end: int) -> bool:
     """'not licensed by', 'make sure a program is licensed by', 'license ... is pending'."""
     cues = _cues()
-    return bool(cues["negative"].search(sentence[max(0, start - 60) : end])
-                or cues["negative_after"].search(sentence[end : end + 40]))  # fmt: skip
+    return bool(
+        cues["negative"].search(sentence[max(0, start - 60) : end])
+        or cues["negative_after"].search(sentence[end : end + 40])
+    )
 
 
 def _staff_subject(sentence: str, cue_start: int) -> bool:
@@ -426,8 +457,16 @@ def _shown_agencies(sentence: str, spans: list[tuple[int, int]], marks) -> list[
             continue
         if vocabulary.accreditations().find(name):
             continue
-        out.append(LicenseFact(agency=name, state=state, number=_number(sentence), snippet=sentence[:SNIPPET],
-                               kind=_kind(sentence[m.end() :], sentence[cue[0] : cue[1]]), as_shown=name))  # fmt: skip
+        out.append(
+            LicenseFact(
+                agency=name,
+                state=state,
+                number=_number(sentence),
+                snippet=sentence[:SNIPPET],
+                kind=_kind(sentence[m.end() :], sentence[cue[0] : cue[1]]),
+                as_shown=name,
+            )
+        )
     return out
 
 
@@ -448,8 +487,15 @@ def _shown_line_agency(line: str) -> list[LicenseFact]:
         return []
     if vocabulary.accreditations().find(name):
         return []
-    return [LicenseFact(agency=" ".join(name.replace("&", " and ").split()), state=state, snippet=line[:SNIPPET],
-                        as_shown=name, basis="list")]  # fmt: skip
+    return [
+        LicenseFact(
+            agency=" ".join(name.replace("&", " and ").split()),
+            state=state,
+            snippet=line[:SNIPPET],
+            as_shown=name,
+            basis="list",
+        )
+    ]
 
 
 def _kind(after: str, verb: str) -> str:
@@ -511,9 +557,17 @@ def _logo_licenses(page: Page, blog: bool) -> list[LicenseFact]:
             continue
         basis = "seal" if "seal" in f"{stem} {text.lower()}" else "logo"
         m = found[0]
-        out.append(LicenseFact(agency=m.name, state=m.state, snippet=f"{basis}: {text or img.src}"[:SNIPPET],
-                               region=img.region, agency_id=m.agency.id if m.agency else "", as_shown=m.text,
-                               basis=basis))  # fmt: skip
+        out.append(
+            LicenseFact(
+                agency=m.name,
+                state=m.state,
+                snippet=f"{basis}: {text or img.src}"[:SNIPPET],
+                region=img.region,
+                agency_id=m.agency.id if m.agency else "",
+                as_shown=m.text,
+                basis=basis,
+            )
+        )
     return out
 
 
@@ -536,8 +590,11 @@ def _file_name_agencies(stem: str) -> list[registry.Mention]:
     words = re.sub(r"[-_.+]+|%20", " ", stem)
     if not _file_name_may_name_agency(words):
         return []
-    found = [m for m in registry.find(words.title().replace(" Of ", " of ").replace(" And ", " and "))
-             if m.how not in ("state", "acronym", "generic")]  # fmt: skip
+    found = [
+        m
+        for m in registry.find(words.title().replace(" Of ", " of ").replace(" And ", " and "))
+        if m.how not in ("state", "acronym", "generic")
+    ]
     if found:
         return found
     reg = registry.registry()

@@ -81,8 +81,13 @@ _FOOTER_TOKENS = re.compile(r"(?:^|[\s_-])(footer|colophon|site-info|bottom-bar|
 _SIDEBAR_TOKENS = re.compile(
     r"(?:^|[\s_-])(sidebar|side-bar|widget-area|widgets?|aside|rightsidebar|leftsidebar)(?:$|[\s_-])", re.I
 )
-_ROLE_REGION = {"navigation": "nav", "banner": "header", "contentinfo": "footer",
-                "complementary": "sidebar", "main": "main"}  # fmt: skip
+_ROLE_REGION = {
+    "navigation": "nav",
+    "banner": "header",
+    "contentinfo": "footer",
+    "complementary": "sidebar",
+    "main": "main",
+}
 
 
 @dataclass

@@ -46,18 +46,32 @@ _ROLE_CUES: list[tuple[str, re.Pattern[str]]] = [
     ("tty", re.compile(r"\b(?:tty|tdd)\b(?!\s*/\s*voice)", re.I)),
     ("crisis", re.compile(r"crisis|hotline|lifeline|suicide|emergenc", re.I)),
     ("text", re.compile(r"\btext(?:line| us| line)?\b|\bsms\b", re.I)),
-    ("admissions", re.compile(r"admission|intake|new (?:patient|client)s?|enroll|get started|"
-                              r"appointment|referrals?", re.I)),
+    (
+        "admissions",
+        re.compile(
+            r"admission|intake|new (?:patient|client)s?|enroll|get started|"
+            r"appointment|referrals?",
+            re.I,
+        ),
+    ),
     ("toll_free", re.compile(r"toll[\s-]?free", re.I)),
-]  # fmt: skip
+]
 # "(fax)" / "[F]" anywhere after the number, or a bare "fax" / "- f" that ends the line or phrase.
 _AFTER_LABEL = re.compile(
     r"[ \t]*(?:[(\[][ \t]*(?:24/7 |24-hour )?(fax|f|tty|tdd|text|sms|crisis|hotline)\b"
     r"|[-\u2013\u2014]?[ \t]*(fax|f|tty|tdd|text|sms)[ \t]*(?:$|[,;.|)\n]))",
     re.I,
 )
-_AFTER_ROLE = {"fax": "fax", "f": "fax", "tty": "tty", "tdd": "tty", "text": "text", "sms": "text",
-               "crisis": "crisis", "hotline": "crisis"}  # fmt: skip
+_AFTER_ROLE = {
+    "fax": "fax",
+    "f": "fax",
+    "tty": "tty",
+    "tdd": "tty",
+    "text": "text",
+    "sms": "text",
+    "crisis": "crisis",
+    "hotline": "crisis",
+}
 # A block that is nothing but a role label ("Fax", "Fax:", "(Fax)", "24/7 Crisis Line").
 _LABEL_ONLY = re.compile(r"^[\s(\[]*(?:[\w/-]+\s+){0,3}[\w/-]+[\s)\]:.]*$")
 _TOLL_FREE_AREA = frozenset({"800", "833", "844", "855", "866", "877", "888"})
@@ -259,8 +273,16 @@ def read_phones(
     def reject(number: str, reason: str, cue: str, snippet: str, region: str) -> None:
         rejected_numbers.add(number)
         if len(rejected) < 200:
-            rejected.append({"field": "phone", "value": number, "reason": reason, "cue": cue,
-                             "snippet": snippet[:200], "region": region})  # fmt: skip
+            rejected.append(
+                {
+                    "field": "phone",
+                    "value": number,
+                    "reason": reason,
+                    "cue": cue,
+                    "snippet": snippet[:200],
+                    "region": region,
+                }
+            )
 
     for i, block in enumerate(page.blocks):
         if blog and block.region == "main":
@@ -347,9 +369,16 @@ def read_phones(
             reject(number, "other_org", other.group(0), words, link.region)
             continue
         facts.append(
-            PhoneFact(raw=link.href, e164=number, extension=num.extension or "", role=role,
-                      snippet=(link.text or link.context)[:200], region=link.region, source="tel_href")
-        )  # fmt: skip
+            PhoneFact(
+                raw=link.href,
+                e164=number,
+                extension=num.extension or "",
+                role=role,
+                snippet=(link.text or link.context)[:200],
+                region=link.region,
+                source="tel_href",
+            )
+        )
     # A number rejected on one line but shown as the facility's own elsewhere on the page stays.
     rejected = [r for r in rejected if r["value"] not in shown_as_ours]
     return facts, rejected

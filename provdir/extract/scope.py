@@ -108,7 +108,9 @@ def _place_cues() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
 
 
 _PLACE_WORD = r"(?:St\.|Ste\.|Ft\.|Mt\.|[A-Z][a-z]+(?:'[a-z]+)?)"
-_PLACE = re.compile(rf"(?:(?:beautiful|historic|sunny|downtown)\s+)?(?P<city>{_PLACE_WORD}(?:[ -]{_PLACE_WORD}){{0,2}})")
+_PLACE = re.compile(
+    rf"(?:(?:beautiful|historic|sunny|downtown)\s+)?(?P<city>{_PLACE_WORD}(?:[ -]{_PLACE_WORD}){{0,2}})"
+)
 _SEP = re.compile(r",?\s*(?:and|&)\s+|,\s*")
 
 
@@ -199,9 +201,20 @@ def city_places(page: Page, *, blog: bool, street_addresses: list[AddressFact]) 
         if key in covered or key in seen or not is_town(city, state):
             return
         seen.add(key)
-        out.append(AddressFact(raw=raw, city=city, state=state, postal_code=postal, precision="city",
-                               label=label, phones=contact_numbers_in(block.text), snippet=raw[:200],
-                               region=block.region, source="text"))  # fmt: skip
+        out.append(
+            AddressFact(
+                raw=raw,
+                city=city,
+                state=state,
+                postal_code=postal,
+                precision="city",
+                label=label,
+                phones=contact_numbers_in(block.text),
+                snippet=raw[:200],
+                region=block.region,
+                source="text",
+            )
+        )
 
     for i, block in enumerate(page.blocks):
         if block.region == "nav" or (blog and block.region == "main"):
@@ -220,7 +233,9 @@ def city_places(page: Page, *, blog: bool, street_addresses: list[AddressFact]) 
             # CA") names the place in its lines above; a list of towns has no names of its own.
             # A list item "Tallgrass Wichita / Wichita, KS" names its place in its first lines too.
             above = " ".join(lines[:first])
-            named = first and (block.heading or _name_line_text(above)) and not _GENERIC_HEADING.match(above.strip(" :-|"))
+            named = (
+                first and (block.heading or _name_line_text(above)) and not _GENERIC_HEADING.match(above.strip(" :-|"))
+            )
             label = above if named else _heading_label(page.blocks, i)
             add(m["city"], state, m["zip"] or "", block, lines[n].strip(), label)
         # Hero sections are often marked up as a banner: a sentence there still locates a place.
@@ -257,8 +272,15 @@ def copyright_town(page: Page) -> AddressFact | None:
             for n in (3, 2, 1):  # the longest run of words before the state that is one of its towns
                 city = " ".join(words[-n:])
                 if len(words) >= n and state and is_town(city, state):
-                    return AddressFact(raw=f"{city}, {state}", city=city, state=state, precision="city",
-                                       snippet=block.flat[:200], region="footer", source="copyright")  # fmt: skip
+                    return AddressFact(
+                        raw=f"{city}, {state}",
+                        city=city,
+                        state=state,
+                        precision="city",
+                        snippet=block.flat[:200],
+                        region="footer",
+                        source="copyright",
+                    )
     return None
 
 

@@ -39,9 +39,7 @@ PLACE_TYPES = frozenset(
 BLOG_TYPES = frozenset(["BlogPosting", "NewsArticle", "Article", "Blog"])
 
 
-_JSON_LD = re.compile(
-    r"<script[^>]*type\s*=\s*[\"']?application/ld\+json[\"']?[^>]*>(.*?)</script>", re.I | re.S
-)
+_JSON_LD = re.compile(r"<script[^>]*type\s*=\s*[\"']?application/ld\+json[\"']?[^>]*>(.*?)</script>", re.I | re.S)
 
 
 def structured_items(html: str, url: str) -> list[dict[str, Any]]:
@@ -106,8 +104,17 @@ def facts_from_structured(items: list[dict[str, Any]]) -> tuple[list[Fact], list
         tel = _text(item.get("telephone"))
         num = parse_number(tel) if tel else None
         if num is not None:
-            phones.append(PhoneFact(raw=tel, e164=e164(num), extension=num.extension or "", role="main",
-                                    snippet=f"schema.org telephone: {tel}", region="structured", source="structured"))  # fmt: skip
+            phones.append(
+                PhoneFact(
+                    raw=tel,
+                    e164=e164(num),
+                    extension=num.extension or "",
+                    role="main",
+                    snippet=f"schema.org telephone: {tel}",
+                    region="structured",
+                    source="structured",
+                )
+            )
         for addr in _as_list(item.get("address")):
             fact = _postal_address(addr, name)
             if fact is not None:
@@ -123,10 +130,18 @@ def _postal_address(addr: Any, name: str) -> AddressFact | None:
         parsed = parse_address(addr)
         if parsed is None:
             return None
-        return AddressFact(raw=addr, street=parsed.full_street, city=parsed.city, state=parsed.state,
-                           postal_code=parsed.postal_code, kind="mailing" if parsed.po_box else "physical",
-                           label=name, snippet=f"schema.org address: {addr}", region="structured",
-                           source="structured")  # fmt: skip
+        return AddressFact(
+            raw=addr,
+            street=parsed.full_street,
+            city=parsed.city,
+            state=parsed.state,
+            postal_code=parsed.postal_code,
+            kind="mailing" if parsed.po_box else "physical",
+            label=name,
+            snippet=f"schema.org address: {addr}",
+            region="structured",
+            source="structured",
+        )
     if not isinstance(addr, dict):
         return None
     street = _text(addr.get("streetAddress"))
@@ -137,10 +152,18 @@ def _postal_address(addr: Any, name: str) -> AddressFact | None:
     parsed = parse_address(raw) if street and city and state else None
     if parsed is None:
         return None
-    return AddressFact(raw=raw, street=parsed.full_street, city=parsed.city, state=parsed.state,
-                       postal_code=parsed.postal_code or postal, kind="mailing" if parsed.po_box else "physical",
-                       label=name, snippet=f"schema.org address: {raw}", region="structured",
-                       source="structured")  # fmt: skip
+    return AddressFact(
+        raw=raw,
+        street=parsed.full_street,
+        city=parsed.city,
+        state=parsed.state,
+        postal_code=parsed.postal_code or postal,
+        kind="mailing" if parsed.po_box else "physical",
+        label=name,
+        snippet=f"schema.org address: {raw}",
+        region="structured",
+        source="structured",
+    )
 
 
 def _as_list(x: Any) -> list[Any]:

@@ -16,16 +16,33 @@ from importlib import resources
 import usaddress
 
 _STREET_LABELS = (
-    "AddressNumberPrefix", "AddressNumber", "AddressNumberSuffix", "StreetNamePreModifier",
-    "StreetNamePreDirectional", "StreetNamePreType", "StreetName", "StreetNamePostType",
+    "AddressNumberPrefix",
+    "AddressNumber",
+    "AddressNumberSuffix",
+    "StreetNamePreModifier",
+    "StreetNamePreDirectional",
+    "StreetNamePreType",
+    "StreetName",
+    "StreetNamePostType",
     "StreetNamePostDirectional",
-)  # fmt: skip
+)
 _UNIT_LABELS = ("OccupancyType", "OccupancyIdentifier", "SubaddressType", "SubaddressIdentifier")
 _BOX_LABELS = ("USPSBoxType", "USPSBoxID")
 ALLOWED_LABELS = frozenset(
-    (*_STREET_LABELS, *_UNIT_LABELS, *_BOX_LABELS, "PlaceName", "StateName", "ZipCode",
-     "USPSBoxGroupType", "USPSBoxGroupID", "ZipPlus4", "CountryName", "BuildingName")
-)  # fmt: skip
+    (
+        *_STREET_LABELS,
+        *_UNIT_LABELS,
+        *_BOX_LABELS,
+        "PlaceName",
+        "StateName",
+        "ZipCode",
+        "USPSBoxGroupType",
+        "USPSBoxGroupID",
+        "ZipPlus4",
+        "CountryName",
+        "BuildingName",
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -137,8 +154,10 @@ def _plausible_street(tagged: dict[str, str], text: str) -> bool:
     capitalized on pages that capitalize anything; a year needs a street type to be a house
     number."""
     words = tagged["StreetName"].split() + tagged.get("StreetNamePostType", "").split()
-    typed = any(k in tagged for k in ("StreetNamePostType", "StreetNamePreType", "StreetNamePreDirectional",
-                                      "StreetNamePostDirectional"))  # fmt: skip
+    typed = any(
+        k in tagged
+        for k in ("StreetNamePostType", "StreetNamePreType", "StreetNamePreDirectional", "StreetNamePostDirectional")
+    )
     if any(w.lower() in _PROSE_WORDS for w in words):
         return False
     if not typed and any(c.isupper() for c in text) and any(_LOWER_WORD.match(w) for w in tagged["StreetName"].split()):

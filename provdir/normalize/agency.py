@@ -66,11 +66,24 @@ class _Name:
 # -- normalisation -------------------------------------------------------------------------
 _WORD = re.compile(r"[A-Za-z0-9]+(?:'s)?")
 _FOLD = {
-    "dept": ["department"], "depts": ["department"], "dep": ["department"], "div": ["division"],
-    "svcs": ["services"], "svc": ["services"], "srvcs": ["services"], "serv": ["services"],
-    "healthcare": ["health", "care"], "hlth": ["health"], "admin": ["administration"],
-    "comm": ["commission"], "ofc": ["office"], "bur": ["bureau"], "dev": ["developmental"], "disab": ["disabilities"], "behavioural": ["behavioral"],
-}  # fmt: skip
+    "dept": ["department"],
+    "depts": ["department"],
+    "dep": ["department"],
+    "div": ["division"],
+    "svcs": ["services"],
+    "svc": ["services"],
+    "srvcs": ["services"],
+    "serv": ["services"],
+    "healthcare": ["health", "care"],
+    "hlth": ["health"],
+    "admin": ["administration"],
+    "comm": ["commission"],
+    "ofc": ["office"],
+    "bur": ["bureau"],
+    "dev": ["developmental"],
+    "disab": ["disabilities"],
+    "behavioural": ["behavioral"],
+}
 
 
 @cache
@@ -89,7 +102,9 @@ def _abbreviations() -> tuple[re.Pattern[str], dict[str, list[str]]]:
             words[_squeeze(form)] = name
     # Longest first ("W.Va." before "Va.", "N.Y.S." before "N.Y."); a space may follow an
     # inner period ("W. Va."). Not after a letter or period ("D.Va." is not Virginia).
-    alts = [r"\.\s?".join(map(re.escape, f.rstrip(".").split("."))) + r"\." for f in sorted(words, key=len, reverse=True)]
+    alts = [
+        r"\.\s?".join(map(re.escape, f.rstrip(".").split("."))) + r"\." for f in sorted(words, key=len, reverse=True)
+    ]
     # Every form starts with a capital, at most five letters and a period (a unit test checks
     # the file): checked first, so the alternatives are tried only at such words.
     return re.compile(r"(?<![\w.])(?=[A-Z][A-Za-z]{0,5}\.)(?:" + "|".join(alts) + r")(?![\w])"), words
@@ -203,15 +218,27 @@ def registry() -> Registry:
     agencies: list[Agency] = []
     names: dict[tuple[str, ...], list[_Name]] = defaultdict(list)
     acronyms: dict[str, list[_Name]] = defaultdict(list)
-    reg = Registry(agencies, {}, names, acronyms, dict(raw.get("generic") or {}),
-                   dict(raw.get("samhsa_roles") or {}), state_words, 0)  # fmt: skip
+    reg = Registry(
+        agencies,
+        {},
+        names,
+        acronyms,
+        dict(raw.get("generic") or {}),
+        dict(raw.get("samhsa_roles") or {}),
+        state_words,
+        0,
+    )
     for state, entries in (raw.get("states") or {}).items():
         for e in entries:
             agency = Agency(
-                id=e["id"], state=state, name=e["name"], acronyms=tuple(e.get("acronyms") or ()),
-                roles=tuple(e.get("roles") or ()), credentials=tuple(e.get("credentials") or ()),
+                id=e["id"],
+                state=state,
+                name=e["name"],
+                acronyms=tuple(e.get("acronyms") or ()),
+                roles=tuple(e.get("roles") or ()),
+                credentials=tuple(e.get("credentials") or ()),
                 license_pattern=e.get("license_pattern") or "",
-            )  # fmt: skip
+            )
             agencies.append(agency)
             reg.by_id[agency.id] = agency
             forms: list[tuple[str, str, str]] = [(agency.name, agency.name, "name")]
@@ -256,8 +283,20 @@ _CONTINUES = re.compile(
 )
 # A name ending in one of these words is complete: a capitalised word after it starts something
 # else ("... Commission Copyright 2024"), unlike "Department of Health" + "Professions".
-_ENDS_A_NAME = frozenset({"commission", "administration", "authority", "services", "agency", "programs",
-                          "hospitals", "supports", "corporation", "disabilities"})  # fmt: skip
+_ENDS_A_NAME = frozenset(
+    {
+        "commission",
+        "administration",
+        "authority",
+        "services",
+        "agency",
+        "programs",
+        "hospitals",
+        "supports",
+        "corporation",
+        "disabilities",
+    }
+)
 _FEDERAL = re.compile(r"(?:\bU\.\s?S\.?|\bUS|\bUnited States|\b[Ff]ederal|\bHHS')\s*$")
 _STATE_OF = re.compile(r"\b(?:the\s+)?(?:State|Commonwealth|Territory)\s+of\s+", re.I)
 

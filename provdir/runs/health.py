@@ -155,16 +155,20 @@ def status_rows(runs: list[Run], limit: int = 10) -> list[dict[str, Any]]:
         counts = m.get("counts") or {}
         published = m.get("published") or {}
         health = m.get("health") or {}
-        rows.append({
-            "run_id": run.run_id,
-            "source": m.get("source", "?"),
-            "status": effective_status(m) if m else ("damaged" if run.manifest_problem else "?"),
-            "finish": m.get("finish_reason") or "-",
-            "pages": counts.get("pages_fetched", 0),
-            "sites": f"{counts.get('sites', 0) - counts.get('sites_failed', 0)}/{counts.get('sites', 0)}",
-            "published": published.get("facilities", "-") if published else ("refused" if m.get("publish_refused") else "-"),
-            "warnings": len(health.get("warnings", [])),
-        })  # fmt: skip
+        rows.append(
+            {
+                "run_id": run.run_id,
+                "source": m.get("source", "?"),
+                "status": effective_status(m) if m else ("damaged" if run.manifest_problem else "?"),
+                "finish": m.get("finish_reason") or "-",
+                "pages": counts.get("pages_fetched", 0),
+                "sites": f"{counts.get('sites', 0) - counts.get('sites_failed', 0)}/{counts.get('sites', 0)}",
+                "published": published.get("facilities", "-")
+                if published
+                else ("refused" if m.get("publish_refused") else "-"),
+                "warnings": len(health.get("warnings", [])),
+            }
+        )
     return rows
 
 

@@ -27,13 +27,18 @@ class Provenance:
         out = []
         for source, ids in sorted(self.used.items()):
             crawl = f" (crawl {self.crawls[source]}, {len(ids)} worker runs)" if source in self.crawls else ""
-            out.append(f"Built from {source} run {ids[0]}{crawl}" if len(ids) == 1 or not crawl
-                       else f"Built from {source} runs {', '.join(ids)}{crawl}")  # fmt: skip
+            out.append(
+                f"Built from {source} run {ids[0]}{crawl}"
+                if len(ids) == 1 or not crawl
+                else f"Built from {source} runs {', '.join(ids)}{crawl}"
+            )
         return out
 
     def warnings(self) -> list[str]:
-        return [f"skipped a newer {source} run, {run_id} ({status}): its pages are not in this build"
-                for source, run_id, status in self.skipped]  # fmt: skip
+        return [
+            f"skipped a newer {source} run, {run_id} ({status}): its pages are not in this build"
+            for source, run_id, status in self.skipped
+        ]
 
 
 def provenance(output: Path) -> Provenance:

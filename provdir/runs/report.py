@@ -33,10 +33,18 @@ def report_data(output: Path) -> dict[str, Any]:
         m = run.manifest()
         published = m.get("published") or {}
         warnings = (m.get("health") or {}).get("warnings", [])
-        over_runs.append({"run": run.run_id, "source": m.get("source", "?"), "status": effective_status(m),
-                          "date": (m.get("started") or "")[:10], "facilities": published.get("facilities"),
-                          "pages": (m.get("counts") or {}).get("pages_fetched", 0),
-                          "warnings": len(warnings), "warning_texts": warnings})  # fmt: skip
+        over_runs.append(
+            {
+                "run": run.run_id,
+                "source": m.get("source", "?"),
+                "status": effective_status(m),
+                "date": (m.get("started") or "")[:10],
+                "facilities": published.get("facilities"),
+                "pages": (m.get("counts") or {}).get("pages_fetched", 0),
+                "warnings": len(warnings),
+                "warning_texts": warnings,
+            }
+        )
         if m.get("sites"):
             site_runs[run.run_id] = {site: _site(info) for site, info in m["sites"].items()}
     shown = dict(list(site_runs.items())[-SITE_RUNS_SHOWN:])
@@ -52,8 +60,19 @@ def report_data(output: Path) -> dict[str, Any]:
             damaged.append(f"{facilities_path}: unreadable ({exc.__class__.__name__})")
     if rows:
         total = max(len(rows), 1)
-        for name in ("name", "street", "city", "state", "postal_code", "phone", "website", "accreditations",
-                     "licenses", "services", "latitude"):  # fmt: skip
+        for name in (
+            "name",
+            "street",
+            "city",
+            "state",
+            "postal_code",
+            "phone",
+            "website",
+            "accreditations",
+            "licenses",
+            "services",
+            "latitude",
+        ):
             coverage[name] = round(sum(1 for r in rows if r.get(name) not in (None, "", [])) / total, 3)
         counter: Counter[tuple[str, str]] = Counter()
         for r in rows:
@@ -61,8 +80,14 @@ def report_data(output: Path) -> dict[str, Any]:
                 counter[(r.get("state") or "??", s)] += 1
         for (state, service), n in counter.items():
             services_by_state[state][service] = n
-    return {"runs": over_runs, "site_runs": shown, "coverage": coverage, "services_by_state": services_by_state,
-            "table": status_rows(runs, limit=20), "damaged": damaged}  # fmt: skip
+    return {
+        "runs": over_runs,
+        "site_runs": shown,
+        "coverage": coverage,
+        "services_by_state": services_by_state,
+        "table": status_rows(runs, limit=20),
+        "damaged": damaged,
+    }
 
 
 def _site(info: dict[str, Any]) -> dict[str, Any]:
@@ -73,9 +98,13 @@ def _site(info: dict[str, Any]) -> dict[str, Any]:
     if not kinds and failed_pages:
         kinds = {"failed page": failed_pages}
     ok = info.get("status") == "ok"
-    return {"pages": info.get("pages_ok", info.get("pages_read", 0)), "errors": failed_pages,
-            "status": info.get("status", "?"), "kinds": kinds,
-            "severity": "failed" if not ok else "errors" if failed_pages else "ok"}  # fmt: skip
+    return {
+        "pages": info.get("pages_ok", info.get("pages_read", 0)),
+        "errors": failed_pages,
+        "status": info.get("status", "?"),
+        "kinds": kinds,
+        "severity": "failed" if not ok else "errors" if failed_pages else "ok",
+    }
 
 
 _SCRIPT = r"""

@@ -83,8 +83,9 @@ class Run:
         files = data.get("detail_files")
         if detail and isinstance(files, dict):
             if files.get("sites"):
-                data["sites"] = {row.pop("site"): row for row in _read_jsonl(self.dir / SITES)
-                                 if isinstance(row.get("site"), str)}  # fmt: skip
+                data["sites"] = {
+                    row.pop("site"): row for row in _read_jsonl(self.dir / SITES) if isinstance(row.get("site"), str)
+                }
             if files.get("seeds"):
                 data["seeds"] = _read_jsonl(self.dir / SEEDS)
         return _sane_manifest(data)[0]
@@ -323,9 +324,12 @@ def latest_good_runs(output: Path) -> dict[str, Run]:
         latest[source] = run
     for source, run in latest.items():
         if isinstance(run, CrawlRuns) and (source, run.crawl_id) in not_good:
-            log.warning("crawl %s: %d worker run(s) not finished cleanly, their pages are left out: %s",
-                        run.crawl_id, len(not_good[(source, run.crawl_id)]),
-                        ", ".join(not_good[(source, run.crawl_id)][:10]))  # fmt: skip
+            log.warning(
+                "crawl %s: %d worker run(s) not finished cleanly, their pages are left out: %s",
+                run.crawl_id,
+                len(not_good[(source, run.crawl_id)]),
+                ", ".join(not_good[(source, run.crawl_id)][:10]),
+            )
     return latest
 
 
@@ -338,8 +342,17 @@ def merge_worker_manifests(crawl_id: str, manifests: list[tuple[str, dict[str, A
     sites: dict[str, dict[str, Any]] = {}
     for run_id, m in manifests:
         for key, info in (m.get("sites") or {}).items():
-            site = sites.setdefault(key, {"seed": info.get("seed"), "name": info.get("name", ""),
-                                          **dict.fromkeys(_SUMMED, 0), "failures": {}, "errors": [], "runs": []})  # fmt: skip
+            site = sites.setdefault(
+                key,
+                {
+                    "seed": info.get("seed"),
+                    "name": info.get("name", ""),
+                    **dict.fromkeys(_SUMMED, 0),
+                    "failures": {},
+                    "errors": [],
+                    "runs": [],
+                },
+            )
             for name in _SUMMED:
                 site[name] += int(info.get(name) or 0)
             for kind, n in (info.get("failures") or {}).items():
@@ -350,9 +363,14 @@ def merge_worker_manifests(crawl_id: str, manifests: list[tuple[str, dict[str, A
     for seed in seeds:
         key = site_key(seed.get("url", ""))
         if key and key not in sites:
-            sites[key] = {"seed": seed.get("url"), "name": seed.get("name", ""), **dict.fromkeys(_SUMMED, 0),
-                          "failures": {}, "runs": [],
-                          "errors": [f"no worker of crawl {crawl_id} read or failed a page of this site"]}  # fmt: skip
+            sites[key] = {
+                "seed": seed.get("url"),
+                "name": seed.get("name", ""),
+                **dict.fromkeys(_SUMMED, 0),
+                "failures": {},
+                "runs": [],
+                "errors": [f"no worker of crawl {crawl_id} read or failed a page of this site"],
+            }
     for site in sites.values():
         site["status"] = "ok" if site["pages_ok"] else "failed"
     counts: dict[str, int] = {}
@@ -401,8 +419,13 @@ def read_observations(run: Run) -> list[dict[str, Any]]:
             else:
                 bad.append(number)
     if bad:
-        log.warning("%s: %d line(s) unreadable and skipped (torn by a kill?), line %s; %d whole line(s) used",
-                    path, len(bad), ", ".join(map(str, bad[:5])), len(out))  # fmt: skip
+        log.warning(
+            "%s: %d line(s) unreadable and skipped (torn by a kill?), line %s; %d whole line(s) used",
+            path,
+            len(bad),
+            ", ".join(map(str, bad[:5])),
+            len(out),
+        )
     return out
 
 

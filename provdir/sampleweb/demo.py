@@ -36,8 +36,11 @@ def run_demo(out: Path, port: int, log_level: str) -> int:
         rows = sample_rows(urls)
         states = sorted({r["state"] for r in rows})
         with serve_locator(rows, port=port) as api_url:
-            print(f"provdir demo: serving {len(urls)} sample sites and a sample directory of {len(rows)} listings "
-                  "on loopback:", file=sys.stderr)  # fmt: skip
+            print(
+                f"provdir demo: serving {len(urls)} sample sites and a sample directory of {len(rows)} listings "
+                "on loopback:",
+                file=sys.stderr,
+            )
             print(f"  {api_url}  sample directory (SAMHSA locator API format)", file=sys.stderr)
             for name, url in urls.items():
                 print(f"  {url}  {name}", file=sys.stderr)
@@ -49,8 +52,14 @@ def run_demo(out: Path, port: int, log_level: str) -> int:
                 fh.write("# provdir demo: the bundled sample web\n" + "".join(f"{u}\n" for u in urls.values()))
                 seeds_file = fh.name
             try:
-                code = run_crawl(seeds_file=seeds_file, seeds=load_seeds(seeds_file), out=out, allow_private=True,
-                                 max_pages=None, log_level=log_level)  # fmt: skip
+                code = run_crawl(
+                    seeds_file=seeds_file,
+                    seeds=load_seeds(seeds_file),
+                    out=out,
+                    allow_private=True,
+                    max_pages=None,
+                    log_level=log_level,
+                )
             finally:
                 Path(seeds_file).unlink(missing_ok=True)
     if code in (0, 3):
@@ -62,16 +71,32 @@ def run_demo(out: Path, port: int, log_level: str) -> int:
 def crawl_directory(out: Path, api_url: str, states: list[str], log_level: str) -> int:
     """``provdir crawl-samhsa`` against the sample locator, in a child process; its own summary is
     shown only when it did not publish."""
-    cmd = [sys.executable, "-m", "provdir.cli", "crawl-samhsa", "--states", ",".join(states), "--api-url", api_url,
-           "--allow-private-networks", "--out", str(out), "--log-level", log_level,
-           # Loopback: no need for the real locator's 1 s between requests.
-           "-s", "DOWNLOAD_DELAY=0.1"]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "provdir.cli",
+        "crawl-samhsa",
+        "--states",
+        ",".join(states),
+        "--api-url",
+        api_url,
+        "--allow-private-networks",
+        "--out",
+        str(out),
+        "--log-level",
+        log_level,
+        # Loopback: no need for the real locator's 1 s between requests.
+        "-s",
+        "DOWNLOAD_DELAY=0.1",
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     sys.stderr.write(proc.stderr)
     if proc.returncode not in (0, 3):
         sys.stdout.write(proc.stdout)
-        print(f"provdir demo: the directory crawl failed (exit {proc.returncode}); the websites were not crawled.",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"provdir demo: the directory crawl failed (exit {proc.returncode}); the websites were not crawled.",
+            file=sys.stderr,
+        )
         return proc.returncode
     published = next((line for line in proc.stdout.splitlines() if line.startswith("Published")), "")
     print(f"Directory crawled: {published or 'published'}")
@@ -91,13 +116,17 @@ def summary_lines(latest: Path) -> list[str]:
     ]
     twins = [f for f in facilities if sum(1 for k in f.get("source_keys") or [] if k.startswith("samhsa:")) > 1]
     if twins:
-        lines.append(f"  {len(twins)} {'facility merges' if len(twins) == 1 else 'facilities merge'} several directory "
-                     "listings (SAMHSA lists a place's substance-use and mental-health programs apart): "
-                     + ", ".join(sorted(f["name"] for f in twins)))  # fmt: skip
+        lines.append(
+            f"  {len(twins)} {'facility merges' if len(twins) == 1 else 'facilities merge'} several directory "
+            "listings (SAMHSA lists a place's substance-use and mental-health programs apart): "
+            + ", ".join(sorted(f["name"] for f in twins))
+        )
     by_status = Counter(r["status"] for r in verification)
     checked = {r["directory_source_key"] for r in verification}
-    lines.append(f"  Verification: {len(checked)} listings checked against their websites, {len(verification)} fields: "
-                 + ", ".join(f"{n} {s}" for s, n in by_status.most_common()))  # fmt: skip
+    lines.append(
+        f"  Verification: {len(checked)} listings checked against their websites, {len(verification)} fields: "
+        + ", ".join(f"{n} {s}" for s, n in by_status.most_common())
+    )
     findings = [r for r in verification if r["status"] in ("conflict", "only_directory")]
     if findings:
         lines.append("  Where the directory is out of date or says more than the website:")
@@ -119,6 +148,8 @@ def _kind(sources: list[str]) -> str:
 
 def _finding(row: dict[str, Any], name: str) -> str:
     if row["status"] == "conflict":
-        return (f"{name}: {row['field']} differs: directory {row['directory_value']!r}, "
-                f"website {row['website_value']!r} ({row['evidence_url']})")  # fmt: skip
+        return (
+            f"{name}: {row['field']} differs: directory {row['directory_value']!r}, "
+            f"website {row['website_value']!r} ({row['evidence_url']})"
+        )
     return f"{name}: the directory lists {row['field']} {row['directory_value']!r}; the website does not show it"

@@ -46,8 +46,13 @@ from provdir.vocab import vocabulary
 SOURCE = "samhsa"
 MAPPING_FILE = "samhsa_labels.csv"
 FIELDS = ("service", "accreditation", "license", "none")
-PHONE_FIELDS = (("phone", "main"), ("intake1", "admissions"), ("intake2", "admissions"),
-                ("hotline1", "crisis"), ("hotline2", "crisis"))  # fmt: skip
+PHONE_FIELDS = (
+    ("phone", "main"),
+    ("intake1", "admissions"),
+    ("intake2", "admissions"),
+    ("hotline1", "crisis"),
+    ("hotline2", "crisis"),
+)
 """API field -> phone role. ``intake2``/``hotline2`` are read when the API sends them."""
 ENVELOPE_KEYS = ("page", "totalPages", "recordCount", "rows")
 DEFAULT_PAGE_SIZE = 100
@@ -88,8 +93,9 @@ def label_mappings() -> dict[tuple[str, str], LabelMapping]:
                 f"{MAPPING_FILE}: columns must be category_code,label,field,value; got {reader.fieldnames}"
             )
         for line, row in enumerate(reader, start=2):
-            m = LabelMapping(row["category_code"].strip(), " ".join(row["label"].split()), row["field"].strip(),
-                             row["value"].strip())  # fmt: skip
+            m = LabelMapping(
+                row["category_code"].strip(), " ".join(row["label"].split()), row["field"].strip(), row["value"].strip()
+            )
             where = f"{MAPPING_FILE}:{line}: {m.category_code} {m.label!r}"
             if not m.category_code or not m.label:
                 raise MappingError(f"{where}: category_code and label are required")
@@ -158,27 +164,48 @@ def row_to_record(row: dict[str, Any], *, page_url: str) -> FacilityRecord:
     city = _text(row.get("city"))
     postal_code = zip5(_text(row.get("zip")))
     record = FacilityRecord(
-        source=SOURCE, source_id=frid, url=page_url, organization=organization,
+        source=SOURCE,
+        source_id=frid,
+        url=page_url,
+        organization=organization,
         name=_text(row.get("name2")) or organization,
         street=_street(_text(row.get("street1")), _text(row.get("street2")), city, state, postal_code),
-        city=city, state=state, postal_code=postal_code,
+        city=city,
+        state=state,
+        postal_code=postal_code,
         phones=[p for field, role in PHONE_FIELDS if (p := phone_fact(row.get(field), role, field))],
         website=normalize_website(_text(row.get("website"))),
-        latitude=_coordinate(row.get("latitude"), 90), longitude=_coordinate(row.get("longitude"), 180),
+        latitude=_coordinate(row.get("latitude"), 90),
+        longitude=_coordinate(row.get("longitude"), 180),
         record_type=_text(row.get("typeFacility")),
-    )  # fmt: skip
+    )
     for label in row_labels(row):
         mapping = lookup(label.category_code, label.label)
         if mapping is None or mapping.field == "none":
-            record.unmapped.append({"category_code": label.category_code, "category": label.category,
-                                    "label": label.label, "known": "no" if mapping is None else "yes"})  # fmt: skip
+            record.unmapped.append(
+                {
+                    "category_code": label.category_code,
+                    "category": label.category,
+                    "label": label.label,
+                    "known": "no" if mapping is None else "yes",
+                }
+            )
         elif mapping.field == "license":
             if all(lic.as_shown != mapping.value for lic in record.licenses):
                 # The label names a kind of body; the registry names that body in this state.
                 agency, agency_id = agencies.samhsa_license(mapping.value, state)
-                record.licenses.append(LicenseFact(agency=agency, state=state, number="", snippet=label.snippet,
-                                                   region="structured", agency_id=agency_id,
-                                                   as_shown=mapping.value, basis="structured"))  # fmt: skip
+                record.licenses.append(
+                    LicenseFact(
+                        agency=agency,
+                        state=state,
+                        number="",
+                        snippet=label.snippet,
+                        region="structured",
+                        agency_id=agency_id,
+                        as_shown=mapping.value,
+                        basis="structured",
+                    )
+                )
         else:
             facts = record.services if mapping.field == "service" else record.accreditations
             if all(f.value != mapping.value for f in facts):  # one fact per value: the first label
@@ -207,8 +234,15 @@ def phone_fact(raw: Any, role: str, field: str) -> PhoneFact | None:
     if not text:
         return None
     num = parse_number(text)
-    return PhoneFact(raw=text, e164=e164(num) if num else "", extension=(num.extension or "") if num else "",
-                     role=role, snippet=f"SAMHSA {field}: {text}", region="structured", source="structured")  # fmt: skip
+    return PhoneFact(
+        raw=text,
+        e164=e164(num) if num else "",
+        extension=(num.extension or "") if num else "",
+        role=role,
+        snippet=f"SAMHSA {field}: {text}",
+        region="structured",
+        source="structured",
+    )
 
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
@@ -292,8 +326,10 @@ def parse_states(text: str | None) -> list[str]:
         return list(known_states())
     bad = [c for c in codes if c not in known_states()]
     if bad:
-        raise ValueError(f"not a two-letter US state or territory code: {', '.join(bad)} "
-                         f"(expected a comma-separated list such as VA,MO)")  # fmt: skip
+        raise ValueError(
+            f"not a two-letter US state or territory code: {', '.join(bad)} "
+            f"(expected a comma-separated list such as VA,MO)"
+        )
     return codes
 
 

@@ -185,8 +185,10 @@ def license_cues() -> dict[str, re.Pattern[str]]:
     for row in _rows("license_cues.csv"):
         by_cue.setdefault(row["cue"], []).append(row["pattern"])
     flags = {"staff_body": 0}  # professional boards are proper names
-    return {cue: re.compile("|".join(f"(?:{p})" for p in pats), flags.get(cue, re.IGNORECASE))
-            for cue, pats in by_cue.items()}  # fmt: skip
+    return {
+        cue: re.compile("|".join(f"(?:{p})" for p in pats), flags.get(cue, re.IGNORECASE))
+        for cue, pats in by_cue.items()
+    }
 
 
 @cache
@@ -235,6 +237,8 @@ def claim_cues(lang: str = "en") -> tuple[CueGroup, ...]:
         source = rf"\b(?:{'|'.join(patterns)})\b" if form == "word" else patterns[0]
         out.append(CueGroup(category, re.compile(source, re.IGNORECASE), fields))
     return tuple(out)
+
+
 @cache
 def accreditation_seals() -> list[tuple[str, str]]:
     """(URL substring, accreditation value): seal scripts, iframes and seal links."""
@@ -242,12 +246,36 @@ def accreditation_seals() -> list[tuple[str, str]]:
 
 
 SERVICE_VALUES: tuple[str, ...] = (
-    "substance_use", "mental_health", "co_occurring", "detox", "hospital_inpatient",
-    "residential", "php", "iop", "outpatient", "sober_living", "telehealth", "otp",
-    "buprenorphine", "methadone", "naltrexone", "family_program", "aftercare", "dui",
-    "ketamine", "adolescents", "veterans", "women", "men", "lgbtq", "medicaid", "medicare",
-    "private_insurance", "self_pay", "sliding_fee",
-)  # fmt: skip
+    "substance_use",
+    "mental_health",
+    "co_occurring",
+    "detox",
+    "hospital_inpatient",
+    "residential",
+    "php",
+    "iop",
+    "outpatient",
+    "sober_living",
+    "telehealth",
+    "otp",
+    "buprenorphine",
+    "methadone",
+    "naltrexone",
+    "family_program",
+    "aftercare",
+    "dui",
+    "ketamine",
+    "adolescents",
+    "veterans",
+    "women",
+    "men",
+    "lgbtq",
+    "medicaid",
+    "medicare",
+    "private_insurance",
+    "self_pay",
+    "sliding_fee",
+)
 """The contract vocabulary (issue 2); the data file may extend it (``mat``), never rename."""
 
 ACCREDITATION_VALUES: tuple[str, ...] = ("CARF", "JC", "COA", "NCQA", "HFAP", "LEGITSCRIPT", "NAATP")

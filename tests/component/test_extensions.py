@@ -173,8 +173,12 @@ def test_progress_line_counts_sites_done_pages_items_and_errors(tmp_path):
     for site in spider.sites.values():
         site.scheduled.add(site.seed.url)
     answer(spider, "127.0.0.11:8061")
-    for key, value in {"response_received_count": 3, "item_scraped_count": 2, "pages/failed": 1,
-                       "spider_exceptions/count": 1}.items():  # fmt: skip
+    for key, value in {
+        "response_received_count": 3,
+        "item_scraped_count": 2,
+        "pages/failed": 1,
+        "spider_exceptions/count": 1,
+    }.items():
         crawler.stats.set_value(key, value)
     line = progress.line(spider)
     assert line.startswith("sites 1/2  pages 3  items 2  errors 2  ")

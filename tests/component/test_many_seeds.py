@@ -16,8 +16,9 @@ from tests.helpers import crawler_with_downloader, write_seeds
 
 
 def spider_with_scheduler(tmp_path, seeds: int, backlog: int) -> tuple[ProviderSitesSpider, Scheduler]:
-    crawler = crawler_with_downloader(ProviderSitesSpider, project=True, PROVDIR_OUTPUT_DIR=str(tmp_path / "out"),
-                                      PROVDIR_START_BACKLOG=backlog)  # fmt: skip
+    crawler = crawler_with_downloader(
+        ProviderSitesSpider, project=True, PROVDIR_OUTPUT_DIR=str(tmp_path / "out"), PROVDIR_START_BACKLOG=backlog
+    )
     path = write_seeds(tmp_path / "seeds.txt", [f"https://site{i}.example/" for i in range(seeds)])
     spider = ProviderSitesSpider.from_crawler(crawler, seeds=str(path))
     crawler.spider = spider
@@ -62,16 +63,28 @@ def test_every_seed_is_reported_even_those_never_started(tmp_path):
 
 
 def report(i: int, ok: bool) -> dict:
-    return {"seed": f"https://site{i}.example/", "name": "", "pages_scheduled": 1, "pages_ok": int(ok),
-            "pages_failed": int(not ok), "skipped_non_html": 0, "status": "ok" if ok else "failed",
-            "failures": {} if ok else {"refused": 1}, "errors": [] if ok else [f"https://site{i}.example/: refused"]}  # fmt: skip
+    return {
+        "seed": f"https://site{i}.example/",
+        "name": "",
+        "pages_scheduled": 1,
+        "pages_ok": int(ok),
+        "pages_failed": int(not ok),
+        "skipped_non_html": 0,
+        "status": "ok" if ok else "failed",
+        "failures": {} if ok else {"refused": 1},
+        "errors": [] if ok else [f"https://site{i}.example/: refused"],
+    }
 
 
 def manifest_of(n: int) -> dict:
     sites = {f"site{i}.example": report(i, ok=i % 3 == 0) for i in range(n)}
-    return {"status": "ok", "source": "site", "seeds": [{"url": s["seed"], "name": "", "line": i + 1}
-            for i, s in enumerate(sites.values())], "sites": sites,
-            "counts": {"pages_fetched": n, "sites": n, "sites_failed": sum(s["status"] != "ok" for s in sites.values())}}  # fmt: skip
+    return {
+        "status": "ok",
+        "source": "site",
+        "seeds": [{"url": s["seed"], "name": "", "line": i + 1} for i, s in enumerate(sites.values())],
+        "sites": sites,
+        "counts": {"pages_fetched": n, "sites": n, "sites_failed": sum(s["status"] != "ok" for s in sites.values())},
+    }
 
 
 def test_a_large_runs_manifest_stays_small_and_reads_back_whole(tmp_path):

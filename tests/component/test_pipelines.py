@@ -20,8 +20,12 @@ from tests.helpers import crawler_for
 
 
 def observation(**fields) -> PageObservation:
-    base = {"source": "site", "site": "harris.example", "seed_url": "https://harris.example/",
-            "url": "https://harris.example/contact/"}  # fmt: skip
+    base = {
+        "source": "site",
+        "site": "harris.example",
+        "seed_url": "https://harris.example/",
+        "url": "https://harris.example/contact/",
+    }
     return PageObservation(**{**base, **fields})
 
 
@@ -68,8 +72,13 @@ def test_phones_are_normalized_to_e164_and_invalid_ones_dropped():
 
 def test_a_national_crisis_line_is_retyped_and_repeats_merged():
     pipe = NormalizePhones.from_crawler(crawler := crawler_for())
-    obs = observation(phones=[PhoneFact(raw="1-800-662-4357", role="admissions"),
-                              PhoneFact(raw="417.555.0142"), PhoneFact(raw="+1 417 555 0142")])  # fmt: skip
+    obs = observation(
+        phones=[
+            PhoneFact(raw="1-800-662-4357", role="admissions"),
+            PhoneFact(raw="417.555.0142"),
+            PhoneFact(raw="+1 417 555 0142"),
+        ]
+    )
     out = pipe.process_item(obs)
     assert [(p.e164, p.role) for p in out.phones] == [("+18006624357", "crisis"), ("+14175550142", "main")]
     assert crawler.stats.get_value("field/phone/crisis") == 1
@@ -96,8 +105,15 @@ def test_addresses_get_state_and_zip5_and_incomplete_ones_are_dropped():
 def test_the_same_address_twice_keeps_the_first_with_what_only_the_second_had():
     pipe = NormalizeAddresses.from_crawler(crawler_for())
     first = AddressFact(raw="a", street="1402 S Main St", city="Joplin", state="MO", postal_code="64801")
-    second = AddressFact(raw="b", street="1402 S Main St", city="Joplin", state="MO", postal_code="64801",
-                         label="Joplin clinic", phones=["+14175550142"])  # fmt: skip
+    second = AddressFact(
+        raw="b",
+        street="1402 S Main St",
+        city="Joplin",
+        state="MO",
+        postal_code="64801",
+        label="Joplin clinic",
+        phones=["+14175550142"],
+    )
     (kept,) = pipe.process_item(observation(addresses=[first, second])).addresses
     assert kept.raw == "a" and kept.label == "Joplin clinic" and kept.phones == ["+14175550142"]
 
@@ -112,9 +128,11 @@ def test_a_directory_record_is_left_to_its_mapping():
 # -- 400 CheckVocabulary ----------------------------------------------------------------------
 def test_values_outside_the_vocabulary_are_dropped_and_counted():
     pipe = CheckVocabulary.from_crawler(crawler := crawler_for())
-    obs = observation(services=[Fact("detox", "medical detox"), Fact("yoga_retreat", "yoga")],
-                      accreditations=[Fact("CARF", "CARF accredited"), Fact("ISO9001", "ISO")],
-                      rejected=[{"value": "detox", "reason": "negated", "snippet": "we do not offer detox"}])  # fmt: skip
+    obs = observation(
+        services=[Fact("detox", "medical detox"), Fact("yoga_retreat", "yoga")],
+        accreditations=[Fact("CARF", "CARF accredited"), Fact("ISO9001", "ISO")],
+        rejected=[{"value": "detox", "reason": "negated", "snippet": "we do not offer detox"}],
+    )
     out = pipe.process_item(obs)
     assert [f.value for f in out.services] == ["detox"]
     assert [f.value for f in out.accreditations] == ["CARF"]

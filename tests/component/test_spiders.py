@@ -47,8 +47,9 @@ def provider_sites(tmp_path, **settings) -> ProviderSitesSpider:
 
 def html(url: str, body: str, request: scrapy.Request | None = None, **meta) -> HtmlResponse:
     request = request or scrapy.Request(url, meta={"site": SITE, **meta})
-    return HtmlResponse(url, body=body.encode(), encoding="utf-8", request=request,
-                        headers={"Content-Type": "text/html; charset=utf-8"})  # fmt: skip
+    return HtmlResponse(
+        url, body=body.encode(), encoding="utf-8", request=request, headers={"Content-Type": "text/html; charset=utf-8"}
+    )
 
 
 def failure(exc: Exception, request: scrapy.Request) -> Failure:
@@ -72,8 +73,9 @@ def test_each_seed_starts_with_its_page_then_robots(tmp_path):
 def test_a_bad_page_cap_is_refused_before_any_request(tmp_path, arg):
     crawler = crawler_for(ProviderSitesSpider, project=True, PROVDIR_OUTPUT_DIR=str(tmp_path))
     with pytest.raises(ValueError, match="max_pages_per_site"):
-        ProviderSitesSpider.from_crawler(crawler, seeds=str(write_seeds(tmp_path / "s.txt", [SEED])),
-                                         max_pages_per_site=arg)  # fmt: skip
+        ProviderSitesSpider.from_crawler(
+            crawler, seeds=str(write_seeds(tmp_path / "s.txt", [SEED])), max_pages_per_site=arg
+        )
 
 
 # -- provider_sites: pages --------------------------------------------------------------------
@@ -158,13 +160,17 @@ def test_without_a_robots_sitemap_the_usual_place_is_tried(tmp_path):
 
 def test_a_sitemap_lists_pages_and_an_index_lists_sitemaps(tmp_path):
     spider = provider_sites(tmp_path)
-    urlset = (f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-              f"<url><loc>{SEED}locations/</loc></url><url><loc>https://other.example/x</loc></url></urlset>")  # fmt: skip
+    urlset = (
+        f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<url><loc>{SEED}locations/</loc></url><url><loc>https://other.example/x</loc></url></urlset>"
+    )
     request = scrapy.Request(f"{SEED}sitemap.xml", meta={"site": SITE})
     pages = list(spider.parse_sitemap(Response(request.url, body=urlset.encode(), request=request)))
     assert [(r.url, r.callback) for r in pages] == [(f"{SEED}locations/", spider.parse)]
-    index = (f'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-             f"<sitemap><loc>{SEED}post-sitemap.xml</loc></sitemap></sitemapindex>")  # fmt: skip
+    index = (
+        f'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<sitemap><loc>{SEED}post-sitemap.xml</loc></sitemap></sitemapindex>"
+    )
     subs = list(spider.parse_sitemap(Response(request.url, body=index.encode(), request=request)))
     assert [(r.url, r.callback) for r in subs] == [(f"{SEED}post-sitemap.xml", spider.parse_sitemap)]
 

@@ -90,8 +90,13 @@ def test_clause_around_splits_on_clause_boundaries(splitter):
 
 def test_sentences_split_on_terminal_punctuation_and_newlines():
     text = 'We offer detox. Do you take Medicaid? Yes! "Call today."\nSecond line here'
-    assert claims.sentences(text) == ["We offer detox.", "Do you take Medicaid?", "Yes!", '"Call today."',
-                                      "Second line here"]  # fmt: skip
+    assert claims.sentences(text) == [
+        "We offer detox.",
+        "Do you take Medicaid?",
+        "Yes!",
+        '"Call today."',
+        "Second line here",
+    ]
 
 
 @pytest.mark.parametrize(

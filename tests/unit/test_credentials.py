@@ -141,8 +141,10 @@ def test_blog_url_via_extract_page_skips_post_body():
 
 
 def test_logo_alt_text_gives_accreditation():
-    body = ('<footer class="site-footer"><div class="accreditation-logos">'
-            '<img src="/wp-content/uploads/2022/05/badge-01.png" alt="CARF Accredited"></div></footer>')  # fmt: skip
+    body = (
+        '<footer class="site-footer"><div class="accreditation-logos">'
+        '<img src="/wp-content/uploads/2022/05/badge-01.png" alt="CARF Accredited"></div></footer>'
+    )
     facts, _ = accreditations(body)
     assert [(f.value, f.basis, f.region) for f in facts] == [("CARF", "logo", "footer")]
     assert facts[0].snippet == "logo: CARF Accredited"
@@ -191,8 +193,10 @@ def test_lazy_loaded_logo_data_src():
 
 
 def test_logo_in_blog_post_body_ignored_but_footer_logo_kept():
-    body = ('<main><article class="post"><img src="/uploads/joint-commission-seal.png" alt=""></article></main>'
-            '<footer><img src="/uploads/carf-logo.png" alt=""></footer>')  # fmt: skip
+    body = (
+        '<main><article class="post"><img src="/uploads/joint-commission-seal.png" alt=""></article></main>'
+        '<footer><img src="/uploads/carf-logo.png" alt=""></footer>'
+    )
     facts, _ = accreditations(body, blog=True, url=BLOG_URL)
     assert [f.value for f in facts] == ["CARF"]
 
@@ -263,16 +267,28 @@ def test_stateless_agency_takes_state_from_sentence():
 @pytest.mark.parametrize(
     ("sentence", "agency", "state"),
     [
-        ("Licensed by the Texas Health and Human Services Commission since 2012.",
-         "Texas Health and Human Services Commission", "TX"),
-        ("Cedar Bluff is licensed by the Florida Department of Children and Families since 2012.",
-         "Florida Department of Children and Families", "FL"),
-        ("Licensed by the Michigan Department of Licensing and Regulatory Affairs since 2012.",
-         "Michigan Department of Licensing and Regulatory Affairs", "MI"),
-        ("Licensed by the Department of Alcohol and Drug Programs since 1999.",
-         "California Department of Alcohol and Drug Programs", "CA"),
+        (
+            "Licensed by the Texas Health and Human Services Commission since 2012.",
+            "Texas Health and Human Services Commission",
+            "TX",
+        ),
+        (
+            "Cedar Bluff is licensed by the Florida Department of Children and Families since 2012.",
+            "Florida Department of Children and Families",
+            "FL",
+        ),
+        (
+            "Licensed by the Michigan Department of Licensing and Regulatory Affairs since 2012.",
+            "Michigan Department of Licensing and Regulatory Affairs",
+            "MI",
+        ),
+        (
+            "Licensed by the Department of Alcohol and Drug Programs since 1999.",
+            "California Department of Alcohol and Drug Programs",
+            "CA",
+        ),
     ],
-)  # fmt: skip
+)
 def test_agency_name_containing_and_kept_whole(sentence, agency, state):
     found = licenses(p(sentence))
     assert [(f.agency, f.state) for f in found] == [(agency, state)]
@@ -395,19 +411,27 @@ def lic_tuples(found):
 
 
 def test_agency_under_accreditations_heading_with_no_verb_abbreviated_former_name():
-    body = ('<main><h2>Accreditations</h2><ul><li>CARF</li>'
-            "<li>Maine Dept of Behavioral &amp; Developmental Services</li></ul></main>")  # fmt: skip
+    body = (
+        "<main><h2>Accreditations</h2><ul><li>CARF</li>"
+        "<li>Maine Dept of Behavioral &amp; Developmental Services</li></ul></main>"
+    )
     (lic,) = licenses(body)
     # The former name is what the site claims; the id says who holds the license today.
     assert (lic.agency, lic.state, lic.agency_id, lic.basis) == (
-        "Maine Department of Behavioral and Developmental Services", "ME", "ME-DHHS", "list")  # fmt: skip
+        "Maine Department of Behavioral and Developmental Services",
+        "ME",
+        "ME-DHHS",
+        "list",
+    )
     assert lic.as_shown == "Maine Dept of Behavioral & Developmental Services"
     assert accredited(body) == {"CARF"}
 
 
 def test_agency_line_under_licensing_heading_in_footer():
-    body = ('<footer><h4>Licensing &amp; Certification</h4><p>Commonwealth of Virginia DBHDS</p>'
-            "<p>Serving Richmond since 1998.</p></footer>")  # fmt: skip
+    body = (
+        "<footer><h4>Licensing &amp; Certification</h4><p>Commonwealth of Virginia DBHDS</p>"
+        "<p>Serving Richmond since 1998.</p></footer>"
+    )
     assert lic_tuples(licenses(body)) == [
         ("Virginia Department of Behavioral Health and Developmental Services", "VA", "VA-DBHDS", "", "list")
     ]
@@ -421,17 +445,27 @@ def test_agency_list_under_a_funders_heading_is_not_a_license():
 def test_slash_between_verbs_variant_spelling_and_no_state():
     (lic,) = licenses(p("Harbor Point is Licensed/Certified by the Dept. of Health &amp; Human Services."))
     # Several states have a department of this name: the state is the facility's (the build).
-    assert (lic.agency, lic.state, lic.agency_id, lic.basis) == ("Department of Health and Human Services", "", "",
-                                                                 "statement")  # fmt: skip
+    assert (lic.agency, lic.state, lic.agency_id, lic.basis) == (
+        "Department of Health and Human Services",
+        "",
+        "",
+        "statement",
+    )
     assert lic.kind == "program_certification"
 
 
 def test_certification_verb_far_from_by_with_designation():
-    text = ("Harbor Point has received certifications in several locations, by the Missouri Department of "
-            "Mental Health, as a Certified Community Behavioral Health Clinic (CCBHC).")  # fmt: skip
+    text = (
+        "Harbor Point has received certifications in several locations, by the Missouri Department of "
+        "Mental Health, as a Certified Community Behavioral Health Clinic (CCBHC)."
+    )
     (lic,) = licenses(p(text))
     assert (lic.agency, lic.state, lic.agency_id, lic.kind) == (
-        "Missouri Department of Mental Health", "MO", "MO-DMH", "ccbhc")  # fmt: skip
+        "Missouri Department of Mental Health",
+        "MO",
+        "MO-DMH",
+        "ccbhc",
+    )
 
 
 def test_state_licensed_and_accredited_without_agency():
@@ -445,7 +479,12 @@ def test_holds_a_license_from_with_number():
     text = "Harbor Point holds a license from the Texas Health and Human Services Commission (License No. 5550123)."
     (lic,) = licenses(p(text))
     assert (lic.agency, lic.state, lic.agency_id, lic.number, lic.kind) == (
-        "Texas Health and Human Services Commission", "TX", "TX-HHSC", "5550123", "facility_license")  # fmt: skip
+        "Texas Health and Human Services Commission",
+        "TX",
+        "TX-HHSC",
+        "5550123",
+        "facility_license",
+    )
 
 
 def test_licensed_facility_in_the_state_of():
@@ -455,8 +494,7 @@ def test_licensed_facility_in_the_state_of():
 
 def test_agency_acronym_before_licensing_word():
     (lic,) = licenses(p("Harbor Point is a DHCS-licensed and certified residential program."))
-    assert (lic.agency, lic.state, lic.agency_id) == ("California Department of Health Care Services", "CA",
-                                                      "CA-DHCS")  # fmt: skip
+    assert (lic.agency, lic.state, lic.agency_id) == ("California Department of Health Care Services", "CA", "CA-DHCS")
 
 
 def test_state_name_before_shared_acronym_resolves_it():
@@ -467,23 +505,42 @@ def test_state_name_before_shared_acronym_resolves_it():
 def test_division_named_instead_of_department():
     (lic,) = licenses(p("We are licensed by the Division of Health Service Regulation of the State of North Carolina."))
     assert (lic.agency, lic.state, lic.agency_id) == (
-        "North Carolina Department of Health and Human Services", "NC", "NC-DHHS")  # fmt: skip
+        "North Carolina Department of Health and Human Services",
+        "NC",
+        "NC-DHHS",
+    )
     assert lic.as_shown == "Division of Health Service Regulation"
 
 
 @pytest.mark.parametrize(
     ("sentence", "agency", "state", "agency_id"),
     [
-        ("Certified by the New York State Office of Alcoholism and Substance Abuse Services.",
-         "New York State Office of Alcoholism and Substance Abuse Services", "NY", "NY-OASAS"),
-        ("Licensed by the Texas Commission on Alcohol and Drug Abuse since 1994.",
-         "Texas Commission on Alcohol and Drug Abuse", "TX", "TX-DSHS"),
-        ("Licensed by the Ohio Department of Alcohol and Drug Addiction Services.",
-         "Ohio Department of Alcohol and Drug Addiction Services", "OH", "OH-OHIOMHAS"),
-        ("Licensed by the Maryland Department of Health and Mental Hygiene (DHMH).",
-         "Maryland Department of Health and Mental Hygiene", "MD", "MD-MDH"),
+        (
+            "Certified by the New York State Office of Alcoholism and Substance Abuse Services.",
+            "New York State Office of Alcoholism and Substance Abuse Services",
+            "NY",
+            "NY-OASAS",
+        ),
+        (
+            "Licensed by the Texas Commission on Alcohol and Drug Abuse since 1994.",
+            "Texas Commission on Alcohol and Drug Abuse",
+            "TX",
+            "TX-DSHS",
+        ),
+        (
+            "Licensed by the Ohio Department of Alcohol and Drug Addiction Services.",
+            "Ohio Department of Alcohol and Drug Addiction Services",
+            "OH",
+            "OH-OHIOMHAS",
+        ),
+        (
+            "Licensed by the Maryland Department of Health and Mental Hygiene (DHMH).",
+            "Maryland Department of Health and Mental Hygiene",
+            "MD",
+            "MD-MDH",
+        ),
     ],
-)  # fmt: skip
+)
 def test_former_agency_names_are_recognised(sentence, agency, state, agency_id):
     (lic,) = licenses(p(sentence))
     assert (lic.agency, lic.state, lic.agency_id) == (agency, state, agency_id)
@@ -502,8 +559,10 @@ def test_number_on_the_next_line_joins_the_only_agency():
 
 
 def test_state_agency_seal_file_name_and_number():
-    body = ('<footer><div class="widget"><img src="/wp-content/uploads/2023/02/ohiomhas-seal.png" alt="">'
-            "<p>Certificate No. 04417-AB</p></div></footer>")  # fmt: skip
+    body = (
+        '<footer><div class="widget"><img src="/wp-content/uploads/2023/02/ohiomhas-seal.png" alt="">'
+        "<p>Certificate No. 04417-AB</p></div></footer>"
+    )
     assert lic_tuples(licenses(body)) == [
         ("Ohio Department of Mental Health and Addiction Services", "OH", "OH-OHIOMHAS", "04417-AB", "seal")
     ]
@@ -520,8 +579,10 @@ def test_shared_acronym_logo_waits_for_the_facility_state():
 
 
 def test_agency_logo_in_partners_strip_is_not_a_license():
-    body = ('<footer><h3>Our community partners</h3><div class="logos">'
-            '<img src="/img/odmhsas-logo.png" alt=""></div></footer>')  # fmt: skip
+    body = (
+        '<footer><h3>Our community partners</h3><div class="logos">'
+        '<img src="/img/odmhsas-logo.png" alt=""></div></footer>'
+    )
     assert licenses(body) == []
 
 
@@ -584,8 +645,10 @@ def test_legitscript_seal_script_is_an_accreditation():
 
 
 def test_quality_check_link_around_gold_seal_is_joint_commission():
-    body = ('<footer><a href="https://www.qualitycheck.org/quality-report/?keyword=harbor">'
-            '<img src="/img/badge.png" alt=""></a></footer>')  # fmt: skip
+    body = (
+        '<footer><a href="https://www.qualitycheck.org/quality-report/?keyword=harbor">'
+        '<img src="/img/badge.png" alt=""></a></footer>'
+    )
     facts, _ = accreditations(body)
     assert [(f.value, f.basis) for f in facts] == [("JC", "seal")]
 
@@ -596,8 +659,10 @@ def test_text_link_to_accreditor_site_is_not_a_seal():
 
 
 def test_featured_on_strip_logo_is_not_an_accreditation():
-    body = ('<main><h3>As featured in</h3><div class="strip"><img src="/img/joint-commission-logo.png" alt="">'
-            '<img src="/img/samhsa-logo.png" alt="SAMHSA"></div></main>')  # fmt: skip
+    body = (
+        '<main><h3>As featured in</h3><div class="strip"><img src="/img/joint-commission-logo.png" alt="">'
+        '<img src="/img/samhsa-logo.png" alt="SAMHSA"></div></main>'
+    )
     assert accredited(body) == set()
     assert rejected_reasons(body) == {"JC": "featured"}
 
@@ -612,15 +677,19 @@ def test_wordpress_media_widget_logo_is_kept():
 
 
 def test_badges_beside_a_column_of_links_naming_insurance_are_kept():
-    body = ('<footer><div class="col"><h4>Quick Links</h4><ul><li><a href="/insurance/">Insurance</a></li>'
-            '<li><a href="/about/">About</a></li></ul></div>'
-            '<div class="col badges"><img src="/img/jc-gold-seal.png" alt="The Joint Commission Gold Seal"></div></footer>')  # fmt: skip
+    body = (
+        '<footer><div class="col"><h4>Quick Links</h4><ul><li><a href="/insurance/">Insurance</a></li>'
+        '<li><a href="/about/">About</a></li></ul></div>'
+        '<div class="col badges"><img src="/img/jc-gold-seal.png" alt="The Joint Commission Gold Seal"></div></footer>'
+    )
     assert accredited(body) == {"JC"}
 
 
 def test_short_bold_label_works_as_a_licensing_heading():
-    body = ('<aside class="widget-area"><p><strong>Licensing:</strong></p>'
-            "<p>Oklahoma Department of Mental Health &amp; Substance Abuse Services</p></aside>")  # fmt: skip
+    body = (
+        '<aside class="widget-area"><p><strong>Licensing:</strong></p>'
+        "<p>Oklahoma Department of Mental Health &amp; Substance Abuse Services</p></aside>"
+    )
     assert lic_tuples(licenses(body)) == [
         ("Oklahoma Department of Mental Health and Substance Abuse Services", "OK", "OK-ODMHSAS", "", "list")
     ]
@@ -631,8 +700,10 @@ def test_certified_staff_trained_by_an_agency_is_not_a_license():
 
 
 def test_state_body_missing_from_registry_listed_under_heading_is_shown_as_written():
-    body = ("<main><h3>Licenses &amp; Accreditations</h3><ul><li>CARF</li>"
-            "<li>State of Vermont Department of Corrections &amp; Reentry Programs</li></ul></main>")  # fmt: skip
+    body = (
+        "<main><h3>Licenses &amp; Accreditations</h3><ul><li>CARF</li>"
+        "<li>State of Vermont Department of Corrections &amp; Reentry Programs</li></ul></main>"
+    )
     assert lic_tuples(licenses(body)) == [
         ("State of Vermont Department of Corrections and Reentry Programs", "VT", "", "", "list")
     ]
@@ -645,12 +716,15 @@ def test_federal_department_is_not_a_state_license():
 @pytest.mark.parametrize(
     ("text", "agency_id"),
     [
-        ("We are licensed by the Massachusetts Department of Public Health Bureau of Substance Addiction Services "
-         "(BSAS).", "MA-DPH"),
+        (
+            "We are licensed by the Massachusetts Department of Public Health Bureau of Substance Addiction Services "
+            "(BSAS).",
+            "MA-DPH",
+        ),
         ("Licensed by the Missouri Department of Mental Health's Division of Behavioral Health.", "MO-DMH"),
         ("Licensed by the New Jersey Department of Health, Division of Certificate of Need and Licensing.", "NJ-DOH"),
     ],
-)  # fmt: skip
+)
 def test_department_and_its_division_are_one_license(text, agency_id):
     assert [f.agency_id for f in licenses(p(text))] == [agency_id]
 
@@ -679,8 +753,12 @@ def test_rejected_license_mentions_kept_with_reason(text, reason):
 def test_extract_page_keeps_rejected_license_mentions():
     obs = extract_page(doc(p("This program is funded by a grant and licensed through LARA; MDHHS funds it too.")), URL)
     assert [lic.agency_id for lic in obs.licenses] == ["MI-LARA"]
-    assert {"field": "license", "value": "Michigan Department of Health and Human Services", "reason": "funding",
-            "snippet": "This program is funded by a grant and licensed through LARA; MDHHS funds it too."} in obs.rejected  # fmt: skip
+    assert {
+        "field": "license",
+        "value": "Michigan Department of Health and Human Services",
+        "reason": "funding",
+        "snippet": "This program is funded by a grant and licensed through LARA; MDHHS funds it too.",
+    } in obs.rejected
 
 
 def test_run_on_text_is_read_in_bounded_pieces_without_losing_words():
@@ -709,19 +787,29 @@ def test_licenses_in_run_on_footer_still_found():
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        (p("Cedar Bluff Recovery is licensed by the Mo. Dept. of Mental Health."),
-         ("Missouri Department of Mental Health", "MO", "MO-DMH", "statement")),
-        (p("Our outpatient program is Licensed/Certified by the Okla. Dept. Of Mental Health &amp; "
-           "Substance Abuse Services."),
-         ("Oklahoma Department of Mental Health and Substance Abuse Services", "OK", "OK-ODMHSAS", "statement")),
-        ('<main><h2>Licensure &amp; Accreditation</h2><ul><li>CARF</li><li>N.C. Division of Health Service '
-         "Regulation</li></ul></main>",
-         ("North Carolina Department of Health and Human Services", "NC", "NC-DHHS", "list")),
-        ("<footer><p>Serving Knoxville since 2004. We are licensed by the Tenn. Department of Mental Health "
-         "and Substance Abuse Services.</p></footer>",
-         ("Tennessee Department of Mental Health and Substance Abuse Services", "TN", "TN-TDMHSAS", "statement")),
+        (
+            p("Cedar Bluff Recovery is licensed by the Mo. Dept. of Mental Health."),
+            ("Missouri Department of Mental Health", "MO", "MO-DMH", "statement"),
+        ),
+        (
+            p(
+                "Our outpatient program is Licensed/Certified by the Okla. Dept. Of Mental Health &amp; "
+                "Substance Abuse Services."
+            ),
+            ("Oklahoma Department of Mental Health and Substance Abuse Services", "OK", "OK-ODMHSAS", "statement"),
+        ),
+        (
+            "<main><h2>Licensure &amp; Accreditation</h2><ul><li>CARF</li><li>N.C. Division of Health Service "
+            "Regulation</li></ul></main>",
+            ("North Carolina Department of Health and Human Services", "NC", "NC-DHHS", "list"),
+        ),
+        (
+            "<footer><p>Serving Knoxville since 2004. We are licensed by the Tenn. Department of Mental Health "
+            "and Substance Abuse Services.</p></footer>",
+            ("Tennessee Department of Mental Health and Substance Abuse Services", "TN", "TN-TDMHSAS", "statement"),
+        ),
     ],
-)  # fmt: skip
+)
 def test_abbreviated_state_name_before_the_agency(body, expected):
     (lic,) = licenses(body)
     assert (lic.agency, lic.state, lic.agency_id, lic.basis) == expected
@@ -741,34 +829,53 @@ def test_sentence_ending_in_a_state_abbreviation_is_not_joined_to_the_next():
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        ("<footer><p>License #12345, Oklahoma Department of Mental Health and Substance Abuse Services</p>"
-         "<p>&copy; 2025 Cedar Bluff Recovery</p></footer>",
-         ("Oklahoma Department of Mental Health and Substance Abuse Services", "OK", "12345", "facility_license")),
-        ("<footer><p>Lic. No. 30418 &middot; Oklahoma Department of Mental Health and Substance Abuse "
-         "Services</p></footer>",
-         ("Oklahoma Department of Mental Health and Substance Abuse Services", "OK", "30418", "facility_license")),
-        ("<footer><p>Lic # 30418 Okla. Dept. of Mental Health &amp; Substance Abuse Services</p></footer>",
-         ("Oklahoma Department of Mental Health and Substance Abuse Services", "OK", "30418", "facility_license")),
-        ('<div class="site-info"><p>Cert. #A-44710, Missouri Department of Mental Health</p></div>',
-         ("Missouri Department of Mental Health", "MO", "A-44710", "program_certification")),
-        (p("Cedar Bluff holds Cert. No. 4471-22, issued by the Tennessee Department of Mental Health and "
-           "Substance Abuse Services."),
-         ("Tennessee Department of Mental Health and Substance Abuse Services", "TN", "4471-22",
-          "program_certification")),
-        ('<main><h2>Licensing</h2><ul><li>Mass. Dept. of Public Health, BSAS Lic. No. 22140</li></ul></main>',
-         ("Massachusetts Department of Public Health", "MA", "22140", "facility_license")),
+        (
+            "<footer><p>License #12345, Oklahoma Department of Mental Health and Substance Abuse Services</p>"
+            "<p>&copy; 2025 Cedar Bluff Recovery</p></footer>",
+            ("Oklahoma Department of Mental Health and Substance Abuse Services", "OK", "12345", "facility_license"),
+        ),
+        (
+            "<footer><p>Lic. No. 30418 &middot; Oklahoma Department of Mental Health and Substance Abuse "
+            "Services</p></footer>",
+            ("Oklahoma Department of Mental Health and Substance Abuse Services", "OK", "30418", "facility_license"),
+        ),
+        (
+            "<footer><p>Lic # 30418 Okla. Dept. of Mental Health &amp; Substance Abuse Services</p></footer>",
+            ("Oklahoma Department of Mental Health and Substance Abuse Services", "OK", "30418", "facility_license"),
+        ),
+        (
+            '<div class="site-info"><p>Cert. #A-44710, Missouri Department of Mental Health</p></div>',
+            ("Missouri Department of Mental Health", "MO", "A-44710", "program_certification"),
+        ),
+        (
+            p(
+                "Cedar Bluff holds Cert. No. 4471-22, issued by the Tennessee Department of Mental Health and "
+                "Substance Abuse Services."
+            ),
+            (
+                "Tennessee Department of Mental Health and Substance Abuse Services",
+                "TN",
+                "4471-22",
+                "program_certification",
+            ),
+        ),
+        (
+            "<main><h2>Licensing</h2><ul><li>Mass. Dept. of Public Health, BSAS Lic. No. 22140</li></ul></main>",
+            ("Massachusetts Department of Public Health", "MA", "22140", "facility_license"),
+        ),
     ],
-)  # fmt: skip
+)
 def test_license_number_before_the_agency_and_abbreviated_license_words(body, expected):
     (lic,) = licenses(body)
     assert (lic.agency, lic.state, lic.number, lic.kind) == expected
 
 
 def test_each_agency_gets_the_number_nearest_it():
-    body = p("Licensed by the California Department of Health Care Services (Lic. No. 370123AP) and certified "
-             "by the Missouri Department of Mental Health, Cert. #A-44710.")  # fmt: skip
-    assert sorted((f.agency_id, f.number) for f in licenses(body)) == [("CA-DHCS", "370123AP"),
-                                                                      ("MO-DMH", "A-44710")]  # fmt: skip
+    body = p(
+        "Licensed by the California Department of Health Care Services (Lic. No. 370123AP) and certified "
+        "by the Missouri Department of Mental Health, Cert. #A-44710."
+    )
+    assert sorted((f.agency_id, f.number) for f in licenses(body)) == [("CA-DHCS", "370123AP"), ("MO-DMH", "A-44710")]
 
 
 @pytest.mark.parametrize(
@@ -790,13 +897,14 @@ def test_abbreviated_license_words_do_not_open_non_licenses(body):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Licensed by the California Department of Social Services, facility 157806011.",
-         ("CA-CDSS", "157806011")),
-        ("Licensed by the Washington State Department of Health as a behavioral health agency, BHA.FS.60742634.",
-         ("WA-DOH", "BHA.FS.60742634")),
+        ("Licensed by the California Department of Social Services, facility 157806011.", ("CA-CDSS", "157806011")),
+        (
+            "Licensed by the Washington State Department of Health as a behavioral health agency, BHA.FS.60742634.",
+            ("WA-DOH", "BHA.FS.60742634"),
+        ),
         ("Licensed by the N.C. Division of Health Service Regulation (MHL-092-118).", ("NC-DHHS", "MHL-092-118")),
     ],
-)  # fmt: skip
+)
 def test_agency_number_format_recognised_without_license_word(text, expected):
     (lic,) = licenses(p(text))
     assert (lic.agency_id, lic.number) == expected

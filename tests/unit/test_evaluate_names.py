@@ -42,6 +42,9 @@ def test_missing_parquet_values_read_as_empty_strings():
 
 
 def test_score_site_with_a_row_without_street():
-    score = score_site("riverbend", {**GOLD, "phones": []}, [{**row("RRC", "RRC"), "street": "", "city": "Tulsa",
-                                                             "state": "OK", "postal_code": "", "phones": []}])  # fmt: skip
+    score = score_site(
+        "riverbend",
+        {**GOLD, "phones": []},
+        [{**row("RRC", "RRC"), "street": "", "city": "Tulsa", "state": "OK", "postal_code": "", "phones": []}],
+    )
     assert score.names.org_right == 1

@@ -85,8 +85,13 @@ HOME_PAGE = """<!DOCTYPE html>
 
 @pytest.fixture(scope="module")
 def home() -> PageObservation:
-    return extract_page(HOME_PAGE, f"{SITE}/", site="www.cedarbluffrecovery.example", seed_url=f"{SITE}/",
-                        seed_name="Cedar Bluff Recovery")  # fmt: skip
+    return extract_page(
+        HOME_PAGE,
+        f"{SITE}/",
+        site="www.cedarbluffrecovery.example",
+        seed_url=f"{SITE}/",
+        seed_name="Cedar Bluff Recovery",
+    )
 
 
 def services(obs: PageObservation) -> set[str]:

@@ -12,14 +12,74 @@ from provdir.build import licenses as site_licenses
 from provdir.normalize import agency
 
 JURISDICTIONS = {
-    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY", "LA",
-    "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK",
-    "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY",
-    "DC", "PR", "AS", "GU", "MP", "VI",
-}  # fmt: skip
+    "AL",
+    "AK",
+    "AZ",
+    "AR",
+    "CA",
+    "CO",
+    "CT",
+    "DE",
+    "FL",
+    "GA",
+    "HI",
+    "ID",
+    "IL",
+    "IN",
+    "IA",
+    "KS",
+    "KY",
+    "LA",
+    "ME",
+    "MD",
+    "MA",
+    "MI",
+    "MN",
+    "MS",
+    "MO",
+    "MT",
+    "NE",
+    "NV",
+    "NH",
+    "NJ",
+    "NM",
+    "NY",
+    "NC",
+    "ND",
+    "OH",
+    "OK",
+    "OR",
+    "PA",
+    "RI",
+    "SC",
+    "SD",
+    "TN",
+    "TX",
+    "UT",
+    "VT",
+    "VA",
+    "WA",
+    "WV",
+    "WI",
+    "WY",
+    "DC",
+    "PR",
+    "AS",
+    "GU",
+    "MP",
+    "VI",
+}
 ROLES = {"ssa", "smha", "health", "hospital", "licensing", "umbrella"}
-KINDS = {"facility_license", "program_certification", "otp", "ccbhc", "recovery_residence", "dui_program",
-         "psychiatric_hospital", "children_residential"}  # fmt: skip
+KINDS = {
+    "facility_license",
+    "program_certification",
+    "otp",
+    "ccbhc",
+    "recovery_residence",
+    "dui_program",
+    "psychiatric_hospital",
+    "children_residential",
+}
 
 
 def test_every_state_and_territory_has_an_agency():
@@ -82,12 +142,18 @@ def test_shared_names_resolve_with_the_state():
 
 
 def test_samhsa_labels_map_onto_the_state_agency():
-    assert agency.samhsa_license("State substance abuse agency", "MO") == ("Missouri Department of Mental Health",
-                                                                            "MO-DMH")  # fmt: skip
-    assert agency.samhsa_license("State mental health department", "NY") == ("New York State Office of Mental Health",
-                                                                               "NY-OMH")  # fmt: skip
+    assert agency.samhsa_license("State substance abuse agency", "MO") == (
+        "Missouri Department of Mental Health",
+        "MO-DMH",
+    )
+    assert agency.samhsa_license("State mental health department", "NY") == (
+        "New York State Office of Mental Health",
+        "NY-OMH",
+    )
     assert agency.samhsa_license("Hospital licensing authority", "FL") == (
-        "Florida Agency for Health Care Administration", "FL-AHCA")  # fmt: skip
+        "Florida Agency for Health Care Administration",
+        "FL-AHCA",
+    )
     # An unknown label stays as SAMHSA wrote it.
     assert agency.samhsa_license("Some new label", "MO") == ("Some new label", "")
 
@@ -105,15 +171,21 @@ def test_state_licensed_takes_the_facility_state_as_inferred():
 
 
 def test_shared_name_resolves_in_the_facility_state():
-    done = site_licenses.complete(lic(agency="Department of Health and Human Services",
-                                      as_shown="Dept. of Health & Human Services"), "ME")  # fmt: skip
+    done = site_licenses.complete(
+        lic(agency="Department of Health and Human Services", as_shown="Dept. of Health & Human Services"), "ME"
+    )
     assert (done["agency"], done["agency_id"], done["state"], done["state_inferred"]) == (
-        "Maine Department of Health and Human Services", "ME-DHHS", "ME", True)  # fmt: skip
+        "Maine Department of Health and Human Services",
+        "ME-DHHS",
+        "ME",
+        True,
+    )
 
 
 def test_named_state_is_never_overwritten():
-    done = site_licenses.complete(lic(agency="Texas Health and Human Services Commission", state="TX",
-                                      agency_id="TX-HHSC"), "OK")  # fmt: skip
+    done = site_licenses.complete(
+        lic(agency="Texas Health and Human Services Commission", state="TX", agency_id="TX-HHSC"), "OK"
+    )
     assert (done["state"], done["state_inferred"]) == ("TX", False)
 
 
@@ -134,20 +206,51 @@ def test_site_state_only_when_every_address_agrees():
 # -- through the build: one site's pages to its locations -------------------------------------------
 def page(path: str, state: str, licenses: list[dict]) -> dict:
     seed = "http://127.0.0.9:8000/"
-    addr = {"raw": "1 Main St", "street": "1 Main St", "city": "Springfield", "state": state, "postal_code": "65801",
-            "kind": "physical", "label": "", "phones": [], "snippet": "1 Main St", "region": "footer",
-            "source": "text", "latitude": None, "longitude": None}  # fmt: skip
-    return {"source": "site", "site": "127.0.0.9:8000", "seed_url": seed, "url": seed + path.lstrip("/"),
-            "seed_name": "", "org_names": [], "phones": [], "addresses": [addr], "accreditations": [],
-            "licenses": licenses, "services": []}  # fmt: skip
+    addr = {
+        "raw": "1 Main St",
+        "street": "1 Main St",
+        "city": "Springfield",
+        "state": state,
+        "postal_code": "65801",
+        "kind": "physical",
+        "label": "",
+        "phones": [],
+        "snippet": "1 Main St",
+        "region": "footer",
+        "source": "text",
+        "latitude": None,
+        "longitude": None,
+    }
+    return {
+        "source": "site",
+        "site": "127.0.0.9:8000",
+        "seed_url": seed,
+        "url": seed + path.lstrip("/"),
+        "seed_name": "",
+        "org_names": [],
+        "phones": [],
+        "addresses": [addr],
+        "accreditations": [],
+        "licenses": licenses,
+        "services": [],
+    }
 
 
 def test_site_location_license_state_from_address_and_state_licensed_absorbed():
     from provdir.build.locations import format_license, site_locations
 
     home = page("/", "MO", [lic(as_shown="State-licensed", snippet="A state-licensed program.")])
-    about = page("/about/", "MO", [lic(agency="Department of Mental Health", as_shown="Department of Mental Health",
-                                       snippet="Licensed/Certified by the Department of Mental Health.")])  # fmt: skip
+    about = page(
+        "/about/",
+        "MO",
+        [
+            lic(
+                agency="Department of Mental Health",
+                as_shown="Department of Mental Health",
+                snippet="Licensed/Certified by the Department of Mental Health.",
+            )
+        ],
+    )
     (loc,) = site_locations([home, about])
     assert [format_license(x) for x in loc.licenses] == ["Missouri Department of Mental Health (MO)"]
     (only,) = loc.licenses
@@ -161,8 +264,12 @@ def test_listing_license_confirmed_by_the_same_registry_agency_only():
     from tests.test_verify import listing, site, status
 
     dmh = {"agency": "Missouri Department of Mental Health", "state": "MO", "number": "", "agency_id": "MO-DMH"}
-    dhss = {"agency": "Missouri Department of Health and Senior Services", "state": "MO", "number": "",
-            "agency_id": "MO-DHSS"}  # fmt: skip
+    dhss = {
+        "agency": "Missouri Department of Health and Senior Services",
+        "state": "MO",
+        "number": "",
+        "agency_id": "MO-DHSS",
+    }
     listed = listing(licenses=[{**dmh, "as_shown": "State substance abuse agency"}])
     assert status(compare(listed, site(licenses=[dmh])), "license") == {"confirmed"}
     rows = compare(listed, site(licenses=[dhss]))
@@ -174,11 +281,19 @@ def test_listing_license_confirmed_by_the_same_registry_agency_only():
 
 
 def test_site_without_address_takes_the_state_of_its_phones_area_code():
-    phones = [{"addresses": [], "phones": [{"e164": "+14055550182", "role": "main"},
-                                           {"e164": "+18005551212", "role": "main"}]}]  # fmt: skip
+    phones = [
+        {
+            "addresses": [],
+            "phones": [{"e164": "+14055550182", "role": "main"}, {"e164": "+18005551212", "role": "main"}],
+        }
+    ]
     assert site_licenses.site_state(phones) == "OK"
-    two = [{"addresses": [], "phones": [{"e164": "+14055550182", "role": "main"}, {"e164": "+15205551234",
-                                                                                  "role": "main"}]}]  # fmt: skip
+    two = [
+        {
+            "addresses": [],
+            "phones": [{"e164": "+14055550182", "role": "main"}, {"e164": "+15205551234", "role": "main"}],
+        }
+    ]
     assert site_licenses.site_state(two) == ""
 
 
@@ -240,8 +355,11 @@ def test_abbreviated_state_before_an_acronym():
 def test_abbreviation_needs_its_period_and_case():
     # "ill", "Mass" and "Wash" are words: without the abbreviation's period and case the
     # department is the generic one (its state comes from the facility).
-    for text in ("care for the ill Department of Mental Health", "Mass Department of Public Health",
-                 "Car Wash Department of Health"):  # fmt: skip
+    for text in (
+        "care for the ill Department of Mental Health",
+        "Mass Department of Public Health",
+        "Car Wash Department of Health",
+    ):
         found = [m for m in agency.find(text) if m.how != "state"]
         assert [(m.agency, m.state) for m in found] == [(None, "")], text
 

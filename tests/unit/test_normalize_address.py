@@ -183,9 +183,18 @@ def test_street_key_drops_unit_case_and_punctuation(street, key):
 
 @pytest.mark.parametrize(
     ("text", "abbr"),
-    [("Missouri", "MO"), ("MO", "MO"), ("mo", "MO"), ("Mo.", "MO"), (" New York ", "NY"),
-     ("District of Columbia", "DC"), ("Puerto Rico", "PR"), ("Ontario", ""), ("", "")],
-)  # fmt: skip
+    [
+        ("Missouri", "MO"),
+        ("MO", "MO"),
+        ("mo", "MO"),
+        ("Mo.", "MO"),
+        (" New York ", "NY"),
+        ("District of Columbia", "DC"),
+        ("Puerto Rico", "PR"),
+        ("Ontario", ""),
+        ("", ""),
+    ],
+)
 def test_state_abbr(text, abbr):
     assert state_abbr(text) == abbr
 

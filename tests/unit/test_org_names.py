@@ -108,10 +108,19 @@ def test_casing():
 
 
 def obs(path: str, names: list[tuple[str, str]], seed_name: str = "") -> dict:
-    return {"source": "site", "site": "127.0.0.7:8000", "seed_url": "http://127.0.0.7:8000/",
-            "url": f"http://127.0.0.7:8000{path}", "seed_name": seed_name,
-            "org_names": [{"value": v, "snippet": v, "region": "header", "basis": b} for v, b in names],
-            "phones": [], "addresses": [], "accreditations": [], "licenses": [], "services": []}  # fmt: skip
+    return {
+        "source": "site",
+        "site": "127.0.0.7:8000",
+        "seed_url": "http://127.0.0.7:8000/",
+        "url": f"http://127.0.0.7:8000{path}",
+        "seed_name": seed_name,
+        "org_names": [{"value": v, "snippet": v, "region": "header", "basis": b} for v, b in names],
+        "phones": [],
+        "addresses": [],
+        "accreditations": [],
+        "licenses": [],
+        "services": [],
+    }
 
 
 def organization(observations: list[dict]) -> str:

@@ -140,7 +140,10 @@ def test_card_phone_stays_with_its_card_and_fax_is_not_a_phone():
 def test_card_labels_name_the_locations():
     o = _obs(LOCATIONS_PAGE, "/locations/")
     assert {a["label"] for a in o["addresses"]} == {
-        "Bluestem Crisis Center", "Norman Outpatient Clinic", "Edmond Recovery Residence"}  # fmt: skip
+        "Bluestem Crisis Center",
+        "Norman Outpatient Clinic",
+        "Edmond Recovery Residence",
+    }
 
 
 def test_towns_only_become_city_level_places():
@@ -231,8 +234,10 @@ NETWORK = """<html><head><title>Our Facilities | Tallgrass Recovery Network</tit
 def test_network_list_items_are_city_level_places_named_by_their_first_line():
     o = _obs(NETWORK, "/facilities/")
     towns = [(a["label"], a["city"], a["precision"], a["phones"]) for a in o["addresses"] if a["precision"] == "city"]
-    assert towns == [("Tallgrass Wichita", "Wichita", "city", ["+13165550140"]),
-                     ("Tallgrass Salina", "Salina", "city", ["+17855550150"])]  # fmt: skip
+    assert towns == [
+        ("Tallgrass Wichita", "Wichita", "city", ["+13165550140"]),
+        ("Tallgrass Salina", "Salina", "city", ["+17855550150"]),
+    ]
 
 
 def test_corporate_office_is_an_office_not_a_facility():
@@ -299,8 +304,11 @@ JUNIPER = _brand_page(
 
 
 def test_two_brand_theme_gives_one_organization_per_brand():
-    obs = [_obs(WILLOW, "/willow/"), _obs(WILLOW.replace("<h1>Willow Creek Detox</h1>", "<h1>About</h1>"), "/willow/about/"),
-           _obs(JUNIPER, "/juniper/")]  # fmt: skip
+    obs = [
+        _obs(WILLOW, "/willow/"),
+        _obs(WILLOW.replace("<h1>Willow Creek Detox</h1>", "<h1>About</h1>"), "/willow/about/"),
+        _obs(JUNIPER, "/juniper/"),
+    ]
     locs = {loc.street: loc for loc in site_locations(obs)}
     willow, juniper = locs["910 Alder Ln"], locs["77 Birch Ave"]
     assert (willow.organization, juniper.organization) == ("Willow Creek Detox", "Juniper House Sober Living")
@@ -409,8 +417,10 @@ def test_a_town_without_a_state_must_exist_in_the_sites_state():
 
 
 def test_serving_residents_in_one_town_is_a_place():
-    html = NETWORK_ABOUT.replace("Serving residents in Lakewood, Arvada and Westminster, CO.",
-                                 "Proudly serving residents in St. Augustine, FL since 2010.")  # fmt: skip
+    html = NETWORK_ABOUT.replace(
+        "Serving residents in Lakewood, Arvada and Westminster, CO.",
+        "Proudly serving residents in St. Augustine, FL since 2010.",
+    )
     assert ("St. Augustine", "FL") in _towns(_obs(html, "/about/"))
 
 
@@ -420,7 +430,9 @@ def test_cued_towns_on_a_blog_post_are_not_places():
 
 
 def test_a_generic_location_line_does_not_name_the_place():
-    html = SOBER_HOMES.replace("<h5>LAKEWOOD, CO<br>GOLDEN, CO<br>LITTLETON, CO</h5>", "<p>Location:<br>Lakewood, CO</p>")
+    html = SOBER_HOMES.replace(
+        "<h5>LAKEWOOD, CO<br>GOLDEN, CO<br>LITTLETON, CO</h5>", "<p>Location:<br>Lakewood, CO</p>"
+    )
     (a,) = [a for a in _obs(html, "/homes/")["addresses"] if a["city"] == "Lakewood"]
     assert a["label"] != "Location:"
 
@@ -470,8 +482,11 @@ def test_published_evidence_table_has_a_scope_column_in_the_dictionary(tmp_path)
 
 def test_a_state_named_where_a_town_would_be_is_not_a_town():
     # Iowa has a town named Nevada: "our homes in Nevada" on an Iowa site names the state
-    html = NETWORK_ABOUT.replace("Denver, CO and Aurora, CO", "Ames, IA and Ankeny, IA").replace(
-        "Englewood, CO", "Ames, IA").replace("our second home in Boulder", "our homes in Nevada")  # fmt: skip
+    html = (
+        NETWORK_ABOUT.replace("Denver, CO and Aurora, CO", "Ames, IA and Ankeny, IA")
+        .replace("Englewood, CO", "Ames, IA")
+        .replace("our second home in Boulder", "our homes in Nevada")
+    )
     towns = _towns(_obs(html, "/about/"))
     assert ("Ankeny", "IA") in towns and ("Nevada", "IA") not in towns
 

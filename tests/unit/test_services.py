@@ -149,8 +149,10 @@ def test_menu_item_names_program(item, value):
 
 
 def test_program_heading_in_main_is_a_label_claim():
-    html = doc('<main><section class="programs"><h2>Partial Hospitalization Program</h2>'
-               "<p>Five days a week, six hours a day.</p></section></main>")  # fmt: skip
+    html = doc(
+        '<main><section class="programs"><h2>Partial Hospitalization Program</h2>'
+        "<p>Five days a week, six hours a day.</p></section></main>"
+    )
     obs = observe(html)
     php = [f for f in obs.services if f.value == "php"]
     assert php
@@ -543,8 +545,10 @@ def test_medications_in_a_list_of_substances_are_not_pharmacotherapy_claims():
 
 
 def test_medication_list_without_substances_is_a_claim():
-    html = doc("<main><h2>Medication-Assisted Treatment</h2><ul><li>Suboxone</li><li>Vivitrol</li>"
-               "<li>Sublocade</li></ul></main>")  # fmt: skip
+    html = doc(
+        "<main><h2>Medication-Assisted Treatment</h2><ul><li>Suboxone</li><li>Vivitrol</li>"
+        "<li>Sublocade</li></ul></main>"
+    )
     assert {"buprenorphine", "naltrexone", "mat"} <= claimed(html)
 
 

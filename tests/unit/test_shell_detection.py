@@ -256,8 +256,9 @@ def _page(url: str, html: str, **flags):
 
 
 def _consider(renderer, response):
-    return renderer.consider(response, "spa.example", in_scope_links=0, is_home=response.meta["is_seed"],
-                             callback=print, errback=print)  # fmt: skip
+    return renderer.consider(
+        response, "spa.example", in_scope_links=0, is_home=response.meta["is_seed"], callback=print, errback=print
+    )
 
 
 def test_rendering_off_counts_the_page_and_reports_the_site():

@@ -109,17 +109,27 @@ def test_organization_with_location_list_yields_each_place():
                 "@type": "Place",
                 "name": "Joplin Outpatient Office",
                 "telephone": "(417) 555-0150",
-                "address": {"@type": "PostalAddress", "streetAddress": "415 East 7th Street",
-                            "addressLocality": "Joplin", "addressRegion": "MO", "postalCode": "64801"},
+                "address": {
+                    "@type": "PostalAddress",
+                    "streetAddress": "415 East 7th Street",
+                    "addressLocality": "Joplin",
+                    "addressRegion": "MO",
+                    "postalCode": "64801",
+                },
             },
             {
                 "@type": "Place",
                 "name": "Branson Sober Living",
-                "address": {"@type": "PostalAddress", "streetAddress": "88 Lakeview Drive",
-                            "addressLocality": "Branson", "addressRegion": "MO", "postalCode": "65616"},
+                "address": {
+                    "@type": "PostalAddress",
+                    "streetAddress": "88 Lakeview Drive",
+                    "addressLocality": "Branson",
+                    "addressRegion": "MO",
+                    "postalCode": "65616",
+                },
             },
         ],
-    }  # fmt: skip
+    }
     names, phones, addresses = facts(doc(head=json_ld(org)))
     assert [n.value for n in names] == ["Cedar Bluff Recovery", "Joplin Outpatient Office", "Branson Sober Living"]
     assert [p.e164 for p in phones] == ["+14175550123", "+14175550150"]
@@ -130,8 +140,12 @@ def test_organization_with_location_list_yields_each_place():
 
 
 def test_address_given_as_string():
-    item = {"@context": "https://schema.org", "@type": "LocalBusiness", "name": "Cedar Bluff Recovery",
-            "address": "2706 South River Road, Springfield, MO 65804"}  # fmt: skip
+    item = {
+        "@context": "https://schema.org",
+        "@type": "LocalBusiness",
+        "name": "Cedar Bluff Recovery",
+        "address": "2706 South River Road, Springfield, MO 65804",
+    }
     _, _, addresses = facts(doc(head=json_ld(item)))
     assert [(a.street, a.city, a.state, a.postal_code, a.label) for a in addresses] == [
         ("2706 S River Rd", "Springfield", "MO", "65804", "Cedar Bluff Recovery")
@@ -139,23 +153,40 @@ def test_address_given_as_string():
 
 
 def test_po_box_in_structured_address_is_mailing():
-    item = {"@context": "https://schema.org", "@type": "NGO", "name": "Cedar Bluff Recovery Foundation",
-            "address": {"@type": "PostalAddress", "streetAddress": "PO Box 1123", "addressLocality": "Springfield",
-                        "addressRegion": "MO", "postalCode": "65801"}}  # fmt: skip
+    item = {
+        "@context": "https://schema.org",
+        "@type": "NGO",
+        "name": "Cedar Bluff Recovery Foundation",
+        "address": {
+            "@type": "PostalAddress",
+            "streetAddress": "PO Box 1123",
+            "addressLocality": "Springfield",
+            "addressRegion": "MO",
+            "postalCode": "65801",
+        },
+    }
     _, _, addresses = facts(doc(head=json_ld(item)))
     assert [(a.street, a.kind) for a in addresses] == [("PO Box 1123", "mailing")]
 
 
 def test_incomplete_structured_address_skipped():
-    item = {"@context": "https://schema.org", "@type": "MedicalClinic", "name": "Cedar Bluff Recovery",
-            "address": {"@type": "PostalAddress", "addressLocality": "Springfield", "addressRegion": "MO"}}  # fmt: skip
+    item = {
+        "@context": "https://schema.org",
+        "@type": "MedicalClinic",
+        "name": "Cedar Bluff Recovery",
+        "address": {"@type": "PostalAddress", "addressLocality": "Springfield", "addressRegion": "MO"},
+    }
     _, _, addresses = facts(doc(head=json_ld(item)))
     assert addresses == []
 
 
 def test_invalid_structured_telephone_skipped():
-    item = {"@context": "https://schema.org", "@type": "MedicalClinic", "name": "Cedar Bluff Recovery",
-            "telephone": "Call us today"}  # fmt: skip
+    item = {
+        "@context": "https://schema.org",
+        "@type": "MedicalClinic",
+        "name": "Cedar Bluff Recovery",
+        "telephone": "Call us today",
+    }
     names, phones, _ = facts(doc(head=json_ld(item)))
     assert phones == []
     assert [n.value for n in names] == ["Cedar Bluff Recovery"]
@@ -245,8 +276,13 @@ def test_medical_clinic_is_not_blog():
 
 
 def test_blog_posting_json_ld_makes_page_kind_blog_and_skips_body_claims():
-    post = {"@context": "https://schema.org", "@type": "BlogPosting", "headline": "What Happens in Detox",
-            "datePublished": "2023-04-11", "author": {"@type": "Person", "name": "Dana Whitfield"}}  # fmt: skip
+    post = {
+        "@context": "https://schema.org",
+        "@type": "BlogPosting",
+        "headline": "What Happens in Detox",
+        "datePublished": "2023-04-11",
+        "author": {"@type": "Person", "name": "Dana Whitfield"},
+    }
     html = doc(
         body="<main><article><p>We offer medically supervised detox to ease withdrawal.</p></article></main>",
         head=json_ld(post),

@@ -113,9 +113,13 @@ def test_hyphen_is_not_optional():
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("outpatient clinics", "outpatient"), ("recovery residences", "sober_living"),
-     ("residential programs", "residential"), ("sober homes", "sober_living")],
-)  # fmt: skip
+    [
+        ("outpatient clinics", "outpatient"),
+        ("recovery residences", "sober_living"),
+        ("residential programs", "residential"),
+        ("sober homes", "sober_living"),
+    ],
+)
 def test_plural_of_phrase_matches(text, value):
     assert values(text) == [value]
 
@@ -162,11 +166,20 @@ def test_inpatient_alone_is_label_only_residential():
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("Suboxone", "buprenorphine"), ("Vivitrol", "naltrexone"), ("Spravato", "ketamine"),
-     ("MO HealthNet", "medicaid"), ("Medi-Cal", "medicaid"), ("Blue Cross", "private_insurance"),
-     ("sliding scale", "sliding_fee"), ("self-pay", "self_pay"), ("halfway house", "sober_living"),
-     ("withdrawal management", "detox"), ("dual diagnosis", "co_occurring")],
-)  # fmt: skip
+    [
+        ("Suboxone", "buprenorphine"),
+        ("Vivitrol", "naltrexone"),
+        ("Spravato", "ketamine"),
+        ("MO HealthNet", "medicaid"),
+        ("Medi-Cal", "medicaid"),
+        ("Blue Cross", "private_insurance"),
+        ("sliding scale", "sliding_fee"),
+        ("self-pay", "self_pay"),
+        ("halfway house", "sober_living"),
+        ("withdrawal management", "detox"),
+        ("dual diagnosis", "co_occurring"),
+    ],
+)
 def test_synonyms(text, value):
     assert values(text) == [value]
 
