@@ -8,7 +8,6 @@ import json
 import re
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import pytest
 
 from provdir.sampleweb.locator import sample_rows, serve_locator
 from provdir.sampleweb.server import bundled_sites_dir, serve_sites
-from tests.helpers import FAST, ROOT, crawl, run_cli, write_seeds
+from tests.helpers import FAST, ROOT, crawl, run_cli, scrapy_crawl_command, write_seeds
 
 pytestmark = pytest.mark.e2e
 DNS_HOST = "no-such-clinic.invalid"  # .invalid never resolves (RFC 6761)
@@ -172,19 +171,9 @@ def test_directory_progress_shows_states_done_of_total(tmp_path):
 
 def test_scrapy_crawl_names_the_real_setting_for_private_networks(tmp_path):
     seeds = write_seeds(tmp_path / "seeds.txt", [dead_url("127.0.0.176")])
+    # The shared helper keeps Scrapy's HTTP cache under the run's output, not in the checkout.
     proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "scrapy",
-            "crawl",
-            "provider_sites",
-            "-a",
-            f"seeds={seeds}",
-            "-s",
-            f"PROVDIR_OUTPUT_DIR={tmp_path / 'out'}",
-            *FAST,
-        ],
+        scrapy_crawl_command("provider_sites", tmp_path / "out", "-a", f"seeds={seeds}"),
         cwd=ROOT,
         capture_output=True,
         text=True,
