@@ -178,12 +178,19 @@ def test_a_build_that_breaks_its_dictionary_is_not_published(tmp_path):
     assert (tmp_path / "latest").resolve() == before
 
 
+@pytest.fixture(scope="module")
+def published_build(tmp_path_factory):
+    out = tmp_path_factory.mktemp("analyst") / "out"
+    site_run(out, [SPRINGFIELD, JOPLIN], services=("outpatient", "medicaid"))
+    publish(out)
+    return (out / "latest").resolve()
+
+
 @pytest.fixture
-def good_build(tmp_path):
-    site_run(tmp_path / "out", [SPRINGFIELD, JOPLIN], services=("outpatient", "medicaid"))
-    publish(tmp_path / "out")
+def good_build(published_build, tmp_path):
+    """A copy of one published build per test: tests break their copy's files."""
     copy = tmp_path / "copy"
-    shutil.copytree((tmp_path / "out" / "latest").resolve(), copy)
+    shutil.copytree(published_build, copy)
     return copy
 
 

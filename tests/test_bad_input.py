@@ -29,6 +29,7 @@ def seeds(tmp_path) -> Path:
     return write_seeds(tmp_path / "seeds.txt", ["http://127.0.0.1:9/"])
 
 
+@pytest.mark.e2e
 def test_out_that_is_a_file(tmp_path, seeds):
     out = tmp_path / "out.txt"
     out.write_text("keep me")
@@ -36,6 +37,7 @@ def test_out_that_is_a_file(tmp_path, seeds):
     assert out.read_text() == "keep me"
 
 
+@pytest.mark.e2e
 def test_out_that_cannot_be_written(tmp_path, seeds):
     if os.geteuid() == 0:  # root ignores permissions: a folder that cannot exist stands in for one
         out = Path("/proc/self/provdir-out")
@@ -48,6 +50,7 @@ def test_out_that_cannot_be_written(tmp_path, seeds):
     assert not out.exists()
 
 
+@pytest.mark.e2e
 def test_out_is_created_by_the_command_not_by_the_check(tmp_path):
     out = tmp_path / "new" / "out"
     proc = run_cli("crawl", str(tmp_path / "missing-seeds.txt"), "--out", str(out))
@@ -55,6 +58,7 @@ def test_out_is_created_by_the_command_not_by_the_check(tmp_path):
     assert not (tmp_path / "new").exists()  # a bad seeds file leaves no empty folder behind
 
 
+@pytest.mark.e2e
 def test_bogus_log_level(tmp_path, seeds):
     one_line(
         run_cli("crawl", str(seeds), "--out", str(tmp_path / "o"), "--log-level", "bogus"),
@@ -65,11 +69,13 @@ def test_bogus_log_level(tmp_path, seeds):
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.e2e
 def test_demo_port_out_of_range(tmp_path):
     one_line(run_cli("demo", "--port", "99999", "--out", str(tmp_path / "o")), "--port 99999", "0-65535")
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("command", [["export", "--format", "xlsx"], ["report"]])
 def test_to_a_folder(tmp_path, command):
     target = tmp_path / "somewhere"
@@ -79,6 +85,7 @@ def test_to_a_folder(tmp_path, command):
     assert list(target.iterdir()) == [] and list(tmp_path.glob("**/.*tmp*")) == []
 
 
+@pytest.mark.e2e
 def test_setting_with_a_value_of_the_wrong_type_is_named(tmp_path, seeds):
     one_line(
         run_cli("crawl", str(seeds), "--out", str(tmp_path / "o"), "-s", "DOWNLOAD_DELAY=abc"),
@@ -88,6 +95,7 @@ def test_setting_with_a_value_of_the_wrong_type_is_named(tmp_path, seeds):
     )
 
 
+@pytest.mark.e2e
 def test_unknown_setting_is_warned_with_the_closest_known_name(tmp_path):
     proc = run_cli(
         "crawl",

@@ -24,6 +24,7 @@ def counted_crawl(tmp_path_factory):
     return servers, result
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("slug", SITES)
 def test_robots_txt_fetched_once_per_host(counted_crawl, slug):
     servers, _ = counted_crawl
@@ -32,12 +33,14 @@ def test_robots_txt_fetched_once_per_host(counted_crawl, slug):
     assert paths.total() >= 5  # the site was crawled, not just robots.txt
 
 
+@pytest.mark.e2e
 def test_sitemaps_still_come_from_robots_txt(counted_crawl):
     servers, _ = counted_crawl
     # quill-creek-recovery's robots.txt names its sitemap; it is read once.
     assert Counter(servers["quill-creek-recovery"].request_log)["/sitemap.xml"] == 1
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("slug", SITES)
 def test_connections_reused_across_a_hosts_requests(counted_crawl, slug):
     servers, _ = counted_crawl

@@ -7,6 +7,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from provdir.runs import health
 from provdir.runs.store import create_run, list_runs
 
@@ -81,6 +83,7 @@ def test_a_killed_run_is_interrupted_in_status(tmp_path):
     assert rows == {killed.run_id: "interrupted", alive.run_id: "running", elsewhere.run_id: "running"}
 
 
+@pytest.mark.e2e
 def test_build_names_its_runs_and_warns_about_a_newer_one_it_skipped(tmp_path):
     from tests.helpers import run_cli
     from tests.test_publish import OBS, stored_run

@@ -32,6 +32,7 @@ def _facilities(out) -> pd.DataFrame:
     return df.sort_values(["website", "street", "name"]).reset_index(drop=True)
 
 
+@pytest.mark.e2e
 def test_two_processes_publish_the_same_facilities_as_one(sample_web, sample_crawl, tmp_path):
     seeds = write_seeds(tmp_path / "seeds.txt", list(sample_web.values()))
     result = crawl(seeds, tmp_path / "out", "--processes", "2")
@@ -49,6 +50,7 @@ def test_two_processes_publish_the_same_facilities_as_one(sample_web, sample_cra
     pd.testing.assert_frame_equal(_facilities(tmp_path / "out"), _facilities(sample_crawl.out))
 
 
+@pytest.mark.e2e
 def test_ctrl_c_stops_every_process_cleanly_and_publishes_nothing(tmp_path):
     import signal
     import subprocess

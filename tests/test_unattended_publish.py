@@ -136,6 +136,7 @@ def _consistent(out: Path) -> None:
     assert not (out / JOURNAL).exists()
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("step", ["staged", "renamed", "journal", "swap", "registry", "history"])
 def test_a_kill_at_any_step_of_a_publish_leaves_history_registry_and_latest_together(tmp_path, step):
     """Fails without the fix: history was appended before ``latest`` moved, so a kill between
