@@ -52,6 +52,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
+from lxml import etree
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
@@ -267,7 +268,9 @@ class Renderer:
             if measured is not None and measured.text_chars < SHELL_TEXT_CHARS:
                 self.stats.inc_value("render/still_empty")  # the app showed nothing in the browser either
             return None
-        why = needs_browser(response.text, in_scope_links=in_scope_links, is_home=is_home)
+        # The tree the spider read the links from: the page is not parsed a second time.
+        root = response.selector.root if isinstance(response.selector.root, etree._Element) else None
+        why = needs_browser(response.text, in_scope_links=in_scope_links, is_home=is_home, root=root)
         if not why:
             return None
         state = self.sites.setdefault(site, SiteRendering())

@@ -21,6 +21,7 @@ scripts (nothing would change in a browser) never does.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import re
 from dataclasses import dataclass
@@ -80,20 +81,26 @@ def signals(html: str | bytes, in_scope_links: int | None = None) -> ShellSignal
     return _measure(html, in_scope_links, text_limit=None)
 
 
-def _measure(html: str | bytes, in_scope_links: int | None, text_limit: int | None) -> ShellSignals | None:
-    """Measure ``html``; with ``text_limit``, stop early (None) on a page without scripts or with
-    at least that much text (most pages: the rest would not change the answer)."""
-    try:
-        doc = lxml.html.document_fromstring(html)
-    except (etree.ParserError, ValueError):
-        return None
+def _measure(
+    html: str | bytes, in_scope_links: int | None, text_limit: int | None, root: etree._Element | None = None
+) -> ShellSignals | None:
+    """Measure ``html`` (or its already parsed ``root``); with ``text_limit``, stop early (None)
+    on a page without scripts or with at least that much text (most pages: the rest would not
+    change the answer)."""
+    if root is not None:
+        doc = root
+    else:
+        try:
+            doc = lxml.html.document_fromstring(html)
+        except (etree.ParserError, ValueError):
+            return None
     scripts = sum(1 for s in doc.iter("script") if _runs_code(s))
     if text_limit is not None and not scripts:
         return None
     body = doc.find("body")
     if body is None:
         body = doc
-    text_chars = len(_visible_text(body))
+    text_chars = len(_visible_text(body, text_limit))
     if text_limit is not None and text_chars >= text_limit:
         return None
     noscript_text = " ".join(_text(n) for n in doc.iter("noscript")).lower()
@@ -107,17 +114,24 @@ def _measure(html: str | bytes, in_scope_links: int | None, text_limit: int | No
     )
 
 
-def needs_browser(html: str | bytes, *, in_scope_links: int | None = None, is_home: bool = False) -> str:
+def needs_browser(
+    html: str | bytes,
+    *,
+    in_scope_links: int | None = None,
+    is_home: bool = False,
+    root: etree._Element | None = None,
+) -> str:
     """Why this page needs a browser to be read ('' when it does not).
 
     ``in_scope_links`` is the number of links to the page's own site (None: not counted);
-    ``is_home`` marks the site's start page, where having no such link is itself a sign.
+    ``is_home`` marks the site's start page, where having no such link is itself a sign;
+    ``root`` is the page's tree when the caller has parsed it already (the crawl has).
     """
     has_script = _SCRIPT_TAG_BYTES.search(html) if isinstance(html, bytes) else _SCRIPT_TAG.search(html)
     if not has_script:
         return ""  # most pages: nothing would run in a browser, no need to parse
     limit = max(SHELL_TEXT_CHARS, NOSCRIPT_TEXT_CHARS, NO_LINKS_TEXT_CHARS, NAMED_MOUNT_TEXT_CHARS)
-    s = _measure(html, in_scope_links, text_limit=limit)
+    s = _measure(html, in_scope_links, text_limit=limit, root=root)
     if s is None or s.scripts == 0:
         return ""
     if s.text_chars < SHELL_TEXT_CHARS and s.empty_mount:
@@ -142,20 +156,39 @@ def _text(el: etree._Element) -> str:
     return _SPACE.sub(" ", el.text_content()).strip()
 
 
-def _visible_text(el: etree._Element) -> str:
-    """Text a reader sees without scripts: scripts, styles, noscript and templates left out."""
+class _Enough(Exception):
+    """The visible text has reached the length the caller needs to know about."""
+
+
+def _visible_text(el: etree._Element, limit: int | None = None) -> str:
+    """Text a reader sees without scripts: scripts, styles, noscript and templates left out.
+
+    With ``limit``, the walk stops once the text holds ``limit`` characters that are not
+    whitespace: the text returned is then at least ``limit`` long (collapsing whitespace never
+    removes those), which is all a caller comparing with ``limit`` needs, and most pages stop
+    in their first screen instead of collapsing the whole body."""
     parts: list[str] = []
+    seen = 0
+
+    def add(text: str) -> None:
+        nonlocal seen
+        parts.append(text)
+        if limit is not None:
+            seen += sum(map(len, text.split()))  # str.split and \s split on the same whitespace
+            if seen >= limit:
+                raise _Enough
 
     def walk(node: etree._Element) -> None:
         if node.text:
-            parts.append(node.text)
+            add(node.text)
         for child in node:
             if isinstance(child.tag, str) and not _hidden(child):
                 walk(child)
             if child.tail:  # the text after a hidden element or a comment is visible
-                parts.append(child.tail)
+                add(child.tail)
 
-    walk(el)
+    with contextlib.suppress(_Enough):
+        walk(el)
     return _SPACE.sub(" ", " ".join(parts)).strip()
 
 

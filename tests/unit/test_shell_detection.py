@@ -296,3 +296,39 @@ def test_only_shells_are_rendered_within_the_sites_budget(tmp_path):
     assert _consider(renderer, again) is None
     assert stats.get_value("render/still_empty") == 1
     assert renderer.summary()["sites_incomplete"] == ["spa.example"]  # one page over the budget
+
+
+# -- the crawl's shortcuts give the same answers ------------------------------------------------
+ALL_PAGES = [CRA_SHELL, VUE_SHELL, NEXT_CLIENT_ONLY, STATIC_CONTACT, WORDPRESS_WITH_NOTICE, NO_SCRIPT_SHORT_PAGE]
+
+
+@pytest.mark.parametrize("html", ALL_PAGES)
+@pytest.mark.parametrize("home", [False, True])
+def test_the_tree_the_crawl_already_parsed_gives_the_same_answer(html, home):
+    from parsel import Selector
+
+    root = Selector(text=html).root  # what Scrapy's response.selector holds
+    assert needs_browser(html, in_scope_links=0, is_home=home, root=root) == needs_browser(
+        html, in_scope_links=0, is_home=home
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<p>" + "word " * 400 + "</p>",
+        "<p>" + "<b>a\u00a0\u00a0\u00a0</b>" * 300 + "</p>",  # runs of no-break spaces collapse to one
+        "<div>" + "<span>x</span>\n\n\t " * 500 + "</div>",
+        "<p>short</p><script>var x = '" + "y" * 5000 + "';</script>",  # script text never counts
+    ],
+)
+@pytest.mark.parametrize("limit", [1, 50, 400, 2000])
+def test_visible_text_cut_at_a_limit_agrees_with_the_whole_text(body, limit):
+    import lxml.html
+
+    from provdir.extract.shell import _visible_text
+
+    tree = lxml.html.document_fromstring(f"<html><body>{body}</body></html>").find("body")
+    whole, cut = _visible_text(tree), _visible_text(tree, limit)
+    assert (len(cut) >= limit) == (len(whole) >= limit)
+    assert whole.startswith(cut)
