@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from provdir.extract import extract_page
-from provdir.model.items import PageObservation
+from provdir.model.convert import to_json
 from tests.helpers import site_locations
 
 MENU = """
@@ -84,8 +84,9 @@ HOUSE_PAGE = """<html><head><title>Aspen House | Cedar Lantern Sober Living</tit
 BASE = "http://127.0.0.9:8000/"
 
 
-def _obs(html: str, path: str) -> PageObservation:
-    return extract_page(html, BASE + path.lstrip("/"), site="127.0.0.9:8000", seed_url=BASE)
+def _obs(html: str, path: str) -> dict:
+    o = extract_page(html, BASE + path.lstrip("/"), site="127.0.0.9:8000", seed_url=BASE)
+    return to_json(o)
 
 
 def _services(o: dict, scope: str, hint_start: str = "") -> set[str]:
