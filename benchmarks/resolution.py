@@ -65,7 +65,7 @@ def samhsa_set() -> tuple[list[Location], list[int]] | None:
     from provdir.sources.samhsa import row_to_record
 
     rows = json.loads(fixture.read_text())["rows"]
-    locs = [record_location(row_to_record(r, page_url="fixture").to_dict()) for r in rows]
+    locs = [record_location(row_to_record(r, page_url="fixture")) for r in rows]
     label = {}
     for n, group in enumerate(SAMHSA_SAME):
         for prefix in group:
@@ -76,15 +76,16 @@ def samhsa_set() -> tuple[list[Location], list[int]] | None:
 
 def sample_web_set() -> tuple[list[Location], list[int]]:
     from provdir.extract import extract_page
+    from provdir.model.items import PageObservation
     from provdir.sampleweb.server import bundled_sites_dir
 
-    by_site: dict[str, list[dict]] = {}
+    by_site: dict[str, list[PageObservation]] = {}
     root = bundled_sites_dir()
     for url, html in html_pages(root):
         slug = url.split("/")[3]
         site_url = f"http://{slug}.example/"
         page_url = site_url + "/".join(url.split("/")[4:]).replace("index.html", "")
-        obs = extract_page(html, page_url, site=slug, seed_url=site_url).to_dict()
+        obs = extract_page(html, page_url, site=slug, seed_url=site_url)
         by_site.setdefault(slug, []).append(obs)
     site_locs = [loc for obs in by_site.values() for loc in site_locations(obs)]
     truth = list(range(len(site_locs)))

@@ -11,6 +11,7 @@ import json
 from scrapy import Spider
 
 from pipelines.base import Pipeline
+from provdir.model.convert import to_json
 from provdir.model.items import PageObservation
 from provdir.runs.store import OBSERVATIONS
 
@@ -28,7 +29,7 @@ class WriteObservations(Pipeline):
             if run is None:
                 raise RuntimeError("the RunRecorder extension is not enabled: there is no run directory")
             self.fh = (run.dir / OBSERVATIONS).open("a", encoding="utf-8")
-        self.fh.write(json.dumps(item.to_dict(), ensure_ascii=False) + "\n")
+        self.fh.write(json.dumps(to_json(item), ensure_ascii=False) + "\n")
         self.fh.flush()
         self.count("observations/written")
         return item

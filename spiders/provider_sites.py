@@ -183,9 +183,9 @@ class ProviderSitesSpider(scrapy.Spider):
                 self.logger.warning("earlier run %s of this job is missing: its pages are not carried over", run_id)
                 continue
             for obs in read_observations(run):
-                if obs.get("kind", "page") == "page" and obs.get("site") in self.sites:
+                if isinstance(obs, PageObservation) and obs.site in self.sites:
                     self.crawler.stats.inc_value("resume/observations_carried_over")
-                    yield PageObservation.from_dict(obs)
+                    yield obs
 
     def start_requests(self) -> Iterator[scrapy.Request]:
         # With the project's robots.txt middleware, its one fetch per host gives the sitemaps

@@ -127,11 +127,11 @@ class SamhsaLocatorSpider(scrapy.Spider):
                 )
                 continue
             for obs in read_observations(run):
-                if obs.get("kind") != "record" or obs.get("source") != samhsa.SOURCE or obs["source_id"] in seen:
+                if not isinstance(obs, FacilityRecord) or obs.source != samhsa.SOURCE or obs.source_id in seen:
                     continue
-                seen.add(obs["source_id"])
+                seen.add(obs.source_id)
                 self.crawler.stats.inc_value("samhsa/rows/carried_over")
-                yield samhsa.record_from_dict(obs)
+                yield obs
 
     def listing_url(self, state: str, page: int) -> str:
         query = urlencode(

@@ -142,3 +142,46 @@ def open_slot(crawler: Crawler, key: str, delay: float = 0.0, jitter: float = 0.
     per_slot = d.per_slot_settings.get(key, {})
     d.slots[key] = Slot(d.domain_concurrency, per_slot.get("delay", delay), per_slot.get("jitter", jitter))
     return d.slots[key]
+
+
+# -- typed observations from hand-written dicts --------------------------------------------------
+def typed_observation(data: dict[str, Any] | Any) -> Any:
+    """A page observation written by hand as a dict, as the build reads it from a run (through
+    :func:`provdir.model.convert.observation_from_json`). A test's dict may give only the keys it
+    is about: the fields an observation requires (the page's URLs, an address's or phone's raw
+    text) are filled in. Items pass through."""
+    from provdir.model.convert import observation_from_json
+
+    if not isinstance(data, dict):
+        return data
+    data = {"source": "site", "site": "", "seed_url": "", "url": "", **data}
+    for key in ("addresses", "phones"):
+        if key in data:
+            data[key] = [{"raw": "", **item} for item in data[key]]
+    return observation_from_json(data)
+
+
+def typed_observations(observations: list[Any]) -> list[Any]:
+    return [typed_observation(o) for o in observations]
+
+
+def typed_license(data: dict[str, Any]) -> Any:
+    """A license fact written by hand as a dict, as a stored observation gives it."""
+    from provdir.model.convert import converter
+    from provdir.model.items import LicenseFact
+
+    return converter.structure(data, LicenseFact)
+
+
+def site_locations(observations: list[Any]) -> list[Any]:
+    """:func:`provdir.build.locations.site_locations` over hand-written dict observations."""
+    from provdir.build import locations
+
+    return locations.site_locations(typed_observations(observations))
+
+
+def site_state(observations: list[Any]) -> str:
+    """:func:`provdir.build.licenses.site_state` over hand-written dict observations."""
+    from provdir.build import licenses
+
+    return licenses.site_state(typed_observations(observations))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from provdir.build.locations import format_license, site_locations
+from provdir.build.locations import format_license
+from tests.helpers import site_locations
 
 SITE = "127.0.0.9:8000"
 SEED = f"http://{SITE}/"

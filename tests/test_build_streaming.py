@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import tracemalloc
 
+from provdir.model.items import FacilityRecord
 from provdir.runs.store import OBSERVATIONS, create_run, observations_by_site
 
 
 def _write(run, rows, torn: bool = False) -> None:
     with (run.dir / OBSERVATIONS).open("w", encoding="utf-8") as fh:
         for row in rows:
-            fh.write(json.dumps(row) + "\n")
+            # the fields every page has; a row without a site stays without one
+            fh.write(json.dumps({"source": "site", "seed_url": "", **row}) + "\n")
         if torn:
             fh.write('{"kind": "page", "site": "a.example", "url": "http://a.exa')  # killed writer
 
@@ -40,9 +42,9 @@ def test_groups_each_sites_pages_across_worker_runs(tmp_path):
     assert groups[0] == (
         first.run_id,
         None,
-        [{"kind": "record", "source": "samhsa", "source_id": "1", "url": "http://x/1"}],
+        [FacilityRecord(source="samhsa", source_id="1", url="http://x/1")],
     )
-    by_site = {site: (run_id, [o["url"] for o in obs]) for run_id, site, obs in groups[1:]}
+    by_site = {site: (run_id, [o.url for o in obs]) for run_id, site, obs in groups[1:]}
     assert list(by_site) == ["a.example", "b.example", "c.example"]  # order of first appearance
     assert by_site["a.example"] == (
         first.run_id,
@@ -58,7 +60,7 @@ def test_memory_is_bounded_by_a_site_not_by_the_crawl(tmp_path):
     _write(
         run,
         [
-            {"kind": "page", "site": f"s{s}.example", "url": f"http://s{s}.example/{p}", "snippet": snippet}
+            {"kind": "page", "site": f"s{s}.example", "url": f"http://s{s}.example/{p}", "title": snippet}
             for p in range(10)
             for s in range(300)
         ],
@@ -68,7 +70,7 @@ def test_memory_is_bounded_by_a_site_not_by_the_crawl(tmp_path):
     try:
         sites = 0
         for _, site, observations in observations_by_site([run]):
-            assert len(observations) == 10 and all(o["site"] == site for o in observations)
+            assert len(observations) == 10 and all(o.site == site for o in observations)
             sites += 1
             del observations
         _, peak = tracemalloc.get_traced_memory()

@@ -10,6 +10,7 @@ from importlib import resources
 
 import pytest
 
+from provdir.model.convert import observation_from_json, to_json
 from provdir.sources import samhsa
 from provdir.vocab import vocabulary
 from tests.helpers import SAMHSA_FIXTURE
@@ -366,7 +367,7 @@ def test_every_fixture_row_maps(listing):
 
 def test_record_round_trips_through_json(rows):
     rec = record(rows, "ab740701")
-    again = samhsa.record_from_dict(json.loads(json.dumps(rec.to_dict())))
+    again = observation_from_json(json.loads(json.dumps(to_json(rec))))
     assert again == rec
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from provdir.build import longtables
-from provdir.build.locations import Evidence, site_locations
+from provdir.build.locations import Evidence
 from provdir.build.verify import NOT_OFFERED, WebsiteView, compare
+from tests.helpers import site_locations
 from tests.test_build_locations import fact, page
 from tests.test_verify import listing
 

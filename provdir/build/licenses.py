@@ -14,24 +14,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from provdir.model.items import LicenseFact, PageObservation
 from provdir.normalize import agency as registry
 from provdir.vocab import vocabulary
 
 FIELDS = ("agency", "state", "number", "agency_id", "kind", "as_shown", "basis", "state_inferred")
 
 
-def site_state(observations: list[dict[str, Any]]) -> str:
+def site_state(observations: list[PageObservation]) -> str:
     """The one state of every address the site shows; when it shows none, the one state of its
     contact phones' area codes (``vocab/us_area_codes.csv``); '' when none or several."""
-    states = {a.get("state", "") for o in observations for a in o.get("addresses", []) if a.get("state")}
+    states = {a.state for o in observations for a in o.addresses if a.state}
     if states:
         return states.pop() if len(states) == 1 else ""
-    phones = {
-        p.get("e164", "")
-        for o in observations
-        for p in o.get("phones", [])
-        if p.get("role") in ("main", "admissions") and p.get("e164")
-    }
+    phones = {p.e164 for o in observations for p in o.phones if p.role in ("main", "admissions") and p.e164}
     states = {_phone_state(p) for p in phones} - {""}
     return states.pop() if len(states) == 1 else ""
 
@@ -43,18 +39,18 @@ def _phone_state(e164: str) -> str:
     return vocabulary.area_code_states().get(e164[2:5], "")
 
 
-def complete(lic: dict[str, Any], state: str) -> dict[str, Any] | None:
+def complete(lic: LicenseFact, state: str) -> dict[str, Any] | None:
     """The license as published: every field, the state filled in when it can be told;
     None for a logo whose agency cannot be told."""
     out: dict[str, Any] = {
-        "agency": lic.get("agency", ""),
-        "state": lic.get("state", ""),
-        "number": lic.get("number", ""),
-        "agency_id": lic.get("agency_id", ""),
-        "kind": lic.get("kind", ""),
-        "as_shown": lic.get("as_shown", ""),
-        "basis": lic.get("basis", "statement"),
-        "state_inferred": bool(lic.get("state_inferred", False)),
+        "agency": lic.agency,
+        "state": lic.state,
+        "number": lic.number,
+        "agency_id": lic.agency_id,
+        "kind": lic.kind,
+        "as_shown": lic.as_shown,
+        "basis": lic.basis,
+        "state_inferred": bool(lic.state_inferred),
     }
     if not out["state"] and state:
         out["state"], out["state_inferred"] = state, True

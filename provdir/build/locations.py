@@ -39,6 +39,8 @@ from urllib.parse import urlsplit
 from provdir.build import licenses as site_licenses
 from provdir.extract.names import badly_cased, best_cased, name_key, never_a_name
 from provdir.extract.scope import LOCATION, ORGANIZATION, place_hint
+from provdir.model.convert import to_json
+from provdir.model.items import AddressFact, FacilityRecord, Fact, LicenseFact, PageObservation
 from provdir.normalize.address import street_key
 from provdir.normalize.phone import CONTACT_ROLES
 from provdir.vocab import vocabulary
@@ -99,7 +101,7 @@ class Location:
         return f"{self.source}:{self.site}:{self.location_key}"
 
 
-def site_locations(observations: list[dict[str, Any]]) -> list[Location]:
+def site_locations(observations: list[PageObservation]) -> list[Location]:
     """All facility locations of one site, from that site's page observations.
 
     A site that presents several brands (each page's header logo names its own) gives one
@@ -124,32 +126,32 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def _brand_groups(observations: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]], list[Evidence]]]:
+def _brand_groups(observations: list[PageObservation]) -> list[tuple[str, list[PageObservation], list[Evidence]]]:
     """[(brand, its pages, evidence)], main brand first; one entry or none for a one-brand site."""
-    if any(o.get("seed_name") for o in observations):
+    if any(o.seed_name for o in observations):
         return []  # the seeds file names the organization
     brand_of: dict[str, str] = {}
     evidence: dict[str, Evidence] = {}
     for o in observations:
-        logos = [f for f in o.get("org_names", []) if f.get("basis") == "logo" and f.get("region") == "header"]
+        logos = [f for f in o.org_names if f.basis == "logo" and f.region == "header"]
         if logos:
-            name = logos[0]["value"].strip()
-            brand_of[o["url"]] = name
-            evidence.setdefault(name, Evidence("organization", name, o["url"], logos[0]["snippet"], "header", "logo"))
+            name = logos[0].value.strip()
+            brand_of[o.url] = name
+            evidence.setdefault(name, Evidence("organization", name, o.url, logos[0].snippet, "header", "logo"))
     names = _distinct_brands(list(dict.fromkeys(brand_of.values())))
     if len(names) < 2:
         return []
     canon = {n: next(c for c in names if n == c or _same_brand(n, c)) for n in brand_of.values()}
     counts = Counter(canon[b] for b in brand_of.values())
     # a brand is one when its pages show a place of their own (else it is a partner's logo)
-    located = {canon[brand_of[o["url"]]] for o in observations if o["url"] in brand_of and o.get("addresses")}
+    located = {canon[brand_of[o.url]] for o in observations if o.url in brand_of and o.addresses}
     brands = [b for b, _ in counts.most_common() if b in located]
     if len(brands) < 2:
         return []
     main = brands[0]
-    groups: dict[str, list[dict[str, Any]]] = {b: [] for b in brands}
+    groups: dict[str, list[PageObservation]] = {b: [] for b in brands}
     for o in observations:
-        brand = canon.get(brand_of.get(o["url"], ""), main)
+        brand = canon.get(brand_of.get(o.url, ""), main)
         groups[brand if brand in groups else main].append(o)
     return [(b, groups[b], [evidence[b]] if b in evidence else []) for b in brands]
 
@@ -169,10 +171,10 @@ def _distinct_brands(names: list[str]) -> list[str]:
 
 
 def _organization_locations(
-    observations: list[dict[str, Any]], brand: tuple[str, list[Evidence]] | None = None
+    observations: list[PageObservation], brand: tuple[str, list[Evidence]] | None = None
 ) -> list[Location]:
     first = observations[0]
-    site, seed_url = first["site"], first["seed_url"]
+    site, seed_url = first.site, first.seed_url
     org, org_ev = brand if brand else _organization(observations)
     website = _website(observations, seed_url)
     phones, roles, main, phone_ev = _phones(observations)
@@ -182,7 +184,7 @@ def _organization_locations(
     svc = _scoped(observations, "services", "service", hints)
     not_offered, no_ev = _apply_service_status(observations, svc)
     lic = _scoped_licenses(observations, hints)
-    source_urls = sorted({o["url"] for o in observations})
+    source_urls = sorted({o.url for o in observations})
     shared = dict(
         source="site",
         site=site,
@@ -378,22 +380,22 @@ def _scoped_evidence(evidence: list[Evidence], own_phones: list[str] | None = No
     return [ev if ev.scope else _scope(ev, evidence_scope(ev.field, ev.value, own_phones)) for ev in evidence]
 
 
-def _hint_key(f: dict[str, Any], hints: dict[str, str]) -> str | None:
-    if f.get("scope") != "location":
+def _hint_key(f: Fact | LicenseFact, hints: dict[str, str]) -> str | None:
+    if f.scope != "location":
         return None
-    return hints.get(f.get("location_hint") or "")
+    return hints.get(f.location_hint or "")
 
 
-def _scoped(observations: list[dict[str, Any]], key: str, field_name: str, hints: dict[str, str]) -> _Scoped:
+def _scoped(observations: list[PageObservation], key: str, field_name: str, hints: dict[str, str]) -> _Scoped:
     out = _Scoped(field_name)
     for o in observations:
-        for f in o.get(key, []):
-            ev = Evidence(field_name, f["value"], o["url"], f["snippet"], f["region"], f["basis"])
-            out.add(_hint_key(f, hints), f["value"], ev)
+        for f in getattr(o, key):
+            ev = Evidence(field_name, f.value, o.url, f.snippet, f.region, f.basis)
+            out.add(_hint_key(f, hints), f.value, ev)
     return out
 
 
-def _scoped_licenses(observations: list[dict[str, Any]], hints: dict[str, str], state: str | None = None) -> _Scoped:
+def _scoped_licenses(observations: list[PageObservation], hints: dict[str, str], state: str | None = None) -> _Scoped:
     """The site's licenses by scope, each completed from the registry (canonical agency, state,
     kind; the state inferred from ``state`` or the site's addresses when the page names none)."""
     state = site_licenses.site_state(observations) if state is None else state
@@ -401,7 +403,7 @@ def _scoped_licenses(observations: list[dict[str, Any]], hints: dict[str, str], 
     keep = {format_license(item) for item in licenses}
     out = _Scoped("license")
     for o in observations:
-        for lic in o.get("licenses", []):
+        for lic in o.licenses:
             done = site_licenses.complete(lic, state)
             if done is None:
                 continue
@@ -412,7 +414,7 @@ def _scoped_licenses(observations: list[dict[str, Any]], hints: dict[str, str], 
             out.add(
                 _hint_key(lic, hints),
                 text,
-                Evidence("license", text, o["url"], lic["snippet"], lic["region"], done["basis"]),
+                Evidence("license", text, o.url, lic.snippet, lic.region, done["basis"]),
             )
     return out
 
@@ -449,7 +451,7 @@ _GENERIC_TITLE = re.compile(
 _TAGLINE = re.compile(r"\s+[-\u2013\u2014|:\u00b7\u2022]\s+")
 
 
-def _organization(observations: list[dict[str, Any]]) -> tuple[str, list[Evidence]]:
+def _organization(observations: list[PageObservation]) -> tuple[str, list[Evidence]]:
     """The organization's name by votes over the signals that speak for it.
 
     The seed's name outvotes the site (a curated list names the provider), structured data and
@@ -475,25 +477,25 @@ def _organization(observations: list[dict[str, Any]]) -> tuple[str, list[Evidenc
         spellings[key][name] += weight.get(basis, 1)
         where.setdefault(key, (url, snippet, basis))
 
-    seed_name = next((o.get("seed_name") for o in observations if o.get("seed_name")), "")
+    seed_name = next((o.seed_name for o in observations if o.seed_name), "")
     if seed_name:
-        vote(seed_name, "seed", observations[0]["seed_url"], "seeds file")
+        vote(seed_name, "seed", observations[0].seed_url, "seeds file")
     for o in observations:
         page_titles = set()
-        for f in o.get("org_names", []):
-            name = f["value"].strip()
-            if f["basis"] == "title":
+        for f in o.org_names:
+            name = f.value.strip()
+            if f.basis == "title":
                 if name in page_titles:
                     continue
                 page_titles.add(name)
-            vote(name, f["basis"], o["url"], f["snippet"])
+            vote(name, f.basis, o.url, f.snippet)
             # "Millrace House - Sober Living for Men": the name before a tagline also votes.
             head = _TAGLINE.split(name, 1)[0].strip()
             if head != name and len(head) >= 3:
-                vote(head, f["basis"], o["url"], f["snippet"])
+                vote(head, f.basis, o.url, f.snippet)
     if not votes:
-        host = urlsplit(observations[0]["seed_url"]).hostname or observations[0]["site"]
-        return host, [Evidence("organization", host, observations[0]["seed_url"], "host name", basis="host")]
+        host = urlsplit(observations[0].seed_url).hostname or observations[0].site
+        return host, [Evidence("organization", host, observations[0].seed_url, "host name", basis="host")]
     # "The Lilly Pad" (titles) and "The Lilly Pad West Palm Beach" (copyright line): the longer
     # spelling names the shorter one too, so it lends it half its votes.
     lent: Counter[str] = Counter()
@@ -512,29 +514,29 @@ def _organization(observations: list[dict[str, Any]]) -> tuple[str, list[Evidenc
     return name, [Evidence("organization", name, url, snippet, basis=basis)]
 
 
-def _website(observations: list[dict[str, Any]], seed_url: str) -> str:
-    parts = urlsplit(observations[0]["url"] or seed_url)
+def _website(observations: list[PageObservation], seed_url: str) -> str:
+    parts = urlsplit(observations[0].url or seed_url)
     return f"{parts.scheme}://{parts.netloc}/"
 
 
 # -- phones --------------------------------------------------------------------------------
-def _phones(observations: list[dict[str, Any]]) -> tuple[list[str], dict[str, str], str, list[Evidence]]:
+def _phones(observations: list[PageObservation]) -> tuple[list[str], dict[str, str], str, list[Evidence]]:
     roles: dict[str, str] = {}
     seen_count: Counter[str] = Counter()
     prominent: Counter[str] = Counter()
     evidence: dict[str, Evidence] = {}
     for o in observations:
-        for p in o.get("phones", []):
-            num, role = p["e164"], p["role"]
+        for p in o.phones:
+            num, role = p.e164, p.role
             if not num:
                 continue
             old = roles.get(num)
             roles[num] = role if old is None or _ROLE_RANK.get(role, 4) < _ROLE_RANK.get(old, 4) else old
             seen_count[num] += 1
-            if p["region"] in ("header", "footer", "structured") and role in ("main", "toll_free"):
+            if p.region in ("header", "footer", "structured") and role in ("main", "toll_free"):
                 prominent[num] += 1
-            if num not in evidence or (p["source"] == "text" and evidence[num].basis != "text"):
-                evidence[num] = Evidence("phone", num, o["url"], p["snippet"] or p["raw"], p["region"], p["source"])
+            if num not in evidence or (p.source == "text" and evidence[num].basis != "text"):
+                evidence[num] = Evidence("phone", num, o.url, p.snippet or p.raw, p.region, p.source)
     contact = [n for n in roles if roles[n] in CONTACT_ROLES]
     contact.sort(key=lambda n: (-prominent[n], -seen_count[n], n))
     mains = [n for n in contact if roles[n] in ("main", "toll_free")]
@@ -543,35 +545,35 @@ def _phones(observations: list[dict[str, Any]]) -> tuple[list[str], dict[str, st
     return contact, {n: roles[n] for n in contact}, main, ev
 
 
-def _template_numbers(observations: list[dict[str, Any]]) -> set[str]:
+def _template_numbers(observations: list[PageObservation]) -> set[str]:
     """Numbers the site shows in its template (header, menu bar, footer, sidebar) or structured
     data, rather than only in a page's body: the organization's lines."""
-    return {p["e164"] for o in observations for p in o.get("phones", []) if p["e164"] and p["region"] != "main"}
+    return {p.e164 for o in observations for p in o.phones if p.e164 and p.region != "main"}
 
 
-def _extensions(observations: list[dict[str, Any]]) -> dict[str, str]:
+def _extensions(observations: list[PageObservation]) -> dict[str, str]:
     """The extension shown with each number (the first one seen)."""
     out: dict[str, str] = {}
     for o in observations:
-        for p in o.get("phones", []):
-            if p["e164"] and p.get("extension"):
-                out.setdefault(p["e164"], p["extension"])
+        for p in o.phones:
+            if p.e164 and p.extension:
+                out.setdefault(p.e164, p.extension)
     return out
 
 
 # -- vocabulary facts ----------------------------------------------------------------------
-def _vocab_facts(observations: list[dict[str, Any]], key: str, field_name: str) -> tuple[list[str], list[Evidence]]:
+def _vocab_facts(observations: list[PageObservation], key: str, field_name: str) -> tuple[list[str], list[Evidence]]:
     values: dict[str, Evidence] = {}
     for o in observations:
-        for f in o.get(key, []):
-            value = f["value"]
-            if value not in values or _stronger(f["basis"], values[value].basis):
-                values[value] = Evidence(field_name, value, o["url"], f["snippet"], f["region"], f["basis"])
+        for f in getattr(o, key):
+            value = f.value
+            if value not in values or _stronger(f.basis, values[value].basis):
+                values[value] = Evidence(field_name, value, o.url, f.snippet, f.region, f.basis)
     return sorted(values), list(values.values())
 
 
 def _service_status(
-    observations: list[dict[str, Any]], services: list[str], svc_ev: list[Evidence]
+    observations: list[PageObservation], services: list[str], svc_ev: list[Evidence]
 ) -> tuple[list[str], list[Evidence], list[str], list[Evidence]]:
     """(offered, their evidence, not offered, their evidence): an explicit negative overrides.
 
@@ -582,12 +584,10 @@ def _service_status(
     """
     negatives: dict[str, Evidence] = {}
     for o in observations:
-        for f in o.get("services_not_offered", []):
-            old = negatives.get(f["value"])
-            if old is None or (f["basis"] == "negative" and old.basis != "negative"):
-                negatives[f["value"]] = Evidence(
-                    "service_not_offered", f["value"], o["url"], f["snippet"], f["region"], f["basis"]
-                )
+        for f in o.services_not_offered:
+            old = negatives.get(f.value)
+            if old is None or (f.basis == "negative" and old.basis != "negative"):
+                negatives[f.value] = Evidence("service_not_offered", f.value, o.url, f.snippet, f.region, f.basis)
     if not negatives:
         return services, svc_ev, [], []
     positive = {e.value: e for e in svc_ev}
@@ -600,8 +600,8 @@ def _service_status(
     dropped = set(not_offered)
     support: dict[str, set[str]] = defaultdict(set)
     for o in observations:
-        for f in o.get("services", []):
-            support[f["value"]].add(f["basis"])
+        for f in o.services:
+            support[f.value].add(f.basis)
     kept_values = {
         v
         for v in services
@@ -616,7 +616,7 @@ def _service_status(
     )
 
 
-def _apply_service_status(observations: list[dict[str, Any]], svc: _Scoped) -> tuple[list[str], list[Evidence]]:
+def _apply_service_status(observations: list[PageObservation], svc: _Scoped) -> tuple[list[str], list[Evidence]]:
     """Drop from ``svc`` (every scope) what the site says it does not offer; returns the not
     offered values and their evidence (:func:`_service_status` decides)."""
     best: dict[str, Evidence] = {}
@@ -638,23 +638,21 @@ def _stronger(new: str, old: str) -> bool:
 
 
 def _licenses(
-    observations: list[dict[str, Any]], state: str | None = None
+    observations: list[PageObservation], state: str | None = None
 ) -> tuple[list[dict[str, Any]], list[Evidence]]:
     # The state of a license whose page does not tell it is the facility's (provdir.build.licenses).
     state = site_licenses.site_state(observations) if state is None else state
     found: dict[tuple[str, str, str], dict[str, Any]] = {}
     ev: dict[tuple[str, str, str], Evidence] = {}
     for o in observations:
-        for lic in o.get("licenses", []):
+        for lic in o.licenses:
             done = site_licenses.complete(lic, state)
             if done is None:
                 continue
             key = site_licenses.key(done)
             if key not in found:
                 found[key] = done
-                ev[key] = Evidence(
-                    "license", format_license(done), o["url"], lic["snippet"], lic["region"], done["basis"]
-                )
+                ev[key] = Evidence("license", format_license(done), o.url, lic.snippet, lic.region, done["basis"])
     # A license shown once with its number and once without is one license.
     numbered = {(a, s) for a, s, n in found if n}
     keep = [k for k in found if k[2] or k[:2] not in numbered]
@@ -674,7 +672,9 @@ def format_license(lic: dict[str, str]) -> str:
 
 
 # -- places --------------------------------------------------------------------------------
-def _places(observations: list[dict[str, Any]], org: str = "") -> tuple[dict[str, dict[str, Any]], str, dict[str, str]]:
+def _places(
+    observations: list[PageObservation], org: str = ""
+) -> tuple[dict[str, dict[str, Any]], str, dict[str, str]]:
     """(places by key, mailing address, location hint -> place key)."""
     places: dict[str, dict[str, Any]] = {}
     hints: dict[str, str] = {}
@@ -684,58 +684,58 @@ def _places(observations: list[dict[str, Any]], org: str = "") -> tuple[dict[str
     labels: dict[str, dict[tuple[str, str], int]] = defaultdict(dict)
     region_weight = {"main": 3, "structured": 2}
     mailing = ""
-    towns: list[tuple[str, dict[str, Any]]] = []  # (page url, address) of town-only places
-    offices: list[tuple[str, dict[str, Any]]] = []  # a corporate office: a location only if none else
-    home_towns: list[tuple[str, dict[str, Any]]] = []  # a copyright line's town: likewise
+    towns: list[tuple[str, AddressFact]] = []  # (page url, address) of town-only places
+    offices: list[tuple[str, AddressFact]] = []  # a corporate office: a location only if none else
+    home_towns: list[tuple[str, AddressFact]] = []  # a copyright line's town: likewise
     for o in observations:
-        for a in o.get("addresses", []):
-            if a["kind"] == "mailing":
-                mailing = mailing or f"{a['street']}, {a['city']}, {a['state']} {a['postal_code']}".strip()
+        for a in o.addresses:
+            if a.kind == "mailing":
+                mailing = mailing or f"{a.street}, {a.city}, {a.state} {a.postal_code}".strip()
                 continue
-            if a["kind"] == "office":
-                offices.append((o["url"], a))
+            if a.kind == "office":
+                offices.append((o.url, a))
                 continue
-            if a.get("source") == "copyright":
-                home_towns.append((o["url"], a))
+            if a.source == "copyright":
+                home_towns.append((o.url, a))
                 continue
-            if a.get("precision", "street") == "city" or not a["street"]:
-                towns.append((o["url"], a))
+            if a.precision == "city" or not a.street:
+                towns.append((o.url, a))
                 continue
-            key = f"{street_key(a['street'])}|{a['postal_code'] or a['city'].upper()}"
-            hints[place_hint(a["street"], a["city"], a["state"], a["postal_code"])] = key
-            _add_place(places, labels, key, a, o["url"], region_weight)
+            key = f"{street_key(a.street)}|{a.postal_code or a.city.upper()}"
+            hints[place_hint(a.street, a.city, a.state, a.postal_code)] = key
+            _add_place(places, labels, key, a, o.url, region_weight)
     # A town is one of the site's street addresses when exactly one of them is in that town;
     # several street addresses there leave it unresolved (its facts stay organization-wide).
     in_town: dict[tuple[str, str], list[str]] = defaultdict(list)
     for key, place in places.items():
         in_town[(place["city"].upper(), place["state"])].append(key)
     for url, a in towns:
-        town = (a["city"].upper(), a["state"])
-        hint = place_hint("", a["city"], a["state"])
+        town = (a.city.upper(), a.state)
+        hint = place_hint("", a.city, a.state)
         streets = in_town.get(town, [])
         if len(streets) > 1:
             continue
-        if not streets and in_town and a["region"] in ("header", "footer", "sidebar", "nav"):
+        if not streets and in_town and a.region in ("header", "footer", "sidebar", "nav"):
             # A town in the site template of an organization with street addresses is where it
             # says it serves ("Serving Denver, CO"), not another facility.
             continue
-        key = streets[0] if streets else f"city|{a['city'].upper()}|{a['state']}"
+        key = streets[0] if streets else f"city|{a.city.upper()}|{a.state}"
         hints[hint] = key
         if streets:
-            for p in a.get("phones", []):
+            for p in a.phones:
                 if p not in places[key]["phones"]:
                     places[key]["phones"].append(p)
             continue
         _add_place(places, labels, key, a, url, region_weight)
     if not places and not offices and home_towns:
         url, a = home_towns[0]  # every page's footer says the same
-        key = f"city|{a['city'].upper()}|{a['state']}"
-        hints[place_hint("", a["city"], a["state"])] = key
+        key = f"city|{a.city.upper()}|{a.state}"
+        hints[place_hint("", a.city, a.state)] = key
         _add_place(places, labels, key, a, url, region_weight)
     if not places:
         for url, a in offices:
-            key = f"{street_key(a['street'])}|{a['postal_code'] or a['city'].upper()}"
-            hints[place_hint(a["street"], a["city"], a["state"], a["postal_code"])] = key
+            key = f"{street_key(a.street)}|{a.postal_code or a.city.upper()}"
+            hints[place_hint(a.street, a.city, a.state, a.postal_code)] = key
             _add_place(places, labels, key, a, url, region_weight)
     for key, votes in labels.items():
         tally: Counter[str] = Counter()
@@ -748,14 +748,14 @@ def _places(observations: list[dict[str, Any]], org: str = "") -> tuple[dict[str
     return places, mailing, hints
 
 
-def _add_place(places, labels, key: str, a: dict[str, Any], url: str, region_weight: dict[str, int]) -> None:
+def _add_place(places, labels, key: str, a: AddressFact, url: str, region_weight: dict[str, int]) -> None:
     place = places.setdefault(
         key,
         {
-            "street": a["street"],
-            "city": a["city"],
-            "state": a["state"],
-            "postal_code": a["postal_code"],
+            "street": a.street,
+            "city": a.city,
+            "state": a.state,
+            "postal_code": a.postal_code,
             "phones": [],
             "latitude": None,
             "longitude": None,
@@ -763,64 +763,61 @@ def _add_place(places, labels, key: str, a: dict[str, Any], url: str, region_wei
             "label": "",
         },
     )
-    if not place["postal_code"] and a["postal_code"]:
-        place["postal_code"] = a["postal_code"]
-    if a.get("latitude") is not None and place["latitude"] is None:
-        place["latitude"], place["longitude"] = a["latitude"], a["longitude"]
-    for p in a.get("phones", []):
+    if not place["postal_code"] and a.postal_code:
+        place["postal_code"] = a.postal_code
+    if a.latitude is not None and place["latitude"] is None:
+        place["latitude"], place["longitude"] = a.latitude, a.longitude
+    for p in a.phones:
         if p not in place["phones"]:
             place["phones"].append(p)
-    if a.get("label"):
-        labels[key][(a["label"], a["region"])] = region_weight.get(a["region"], 1)
+    if a.label:
+        labels[key][(a.label, a.region)] = region_weight.get(a.region, 1)
     if not place["evidence"]:
-        place["evidence"].append(Evidence("address", a["raw"], url, a["snippet"] or a["raw"], a["region"], a["source"]))
+        place["evidence"].append(Evidence("address", a.raw, url, a.snippet or a.raw, a.region, a.source))
 
 
 def _unique(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-def record_location(record: dict[str, Any]) -> Location:
-    """A directory record (:class:`provdir.model.items.FacilityRecord` as a dict) is one location."""
-    url = record["url"]
-    contact = [p for p in record.get("phones", []) if p["role"] in CONTACT_ROLES and p["e164"]]
-    phones = _unique([p["e164"] for p in contact])
-    main = next((p["e164"] for p in contact if p["role"] == "main"), phones[0] if phones else "")
-    evidence = [
-        Evidence("phone", p["e164"], url, p["snippet"] or p["raw"], "structured", record["source"]) for p in contact
-    ]
+def record_location(record: FacilityRecord) -> Location:
+    """A directory record is one location."""
+    url = record.url
+    contact = [p for p in record.phones if p.role in CONTACT_ROLES and p.e164]
+    phones = _unique([p.e164 for p in contact])
+    main = next((p.e164 for p in contact if p.role == "main"), phones[0] if phones else "")
+    evidence = [Evidence("phone", p.e164, url, p.snippet or p.raw, "structured", record.source) for p in contact]
     for key, field_name in (("services", "service"), ("accreditations", "accreditation")):
-        evidence += [
-            Evidence(field_name, f["value"], url, f["snippet"], f["region"], f["basis"]) for f in record.get(key, [])
-        ]
-    licenses = [site_licenses.complete(lic, "") or lic for lic in record.get("licenses", [])]
+        evidence += [Evidence(field_name, f.value, url, f.snippet, f.region, f.basis) for f in getattr(record, key)]
+    # a logo the registry cannot tell is published as the record gave it
+    licenses = [site_licenses.complete(lic, "") or to_json(lic) for lic in record.licenses]
     evidence += [
-        Evidence("license", format_license(lic), url, raw["snippet"], "structured", record["source"])
-        for lic, raw in zip(licenses, record.get("licenses", []), strict=True)
+        Evidence("license", format_license(lic), url, raw.snippet, "structured", record.source)
+        for lic, raw in zip(licenses, record.licenses, strict=True)
     ]
-    if record.get("street"):
-        raw = f"{record['street']}, {record['city']}, {record['state']} {record['postal_code']}"
-        evidence.append(Evidence("address", raw, url, raw, "structured", record["source"]))
+    if record.street:
+        raw = f"{record.street}, {record.city}, {record.state} {record.postal_code}"
+        evidence.append(Evidence("address", raw, url, raw, "structured", record.source))
     return Location(
-        source=record["source"],
+        source=record.source,
         site="",
-        location_key=record["source_id"],
-        name=record.get("name") or record.get("organization", ""),
-        organization=record.get("organization", ""),
-        street=record.get("street", ""),
-        city=record.get("city", ""),
-        state=record.get("state", ""),
-        postal_code=record.get("postal_code", ""),
+        location_key=record.source_id,
+        name=record.name or record.organization,
+        organization=record.organization,
+        street=record.street,
+        city=record.city,
+        state=record.state,
+        postal_code=record.postal_code,
         phone=main,
         phones=phones,
-        phone_roles={p["e164"]: p["role"] for p in contact},
-        website=record.get("website", ""),
-        phone_extensions={p["e164"]: p["extension"] for p in contact if p.get("extension")},
-        accreditations=sorted({f["value"] for f in record.get("accreditations", [])}),
+        phone_roles={p.e164: p.role for p in contact},
+        website=record.website,
+        phone_extensions={p.e164: p.extension for p in contact if p.extension},
+        accreditations=sorted({f.value for f in record.accreditations}),
         licenses=licenses,
-        services=sorted({f["value"] for f in record.get("services", [])}),
+        services=sorted({f.value for f in record.services}),
         source_urls=[url],
-        latitude=record.get("latitude"),
-        longitude=record.get("longitude"),
+        latitude=record.latitude,
+        longitude=record.longitude,
         evidence=_scoped_evidence(evidence),
     )

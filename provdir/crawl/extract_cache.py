@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 from pathlib import Path
 
+from provdir.model.convert import observation_from_line
 from provdir.model.items import PageObservation
 from provdir.runs.store import OBSERVATIONS, latest_good_runs, run_members
 
@@ -52,11 +52,11 @@ class ExtractionCache:
             offset = 0
             for line in fh:
                 try:
-                    obs = json.loads(line)
-                except ValueError:
-                    obs = {}
-                if obs.get("body_hash") and obs.get("kind", "page") != "record":
-                    self.index[obs["url"]] = (obs["body_hash"], path, offset)
+                    obs = observation_from_line(line)
+                except ValueError:  # a torn or damaged line is no cache entry
+                    obs = None
+                if isinstance(obs, PageObservation) and obs.body_hash:
+                    self.index[obs.url] = (obs.body_hash, path, offset)
                 offset += len(line)
 
     @classmethod
@@ -71,4 +71,5 @@ class ExtractionCache:
             return None
         with hit[1].open("rb") as fh:
             fh.seek(hit[2])
-            return PageObservation.from_dict(json.loads(fh.readline()))
+            obs = observation_from_line(fh.readline())  # read whole when indexed
+        return obs if isinstance(obs, PageObservation) else None

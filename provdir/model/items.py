@@ -10,8 +10,6 @@ Fields are declared in the order the JSON Lines output shows them.
 
 from __future__ import annotations
 
-from typing import Any
-
 import attrs
 
 
@@ -146,22 +144,9 @@ class PageObservation:
     """SHA-1 of the response body under this extractor version (code and vocabularies): an
     identical body reuses this extraction next run, until the extractor changes."""
 
-    def to_dict(self) -> dict[str, Any]:
-        return attrs.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> PageObservation:
-        """Rebuild an observation from its JSON form (as written to observations.jsonl)."""
-        data = dict(data)
-        data["org_names"] = [Fact(**f) for f in data.get("org_names", [])]
-        data["phones"] = [PhoneFact(**f) for f in data.get("phones", [])]
-        data["addresses"] = [AddressFact(**f) for f in data.get("addresses", [])]
-        data["accreditations"] = [Fact(**f) for f in data.get("accreditations", [])]
-        data["licenses"] = [LicenseFact(**f) for f in data.get("licenses", [])]
-        data["services"] = [Fact(**f) for f in data.get("services", [])]
-        data["services_not_offered"] = [Fact(**f) for f in data.get("services_not_offered", [])]
-        known = {a.name for a in attrs.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+    kind: str = "page"
+    """Tells a page from a :class:`FacilityRecord` in observations.jsonl (a line without it is a
+    page: older runs wrote none). Read and written by :mod:`provdir.model.convert`."""
 
 
 @attrs.define
@@ -199,6 +184,3 @@ class FacilityRecord:
     """Labels the vocabulary does not map yet (category code, category, label): kept, counted."""
     fetched_at: str = ""
     kind: str = "record"
-
-    def to_dict(self) -> dict[str, Any]:
-        return attrs.asdict(self)

@@ -22,6 +22,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from provdir.model.convert import Observation, observation_from_line
+from provdir.model.items import FacilityRecord
 from provdir.runs import sequence
 from provdir.sources.seeds import site_key
 
@@ -397,27 +399,25 @@ def merge_worker_manifests(crawl_id: str, manifests: list[tuple[str, dict[str, A
     }
 
 
-def read_observations(run: Run) -> list[dict[str, Any]]:
-    """Observations of a run: every whole line kept; a torn or damaged line (a killed writer
-    cuts the last one, possibly inside a multi-byte character) is skipped and reported, never
-    fatal (lines are decoded one by one, so one bad byte costs one line, not the file)."""
+def read_observations(run: Run) -> list[Observation]:
+    """Observations of a run, as their items: every whole line kept; a torn or damaged line (a
+    killed writer cuts the last one, possibly inside a multi-byte character; a line that is no
+    observation) is skipped and reported, never fatal (lines are decoded one by one, so one bad
+    byte costs one line, not the file)."""
     path = run.dir / OBSERVATIONS
-    out: list[dict[str, Any]] = []
+    out: list[Observation] = []
     if not path.exists():
         return out
     bad: list[int] = []
     with path.open("rb") as fh:
         for number, line in enumerate(fh, 1):
             try:
-                obs = json.loads(line.decode("utf-8"))
+                obs = observation_from_line(line)
             except ValueError:  # UnicodeDecodeError is a ValueError too
                 if line.strip():
                     bad.append(number)
                 continue
-            if isinstance(obs, dict):
-                out.append(obs)
-            else:
-                bad.append(number)
+            out.append(obs)
     if bad:
         log.warning(
             "%s: %d line(s) unreadable and skipped (torn by a kill?), line %s; %d whole line(s) used",
@@ -429,16 +429,17 @@ def read_observations(run: Run) -> list[dict[str, Any]]:
     return out
 
 
-def observations_by_site(members: list[Run]) -> Iterator[tuple[str, str | None, list[dict[str, Any]]]]:
+def observations_by_site(members: list[Run]) -> Iterator[tuple[str, str | None, list[Observation]]]:
     """The observations of one crawl (a run, or the worker runs of a distributed crawl) grouped
     by site, one group in memory at a time: ``(run_id, site, observations)``.
 
-    Directory records (``kind: record``) come first, one per group with ``site`` None; then each
-    site's page observations from every member, sites in the order they first appear, credited
-    to the first member that has the site. Pages of many sites are interleaved in a run's file
-    (a crawl visits hosts in turn), so the file is read twice: once to note where each site's
-    lines are (byte offsets: memory in proportion to the number of pages, not their size), then
-    site by site. The build's memory is then bounded by the largest site, not by the crawl.
+    Directory records (:class:`FacilityRecord`) come first, one per group with ``site`` None;
+    then each site's page observations from every member, sites in the order they first appear,
+    credited to the first member that has the site. Pages of many sites are interleaved in a
+    run's file (a crawl visits hosts in turn), so the file is read twice: once to note where
+    each site's lines are (byte offsets: memory in proportion to the number of pages, not their
+    size), then site by site. The build's memory is then bounded by the largest site, not by
+    the crawl.
     """
     where: dict[str, list[tuple[int, int]]] = {}  # site -> (member index, offset)
     first_run: dict[str, str] = {}
@@ -451,15 +452,13 @@ def observations_by_site(members: list[Run]) -> Iterator[tuple[str, str | None, 
             for line in fh:
                 at, offset = offset, offset + len(line)
                 try:
-                    obs = json.loads(line.decode("utf-8"))
+                    obs = observation_from_line(line)
                 except ValueError:  # a torn or damaged line (UnicodeDecodeError too), as read_observations
                     continue
-                if not isinstance(obs, dict):
-                    continue
-                if obs.get("kind") == "record":
+                if isinstance(obs, FacilityRecord):
                     yield member.run_id, None, [obs]
                     continue
-                site = obs.get("site")
+                site = obs.site
                 if not isinstance(site, str):
                     continue
                 where.setdefault(site, []).append((index, at))
@@ -473,7 +472,7 @@ def observations_by_site(members: list[Run]) -> Iterator[tuple[str, str | None, 
                 if fh is None:
                     fh = handles[index] = (members[index].dir / OBSERVATIONS).open("rb")
                 fh.seek(at)
-                group.append(json.loads(fh.readline()))
+                group.append(observation_from_line(fh.readline()))  # read whole in the first pass
             yield first_run[site], site, group
     finally:
         for fh in handles.values():

@@ -35,8 +35,6 @@ from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import attrs
-
 from provdir.model.items import FacilityRecord, Fact, LicenseFact, PhoneFact
 from provdir.normalize import agency as agencies
 from provdir.normalize.address import parse_address, state_abbr, zip5
@@ -211,17 +209,6 @@ def row_to_record(row: dict[str, Any], *, page_url: str) -> FacilityRecord:
             if all(f.value != mapping.value for f in facts):  # one fact per value: the first label
                 facts.append(Fact(mapping.value, label.snippet, "structured", f"samhsa:{label.category_code}"))
     return record
-
-
-def record_from_dict(data: dict[str, Any]) -> FacilityRecord:
-    """Rebuild a record from its JSON form (as written to observations.jsonl)."""
-    data = dict(data)
-    data["phones"] = [PhoneFact(**p) for p in data.get("phones", [])]
-    data["services"] = [Fact(**f) for f in data.get("services", [])]
-    data["accreditations"] = [Fact(**f) for f in data.get("accreditations", [])]
-    data["licenses"] = [LicenseFact(**lic) for lic in data.get("licenses", [])]
-    known = {a.name for a in attrs.fields(FacilityRecord)}
-    return FacilityRecord(**{k: v for k, v in data.items() if k in known})
 
 
 def phone_fact(raw: Any, role: str, field: str) -> PhoneFact | None:

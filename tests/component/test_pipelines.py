@@ -14,6 +14,7 @@ from pipelines.phones import NormalizePhones
 from pipelines.store import WriteObservations
 from pipelines.validate import ValidateObservation
 from pipelines.vocabulary import CheckVocabulary
+from provdir.model.convert import observation_from_json
 from provdir.model.items import AddressFact, FacilityRecord, Fact, PageObservation, PhoneFact
 from provdir.runs.store import OBSERVATIONS, create_run
 from tests.helpers import crawler_for
@@ -172,7 +173,7 @@ def test_observations_are_appended_to_the_run_as_json_lines(tmp_path):
     pipe.close_spider()
     lines = [json.loads(line) for line in (run.dir / OBSERVATIONS).read_text(encoding="utf-8").splitlines()]
     assert [line.get("title") or line.get("name") for line in lines] == ["Contact – Harris House", "Harris House"]
-    assert PageObservation.from_dict(lines[0]) == observation(title="Contact – Harris House")
+    assert observation_from_json(lines[0]) == observation(title="Contact – Harris House")
     assert crawler.stats.get_value("observations/written") == 2
 
 

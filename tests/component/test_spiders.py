@@ -13,6 +13,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import DNSLookupError
 from twisted.python.failure import Failure
 
+from provdir.model.convert import to_json
 from provdir.model.items import FacilityRecord, PageObservation
 from provdir.runs.store import OBSERVATIONS, create_run
 from provdir.sources.samhsa import MAX_PAGE_SIZE
@@ -131,7 +132,7 @@ def test_an_unchanged_page_reuses_the_previous_runs_extraction(tmp_path):
     (first,) = [o for o in provider_sites(tmp_path).parse(response) if isinstance(o, PageObservation)]
     first.title = "as read last run"
     previous = create_run(tmp_path / "out", "site")
-    (previous.dir / OBSERVATIONS).write_text(json.dumps(first.to_dict()) + "\n", encoding="utf-8")
+    (previous.dir / OBSERVATIONS).write_text(json.dumps(to_json(first)) + "\n", encoding="utf-8")
     previous.write_manifest({"run_id": previous.run_id, "source": "site", "status": "ok"})
     spider = provider_sites(tmp_path)  # reads the previous good run's extractions
     (again,) = [o for o in spider.parse(response) if isinstance(o, PageObservation)]

@@ -8,6 +8,7 @@ import pytest
 
 from provdir.extract import extract_page, org_name_candidates, org_terms, page_kind
 from provdir.extract.page import parse_page
+from provdir.model.convert import observation_from_json, to_json
 from provdir.model.items import PageObservation
 
 SITE = "https://www.cedarbluffrecovery.example"
@@ -122,8 +123,8 @@ def test_content_hash_is_sha1_of_text_and_ignores_markup_changes(home):
 
 
 def test_observation_round_trips_through_dict(home):
-    data = json.loads(json.dumps(home.to_dict()))
-    assert PageObservation.from_dict(data) == home
+    data = json.loads(json.dumps(to_json(home)))
+    assert observation_from_json(data) == home
 
 
 # --- the facts of the home page ----------------------------------------------------------------

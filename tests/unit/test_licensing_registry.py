@@ -10,6 +10,7 @@ import pytest
 
 from provdir.build import licenses as site_licenses
 from provdir.normalize import agency
+from tests.helpers import site_state, typed_license
 
 JURISDICTIONS = {
     "AL",
@@ -165,13 +166,17 @@ def lic(**kw):
     return {"agency": "", "state": "", "number": "", "snippet": "", "region": "main", **kw}
 
 
+def complete(data: dict, state: str) -> dict | None:
+    return site_licenses.complete(typed_license(data), state)
+
+
 def test_state_licensed_takes_the_facility_state_as_inferred():
-    done = site_licenses.complete(lic(as_shown="State-licensed"), "FL")
+    done = complete(lic(as_shown="State-licensed"), "FL")
     assert (done["agency"], done["state"], done["state_inferred"]) == ("", "FL", True)
 
 
 def test_shared_name_resolves_in_the_facility_state():
-    done = site_licenses.complete(
+    done = complete(
         lic(agency="Department of Health and Human Services", as_shown="Dept. of Health & Human Services"), "ME"
     )
     assert (done["agency"], done["agency_id"], done["state"], done["state_inferred"]) == (
@@ -183,24 +188,22 @@ def test_shared_name_resolves_in_the_facility_state():
 
 
 def test_named_state_is_never_overwritten():
-    done = site_licenses.complete(
-        lic(agency="Texas Health and Human Services Commission", state="TX", agency_id="TX-HHSC"), "OK"
-    )
+    done = complete(lic(agency="Texas Health and Human Services Commission", state="TX", agency_id="TX-HHSC"), "OK")
     assert (done["state"], done["state_inferred"]) == ("TX", False)
 
 
 def test_logo_whose_agency_the_state_lacks_is_dropped():
     logo = lic(agency="Department of Mental Health", as_shown="DMH", basis="logo")
-    assert site_licenses.complete(logo, "TX") is None
-    assert site_licenses.complete(logo, "MO")["agency_id"] == "MO-DMH"
-    assert site_licenses.complete(logo, "") is None
+    assert complete(logo, "TX") is None
+    assert complete(logo, "MO")["agency_id"] == "MO-DMH"
+    assert complete(logo, "") is None
 
 
 def test_site_state_only_when_every_address_agrees():
     one = [{"addresses": [{"state": "MO"}, {"state": "MO"}]}]
     two = [{"addresses": [{"state": "MO"}]}, {"addresses": [{"state": "KS"}]}]
-    assert site_licenses.site_state(one) == "MO"
-    assert site_licenses.site_state(two) == ""
+    assert site_state(one) == "MO"
+    assert site_state(two) == ""
 
 
 # -- through the build: one site's pages to its locations -------------------------------------------
@@ -237,7 +240,8 @@ def page(path: str, state: str, licenses: list[dict]) -> dict:
 
 
 def test_site_location_license_state_from_address_and_state_licensed_absorbed():
-    from provdir.build.locations import format_license, site_locations
+    from provdir.build.locations import format_license
+    from tests.helpers import site_locations
 
     home = page("/", "MO", [lic(as_shown="State-licensed", snippet="A state-licensed program.")])
     about = page(
@@ -287,18 +291,19 @@ def test_site_without_address_takes_the_state_of_its_phones_area_code():
             "phones": [{"e164": "+14055550182", "role": "main"}, {"e164": "+18005551212", "role": "main"}],
         }
     ]
-    assert site_licenses.site_state(phones) == "OK"
+    assert site_state(phones) == "OK"
     two = [
         {
             "addresses": [],
             "phones": [{"e164": "+14055550182", "role": "main"}, {"e164": "+15205551234", "role": "main"}],
         }
     ]
-    assert site_licenses.site_state(two) == ""
+    assert site_state(two) == ""
 
 
 def test_site_in_two_states_gives_each_location_its_own_state():
-    from provdir.build.locations import format_license, site_locations
+    from provdir.build.locations import format_license
+    from tests.helpers import site_locations
 
     state_licensed = [lic(as_shown="State-licensed", snippet="Every one of our clinics is state-licensed.")]
     mo = page("/", "MO", state_licensed)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from provdir.build.locations import site_locations
 from provdir.extract import extract_page
 from provdir.extract.names import badly_cased, best_cased, copyright_name, never_a_name, recase
+from tests.helpers import site_locations
 
 SITE = "https://www.bluelupinerecovery.example"
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from provdir.build.locations import site_locations
 from provdir.extract import extract_page
+from provdir.model.convert import to_json
+from tests.helpers import site_locations
 
 MENU = """
 <header class="site-header"><img src="/logo.png" alt="Bluestem Behavioral Health logo">
@@ -85,7 +86,7 @@ BASE = "http://127.0.0.9:8000/"
 
 def _obs(html: str, path: str) -> dict:
     o = extract_page(html, BASE + path.lstrip("/"), site="127.0.0.9:8000", seed_url=BASE)
-    return o.to_dict()
+    return to_json(o)
 
 
 def _services(o: dict, scope: str, hint_start: str = "") -> set[str]:
