@@ -162,7 +162,16 @@ def _plausible_street(tagged: dict[str, str], text: str) -> bool:
         return False
     if not typed and any(c.isupper() for c in text) and any(_LOWER_WORD.match(w) for w in tagged["StreetName"].split()):
         return False
-    return not (re.fullmatch(r"(?:19|20)\d\d", tagged["AddressNumber"]) and not typed)
+    if typed or _tidy(tagged["StreetName"]).lower() in _untyped_street_names():
+        return True
+    return not re.fullmatch(r"(?:19|20)\d\d", tagged["AddressNumber"])
+
+
+@cache
+def _untyped_street_names() -> frozenset[str]:
+    """Street names whole without a type word (``vocab/untyped_street_names.csv``), lower case."""
+    with resources.files("provdir.vocab").joinpath("untyped_street_names.csv").open(encoding="utf-8") as fh:
+        return frozenset(r["name"].strip().lower() for r in csv.DictReader(ln for ln in fh if not ln.startswith("#")))
 
 
 def _street(tagged: dict[str, str]) -> str:

@@ -121,6 +121,31 @@ def test_incomplete_or_non_address_is_none(text):
 
 
 @pytest.mark.parametrize(
+    ("text", "street"),
+    [
+        ("1910 Broadway, Fresno, CA 93721", "1910 Broadway"),  # a house number that looks like a year
+        ("2000 Embarcadero, Oakland, CA 94606", "2000 Embarcadero"),
+        ("2024 Cedar Bluff Rd, Springfield, MO 65802", "2024 Cedar Bluff Rd"),  # a street type says street
+    ],
+)
+def test_year_like_house_number_on_a_street_whole_without_a_type(text, street):
+    parsed = parse_address(text)
+    assert parsed is not None and parsed.street == street
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2024 Cedar Bluff Recovery, Springfield, MO 65802",  # a copyright line
+        "2024 Broadway Recovery, Springfield, MO 65802",  # a name that starts like a listed street
+        "1998 Ozark Family Services, Joplin, MO",
+    ],
+)
+def test_year_before_a_name_is_still_not_an_address(text):
+    assert parse_address(text) is None
+
+
+@pytest.mark.parametrize(
     ("a", "b"),
     [
         ("2706 South River Road, Springfield, MO 65804", "2706 S. River Rd, Springfield, MO 65804"),
