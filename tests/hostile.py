@@ -358,8 +358,36 @@ class Crawl:
         return self.manifest()["sites"][key]
 
 
+def _high_water_mib(pid: int) -> float | None:
+    """The process's own peak resident memory so far (``VmHWM``), None once it has exited."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
 def finish(proc: subprocess.Popen, out: Path, started: float, timeout: float = 240) -> Crawl:
-    """Wait for ``proc`` and measure its peak resident memory (``wait4``: this child only)."""
+    """Wait for ``proc`` and measure its peak resident memory.
+
+    ``VmHWM`` read every few milliseconds while it runs (the high-water mark only rises, so the
+    last reading is the peak, give or take the last milliseconds). Not ``wait4``'s ``ru_maxrss``:
+    Linux carries the memory a child had before ``exec`` into it, which is the memory of the
+    process that started it, so a pytest worker grown to 460 MiB by earlier tests made a 190 MiB
+    crawl read as 460 MiB. ``ru_maxrss`` remains the figure where ``/proc`` is not available."""
+    peak = 0.0
+
+    def watch() -> None:
+        nonlocal peak
+        while proc.poll() is None:
+            peak = max(peak, _high_water_mib(proc.pid) or 0.0)
+            time.sleep(0.005)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
     reader = threading.Thread(target=lambda: setattr(proc, "_outputs", proc.communicate()), daemon=True)
     reader.start()
     reader.join(timeout)
@@ -367,9 +395,11 @@ def finish(proc: subprocess.Popen, out: Path, started: float, timeout: float = 2
         proc.kill()
         reader.join()
         raise TimeoutError(f"crawl did not finish in {timeout} s")
+    watcher.join()
     rusage = getattr(proc, "_rusage", None)
     stdout, stderr = proc._outputs  # type: ignore[attr-defined]
-    peak = rusage.ru_maxrss / 1024 if rusage else float("nan")
+    if not peak:
+        peak = rusage.ru_maxrss / 1024 if rusage else float("nan")
     return Crawl(proc.returncode, stdout, stderr, out, time.monotonic() - started, peak)
 
 

@@ -86,7 +86,8 @@ def bodies(tmp_path_factory):
     with server, serve_sites({"good": bundled_sites_dir() / "harris-house"}, port=0, first_host=150) as urls:
         base = tmp_path_factory.mktemp("bodies")
         seeds = write_seeds(base / "seeds.txt", [server.url(), urls["good"]])
-        # Not published: what is measured is the crawl that meets the bodies, not pandas and pyarrow.
+        # Not published: what is measured is the crawl that meets the bodies (publishing loads
+        # pandas and pyarrow, ~120 MiB more, whatever the bodies were).
         result = crawl(
             seeds, base / "out", "-s", f"PROVDIR_EXTRACT_TIME_LIMIT={EXTRACT_LIMIT}", "-s", "PROVDIR_PUBLISH=False"
         )
@@ -134,7 +135,6 @@ def test_page_slow_to_extract_is_abandoned_not_stalling_the_crawl(bodies):
 def test_memory_stays_bounded(bodies):
     result, _, _ = bodies
     # Bombs decompress to 256 MiB each, the huge pages are 10 MiB: none of it is held. Measured
-    # (crawl only, no publishing): ~190 MiB with the project's limits, ~690 MiB with Scrapy's
-    # 1 GiB DOWNLOAD_MAXSIZE. With publishing (pandas, pyarrow) the peak moved between ~320 and
-    # ~500 MiB from run to run, which hid the property. benchmarks/hostile_memory.py has details.
+    # (the crawl's own high-water mark, no publishing): ~195 MiB with the project's limits,
+    # ~690 MiB with Scrapy's 1 GiB DOWNLOAD_MAXSIZE. benchmarks/hostile_memory.py has details.
     assert result.peak_rss_mib < 450, result.peak_rss_mib
