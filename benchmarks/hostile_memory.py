@@ -2,7 +2,8 @@
 brotli), 10 MiB single-line pages (announced and not), a 7.5 MiB single-line page under the
 size cap (read and extracted), 100k-deep nesting, a PDF served as text/html.
 
-Peak resident memory is the crawl process's own (``wait4``), not a sample. Crawls run with
+Peak resident memory is the crawl process's own high-water mark (``VmHWM``, see
+``tests.hostile.finish``). Crawls run with
 ``PROVDIR_PUBLISH=False`` (publishing loads pandas and pyarrow, which outweighs the crawl: its
 figure is printed separately). Figures for the project's settings and, with ``--unbounded``,
 for Scrapy's default DOWNLOAD_MAXSIZE (1 GiB).
