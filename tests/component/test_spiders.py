@@ -19,7 +19,7 @@ from provdir.runs.store import OBSERVATIONS, create_run
 from provdir.sources.samhsa import MAX_PAGE_SIZE
 from spiders.provider_sites import ProviderSitesSpider
 from spiders.samhsa_locator import MAX_CONSECUTIVE_FAILURES, SamhsaLocatorSpider
-from tests.helpers import SHARED, crawler_for, write_seeds
+from tests.helpers import SAMHSA_FIXTURE, crawler_for, write_seeds
 
 SEED = "https://harrishouse.example/"
 SITE = "harrishouse.example"
@@ -196,15 +196,13 @@ def test_failures_are_reported_per_site_by_kind(tmp_path):
 
 
 # -- samhsa_locator ---------------------------------------------------------------------------
-FIXTURE = SHARED / "fixtures/samhsa/locator-listing-page1.json"
 API = "https://findtreatment.example/locator/exportsAsJson/v2"
 
 
 @pytest.fixture(scope="module")
 def listing_rows() -> list[dict]:
-    if not FIXTURE.exists():
-        pytest.skip(f"shared SAMHSA fixture not found at {FIXTURE}")
-    return json.loads(FIXTURE.read_text(encoding="utf-8"))["rows"][:5]
+    # The repository's copy of the real SAMHSA response (tests/fixtures/samhsa/README.md).
+    return json.loads(SAMHSA_FIXTURE.read_text(encoding="utf-8"))["rows"][:5]
 
 
 def samhsa(tmp_path, states: str = "VA", **kwargs) -> SamhsaLocatorSpider:
