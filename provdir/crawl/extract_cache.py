@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 from pathlib import Path
 
 from provdir.model.convert import observation_from_line
@@ -51,12 +52,16 @@ class ExtractionCache:
         with path.open("rb") as fh:
             offset = 0
             for line in fh:
+                # Only the URL and the body hash are indexed: a line becomes an item when reused.
                 try:
-                    obs = observation_from_line(line)
+                    data = json.loads(line.decode("utf-8"))
                 except ValueError:  # a torn or damaged line is no cache entry
-                    obs = None
-                if isinstance(obs, PageObservation) and obs.body_hash:
-                    self.index[obs.url] = (obs.body_hash, path, offset)
+                    data = None
+                if not isinstance(data, dict) or data.get("kind", "page") != "page":
+                    data = {}
+                url, digest = data.get("url"), data.get("body_hash")
+                if isinstance(url, str) and isinstance(digest, str) and digest:
+                    self.index[url] = (digest, path, offset)
                 offset += len(line)
 
     @classmethod
@@ -71,5 +76,9 @@ class ExtractionCache:
             return None
         with hit[1].open("rb") as fh:
             fh.seek(hit[2])
-            obs = observation_from_line(fh.readline())  # read whole when indexed
+            line = fh.readline()
+        try:
+            obs = observation_from_line(line)
+        except ValueError:  # JSON, but no observation: extracted afresh
+            return None
         return obs if isinstance(obs, PageObservation) else None

@@ -22,8 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from provdir.model.convert import Observation, observation_from_line
-from provdir.model.items import FacilityRecord
+from provdir.model.convert import Observation, observation_from_json, observation_from_line
 from provdir.runs import sequence
 from provdir.sources.seeds import site_key
 
@@ -433,7 +432,7 @@ def observations_by_site(members: list[Run]) -> Iterator[tuple[str, str | None, 
     """The observations of one crawl (a run, or the worker runs of a distributed crawl) grouped
     by site, one group in memory at a time: ``(run_id, site, observations)``.
 
-    Directory records (:class:`FacilityRecord`) come first, one per group with ``site`` None;
+    Directory records (:class:`~provdir.model.items.FacilityRecord`) come first, one per group with ``site`` None;
     then each site's page observations from every member, sites in the order they first appear,
     credited to the first member that has the site. Pages of many sites are interleaved in a
     run's file (a crawl visits hosts in turn), so the file is read twice: once to note where
@@ -451,14 +450,22 @@ def observations_by_site(members: list[Run]) -> Iterator[tuple[str, str | None, 
             offset = 0
             for line in fh:
                 at, offset = offset, offset + len(line)
+                # The index needs only the kind and the site: a page is converted to its item
+                # once, when its site's group is read.
                 try:
-                    obs = observation_from_line(line)
+                    data = json.loads(line.decode("utf-8"))
                 except ValueError:  # a torn or damaged line (UnicodeDecodeError too), as read_observations
                     continue
-                if isinstance(obs, FacilityRecord):
-                    yield member.run_id, None, [obs]
+                if not isinstance(data, dict):
                     continue
-                site = obs.site
+                if data.get("kind") == "record":
+                    try:
+                        record = observation_from_json(data)
+                    except ValueError:  # a damaged record is skipped, as any line
+                        continue
+                    yield member.run_id, None, [record]
+                    continue
+                site = data.get("site")
                 if not isinstance(site, str):
                     continue
                 where.setdefault(site, []).append((index, at))
@@ -472,8 +479,12 @@ def observations_by_site(members: list[Run]) -> Iterator[tuple[str, str | None, 
                 if fh is None:
                     fh = handles[index] = (members[index].dir / OBSERVATIONS).open("rb")
                 fh.seek(at)
-                group.append(observation_from_line(fh.readline()))  # read whole in the first pass
-            yield first_run[site], site, group
+                try:
+                    group.append(observation_from_line(fh.readline()))
+                except ValueError:  # JSON, but no observation: skipped, as read_observations does
+                    continue
+            if group:
+                yield first_run[site], site, group
     finally:
         for fh in handles.values():
             fh.close()
