@@ -42,9 +42,10 @@ import re
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from rapidfuzz import fuzz
 
@@ -270,35 +271,47 @@ def location_service_counts(rows: list[dict[str, Any]], gold: dict[str, Any]) ->
     return counts, notes
 
 
-def license_counts(published: list[str], gold: dict[str, Any]) -> tuple[Counts, list[str]]:
+class PublishedLicense(NamedTuple):
+    """A published license as ``facility_licenses`` gives it: its text and structured fields."""
+
+    text: str
+    agency: str
+    state: str
+
+
+def published_licenses(rows: list[dict[str, Any]]) -> list[PublishedLicense]:
+    """The distinct licenses of ``facility_licenses`` rows, by text."""
+    by_text = {r["license"]: PublishedLicense(r["license"], r["agency"], r.get("state") or "") for r in rows}
+    return [by_text[t] for t in sorted(by_text)]
+
+
+def license_counts(published: list[PublishedLicense], gold: dict[str, Any]) -> tuple[Counts, list[str]]:
     """Gold licenses found (same agency and the right state) and published licenses that are no
     gold license (``fp``, for precision). A gold license whose agency was found with a wrong or
     empty state is a miss, listed with ``state`` in the misses."""
     counts = Counts()
     misses = []
-    parsed = [_parse_license(text) for text in published]
     used: set[int] = set()
     for lic in gold.get("licenses", []):
-        same_agency = [i for i, (agency, _state) in enumerate(parsed) if _same_agency(agency, lic.get("agency"))]
-        right = [i for i in same_agency if not lic.get("state") or parsed[i][1] == lic["state"]]
+        same_agency = [i for i, p in enumerate(published) if _same_agency(p.agency, lic.get("agency"))]
+        right = [i for i in same_agency if not lic.get("state") or published[i].state == lic["state"]]
         counts.tp += bool(right)
         counts.fn += not right
         used.update(right or same_agency)
         if not right:
-            wrong = f" state: {[parsed[i][1] for i in same_agency]}" if same_agency else ""
+            wrong = f" state: {[published[i].state for i in same_agency]}" if same_agency else ""
             misses.append(f"- {lic.get('agency')} ({lic.get('state')}){wrong}")
-    extra = [published[i] for i in range(len(parsed)) if i not in used]
+    extra = [p.text for i, p in enumerate(published) if i not in used]
     counts.fp = len(extra)
     misses += [f"+ {text}" for text in extra]
     return counts, misses
 
 
-def license_state_errors(published: list[str], gold: dict[str, Any]) -> int:
+def license_state_errors(published: list[PublishedLicense], gold: dict[str, Any]) -> int:
     """Gold licenses whose agency was published with a wrong or empty state."""
-    parsed = [_parse_license(text) for text in published]
     errors = 0
     for lic in gold.get("licenses", []):
-        states = {st for agency, st in parsed if _same_agency(agency, lic.get("agency"))}
+        states = {p.state for p in published if _same_agency(p.agency, lic.get("agency"))}
         errors += bool(states) and bool(lic.get("state")) and lic["state"] not in states
     return errors
 
@@ -308,11 +321,6 @@ def _same_agency(published: str, gold: str | None) -> bool:
     if gold is None:
         return True
     return fuzz.token_set_ratio(published.lower(), gold.lower()) >= 80
-
-
-def _parse_license(text: str) -> tuple[str, str]:
-    m = re.match(r"^(.*?)(?: \(([A-Z]{2})\))?(?: #\S+)?$", text)
-    return (m.group(1), m.group(2) or "") if m else (text, "")
 
 
 # -- names -------------------------------------------------------------------------------
@@ -348,8 +356,11 @@ def _both(row: dict[str, Any], column: str) -> list[str]:
     return [*(row.get(column) or []), *(row.get(f"organization_{column}") or [])]
 
 
-def score_site(slug: str, gold: dict[str, Any], rows: list[dict[str, Any]]) -> SiteScore:
-    """Score one site's published rows against its gold file (pure)."""
+def score_site(
+    slug: str, gold: dict[str, Any], rows: list[dict[str, Any]], license_rows: Sequence[dict[str, Any]] = ()
+) -> SiteScore:
+    """Score one site's published ``facilities`` rows (and their ``facility_licenses`` rows)
+    against its gold file (pure)."""
     score = SiteScore(slug, locations_predicted=len(rows), locations_gold=len(gold.get("locations", [])))
     phones = {p for r in rows for p in r.get("phones", [])}
     gold_phones = {p["e164"] for p in gold.get("phones", [])}
@@ -362,7 +373,7 @@ def score_site(slug: str, gold: dict[str, Any], rows: list[dict[str, Any]]) -> S
     score.fields["accreditations"] = set_counts(accreditations, gold_accreditations(gold))
     scored, unscored = scored_services({s for r in rows for s in _both(r, "services")})
     score.fields["services"] = set_counts(scored, gold_services(gold))
-    licenses = sorted({lic for r in rows for lic in _both(r, "licenses")})
+    licenses = published_licenses(list(license_rows))
     score.fields["licenses"], license_misses = license_counts(licenses, gold)
     score.names, name_notes = name_counts(rows, gold)
     score.license_state_errors = license_state_errors(licenses, gold)
@@ -379,7 +390,7 @@ def score_site(slug: str, gold: dict[str, Any], rows: list[dict[str, Any]]) -> S
             "missing": sorted(gold_services(gold) - scored),
             "unscored": sorted(unscored),
         },
-        "licenses": {"published": licenses, "missing": license_misses},
+        "licenses": {"published": [lic.text for lic in licenses], "missing": license_misses},
         "names": name_notes,
         "loc_services": loc_notes,
     }
@@ -439,7 +450,13 @@ def evaluate(
             raise SystemExit(f"crawl failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
         facilities = pd.read_parquet(work / "output" / "latest" / "facilities.parquet")
         records = [{k: _plain(v) for k, v in r.items()} for r in facilities.to_dict("records")]
-    return [score_site(slug, golds[slug], [r for r in records if r["website"] == urls[slug]]) for slug in roots]
+        licenses = pd.read_parquet(work / "output" / "latest" / "facility_licenses.parquet").to_dict("records")
+    scores = []
+    for slug in roots:
+        rows = [r for r in records if r["website"] == urls[slug]]
+        ids = {r["facility_id"] for r in rows}
+        scores.append(score_site(slug, golds[slug], rows, [r for r in licenses if r["facility_id"] in ids]))
+    return scores
 
 
 def _plain(value: Any) -> Any:

@@ -33,7 +33,7 @@ def address(street: str, zip5: str, label: str) -> dict:
     }
 
 
-def site_run(out, places, *, status="ok", site_status="ok", services=("outpatient",), org="Redbud Hollow"):
+def site_run(out, places, *, status="ok", site_status="ok", services=("outpatient",), org="Redbud Hollow", licenses=()):
     run = create_run(out, "site")
     obs = [
         page(
@@ -42,6 +42,7 @@ def site_run(out, places, *, status="ok", site_status="ok", services=("outpatien
             org_names=[name(org)],
             phones=[phone("+14175550123")],
             services=[fact(s) for s in services],
+            licenses=list(licenses),
         )
     ]
     if site_status == "ok":
@@ -164,6 +165,38 @@ def test_moved_facility_is_new_and_old_one_closes_after_three_runs(tmp_path):
     t = table(tmp_path)
     new_id = t[t["street"] == "3100 S Campbell Ave"].index[0]
     assert new_id != old_id and t.loc[new_id, "status"] == "active"
+
+
+def test_a_carried_facility_keeps_its_fact_rows_and_its_wide_columns_come_from_them(tmp_path):
+    license = {
+        "agency": "Missouri Department of Mental Health",
+        "state": "MO",
+        "number": "DMH 2024 #7",
+        "snippet": "Certified by the Missouri Department of Mental Health (DMH 2024 #7)",
+        "region": "footer",
+        "agency_id": "MO-DMH",
+        "kind": "program_certification",
+        "as_shown": "Missouri Department of Mental Health",
+    }
+    site_run(tmp_path, [SPRINGFIELD], services=("outpatient", "iop"), licenses=[license])
+    publish(tmp_path)
+    (old_id,) = table(tmp_path).index
+
+    def facts(name: str) -> list[dict]:
+        rows = pd.read_parquet(tmp_path / "latest" / f"{name}.parquet").to_dict("records")
+        return [r for r in rows if r["facility_id"] == old_id]
+
+    before = {n: facts(n) for n in ("facility_services", "facility_licenses", "facility_phones")}
+    wide_before = table(tmp_path).loc[old_id, ["services", "licenses", "phones"]].map(list).to_dict()
+    assert before["facility_licenses"][0]["agency_id"] == "MO-DMH"
+
+    site_run(tmp_path, [("3100 S Campbell Ave", "65807", "Springfield Clinic")], licenses=[license])
+    publish(tmp_path, force=True)
+    assert table(tmp_path).loc[old_id, "status"] == "missing"
+    # carried as they were, not parsed back from "Agency (ST) #number"
+    assert {n: facts(n) for n in before} == before
+    assert table(tmp_path).loc[old_id, ["services", "licenses", "phones"]].map(list).to_dict() == wide_before
+    assert wide_before["services"] == ["iop", "outpatient"]
 
 
 def test_directory_twins_merge_and_a_later_site_record_keeps_the_older_id(tmp_path):

@@ -69,12 +69,8 @@ def test_site_without_negatives_is_unchanged():
 
 
 def test_long_table_carries_status_with_evidence():
-    row = {
-        "facility_id": "f1",
-        "source_key": "site:x:org",
-        "services": ["outpatient"],
-        "services_not_offered": ["methadone"],
-    }
+    row = {"facility_id": "f1", "source_key": "site:x:org"}
+    values = {"services": ["outpatient"], "services_not_offered": ["methadone"]}
     evidence = [
         {
             "facility_id": "f1",
@@ -95,11 +91,16 @@ def test_long_table_carries_status_with_evidence():
             "basis": "negative",
         },
     ]
-    rows = longtables.build([row], evidence, {})["facility_services"]
+    tables = longtables.facts("f1", values, row, longtables.by_value(evidence), [], {})
+    rows = tables["facility_services"]
     by = {(r["service"], r["status"]): r for r in rows}
     assert set(by) == {("outpatient", "offered"), ("methadone", "not_offered")}
     assert by[("methadone", "not_offered")]["evidence"] == "We do not offer methadone."
     assert by[("methadone", "not_offered")]["basis"] == "negative"
+    # the wide table's columns are read from the fact rows
+    wide = longtables.wide_columns(tables)
+    assert wide["services"] == ["outpatient"] and wide["services_not_offered"] == ["methadone"]
+    assert wide["organization_services"] == [] and wide["phones"] == []
 
 
 def site_view(**kw) -> WebsiteView:

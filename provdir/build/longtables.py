@@ -1,153 +1,216 @@
-"""Long tables beside the wide one: one row per facility, value and source record.
+"""The build's primary product: long fact rows, one per facility, value and source record,
+with the value's typed attributes and its provenance; the wide table's list columns are derived
+from them (:func:`wide_columns`), never the other way round.
 
 ``facility_services``, ``facility_accreditations``, ``facility_licenses`` and ``facility_phones``
-are derived from the merged facility rows (which values are published; ``scope`` says whether a
-value is the location's own, from ``services``, or the organization's, from
-``organization_services`` and its siblings) and the evidence
-(which source record showed each value, on which page, in which words). Every value of a
-facility's list column appears in its long table at least once; a value no evidence row
-explains (none is expected) is attributed to the facility's displayed source record with empty
-evidence, so the long tables and the wide one never disagree.
+are built from what the merge chose for each facility (:attr:`provdir.build.merge.Facility.values`:
+which values are published, and ``scope``: the location's own or the organization's) and the
+evidence (which source record showed each value, on which page, in which words). Every chosen
+value has a row at least once; a value no evidence row explains (none is expected) is attributed
+to the facility's displayed source record with empty evidence.
 
 Phones also need what the evidence does not keep: the role each source gives a number and its
-extension. Facilities built in this publish bring them from their locations
-(:attr:`provdir.build.merge.Facility.phone_details`); facilities carried from the previous
-build (``missing``, ``closed?``) keep the previous build's ``facility_phones`` rows.
+extension (:attr:`provdir.build.merge.Facility.phone_details`); licenses their structured fields
+(agency, state, number, registry id, ...). A facility carried from the previous build
+(``missing``, ``closed?``) keeps the previous build's fact rows as they were; only a build from
+before a table existed has its rows rebuilt from the wide columns it published.
 """
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from typing import Any
 
 from provdir.vocab import vocabulary
 
-_LICENSE = re.compile(r"^(?P<agency>.*?)(?: \((?P<state>[A-Z]{2})\))?(?: #(?P<number>.+))?$")
+TABLES = ("facility_services", "facility_accreditations", "facility_licenses", "facility_phones")
+LIST_COLUMNS = (
+    "phones",
+    "accreditations",
+    "licenses",
+    "services",
+    "services_not_offered",
+    "organization_services",
+    "organization_accreditations",
+    "organization_licenses",
+)
+"""The wide table's columns derived from the fact rows."""
 _SOURCE_RANK = {"site": 0, "samhsa": 1}
+Index = dict[tuple[str, str, str], list[dict[str, Any]]]
+"""Evidence rows by (facility, field, value)."""
+Tables = dict[str, list[dict[str, Any]]]
+"""Fact rows by table name."""
+_LICENSE_DEFAULTS: dict[str, Any] = {
+    "state": "",
+    "number": "",
+    "agency_id": "",
+    "kind": "",
+    "as_shown": "",
+    "state_inferred": False,
+}
 
 
 def source_of(source_key: str) -> str:
     return source_key.split(":", 1)[0]
 
 
-def parse_license(text: str) -> dict[str, str]:
-    """``'Missouri Department of Mental Health (MO) #1234'`` -> agency, state, number."""
-    m = _LICENSE.match(text)
-    assert m is not None  # the pattern matches any string
-    return {"agency": m["agency"] or text, "state": m["state"] or "", "number": m["number"] or ""}
-
-
 def license_fields(text: str, details: dict[str, Any] | None) -> dict[str, Any]:
-    """The license's structured fields: from the build's own licenses when it has them, else
-    (a facility carried from the previous build) parsed back from the published text."""
-    d = details or parse_license(text)
+    """The license's structured fields, from the build's own licenses. A license with none (a
+    build from before ``facility_licenses`` existed) is kept as shown: its text is the agency."""
+    d = {**_LICENSE_DEFAULTS, **(details or {})}
     return {
         "agency": d.get("agency") or text,
-        "state": d.get("state", ""),
-        "number": d.get("number", ""),
-        "agency_id": d.get("agency_id", ""),
-        "kind": d.get("kind", ""),
-        "as_shown": d.get("as_shown", ""),
-        "state_inferred": bool(d.get("state_inferred", False)),
+        **{k: d[k] for k in _LICENSE_DEFAULTS if k != "state_inferred"},
+        "state_inferred": bool(d["state_inferred"]),
     }
 
 
-def build(
-    facilities: list[dict[str, Any]],
-    evidence: list[dict[str, Any]],
-    phone_details: dict[str, list[dict[str, str]]],
-    previous_phones: dict[str, list[dict[str, Any]]] | None = None,
-    license_details: dict[str, dict[str, dict[str, Any]]] | None = None,
-) -> dict[str, list[dict[str, Any]]]:
-    """The four long tables (name -> rows), in facility order."""
-    by_value: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+def wide_columns(tables: Tables) -> dict[str, list[str]]:
+    """One facility's list columns of the wide table, from its fact rows (each value once, in
+    the rows' order)."""
+    out: dict[str, list[str]] = {name: [] for name in LIST_COLUMNS}
+
+    def add(column: str, value: str) -> None:
+        if value not in out[column]:
+            out[column].append(value)
+
+    for r in tables.get("facility_services", []):
+        if r["status"] == "not_offered":
+            add("services_not_offered", r["service"])
+        else:
+            add("services" if r["scope"] == "location" else "organization_services", r["service"])
+    for r in tables.get("facility_accreditations", []):
+        add("accreditations" if r["scope"] == "location" else "organization_accreditations", r["accreditation"])
+    for r in tables.get("facility_licenses", []):
+        add("licenses" if r["scope"] == "location" else "organization_licenses", r["license"])
+    for r in tables.get("facility_phones", []):
+        add("phones", r["phone"])
+    return out
+
+
+def by_value(evidence: list[dict[str, Any]]) -> Index:
+    """Evidence rows by (facility, field, value), in their order."""
+    index: Index = defaultdict(list)
     for ev in evidence:
-        by_value[(ev["facility_id"], ev["field"], ev["value"])].append(ev)
-    services, accreditations, licenses, phones = [], [], [], []
+        index[(ev["facility_id"], ev["field"], ev["value"])].append(ev)
+    return index
+
+
+def carried(
+    fid: str,
+    row: dict[str, Any],
+    previous: dict[str, dict[str, list[dict[str, Any]]]],
+    evidence: Index,
+) -> Tables:
+    """A facility carried from the previous build: its rows of each fact table there. A table
+    the previous build did not have is rebuilt from the wide row it published."""
+    rebuilt: Tables | None = None
+    out: Tables = {}
+    for name in TABLES:
+        if name in previous:
+            out[name] = previous[name].get(fid, [])
+            if name == "facility_licenses":
+                out[name] = [{**r, **license_fields(r["license"], r)} for r in out[name]]
+            continue
+        if rebuilt is None:
+            values = {c: list(row.get(c) or []) for c in LIST_COLUMNS}
+            rebuilt = facts(fid, values, row, evidence, None, {})
+        out[name] = rebuilt[name]
+    return out
+
+
+def facts(
+    fid: str,
+    values: dict[str, list[str]],
+    row: dict[str, Any],
+    evidence: Index,
+    phone_details: list[dict[str, str]] | None,
+    license_details: dict[str, dict[str, Any]],
+) -> Tables:
+    """One facility's fact rows (table name -> rows), from its chosen ``values`` (list columns
+    by name), its scalar ``row`` (main phone, displayed source record) and the evidence."""
+    services, accreditations, licenses = [], [], []
     svc_terms = vocabulary.services().terms
     acc_terms = vocabulary.accreditations().terms
-    for row in facilities:
-        fid = row["facility_id"]
-        for scope, value, ev in _scoped(row, by_value, "service", "services"):
-            term = svc_terms.get(value)
-            services.append(
-                {
-                    "facility_id": fid,
-                    "service": value,
-                    "label": term.label if term else value,
-                    "category": term.category if term else "",
-                    "samhsa_code": term.samhsa_code if term else "",
-                    **_provenance(row, ev),
-                    "basis": (ev or {}).get("basis", ""),
-                    "status": "offered",
-                    "scope": scope,
-                }
-            )
-        for value, ev in _attributed(row, by_value, "service_not_offered", row.get("services_not_offered")):
-            term = svc_terms.get(value)
-            services.append(
-                {
-                    "facility_id": fid,
-                    "service": value,
-                    "label": term.label if term else value,
-                    "category": term.category if term else "",
-                    "samhsa_code": term.samhsa_code if term else "",
-                    **_provenance(row, ev),
-                    "basis": (ev or {}).get("basis", ""),
-                    "status": "not_offered",
-                    # What a site says it does not offer is said for the organization as a whole.
-                    "scope": "organization",
-                }
-            )
-        for scope, value, ev in _scoped(row, by_value, "accreditation", "accreditations"):
-            term = acc_terms.get(value)
-            accreditations.append(
-                {
-                    "facility_id": fid,
-                    "accreditation": value,
-                    "label": term.label if term else value,
-                    "samhsa_code": term.samhsa_code if term else "",
-                    **_provenance(row, ev),
-                    "basis": (ev or {}).get("basis", ""),
-                    "scope": scope,
-                }
-            )
-        for scope, value, ev in _scoped(row, by_value, "license", "licenses"):
-            licenses.append(
-                {
-                    "facility_id": fid,
-                    "license": value,
-                    **license_fields(value, (license_details or {}).get(fid, {}).get(value)),
-                    **_provenance(row, ev),
-                    "scope": scope,
-                }
-            )
-        phones.extend(_phones(row, by_value, phone_details.get(fid), (previous_phones or {}).get(fid)))
+    for scope, value, ev in _scoped(fid, values, evidence, "service", "services"):
+        term = svc_terms.get(value)
+        services.append(
+            {
+                "facility_id": fid,
+                "service": value,
+                "label": term.label if term else value,
+                "category": term.category if term else "",
+                "samhsa_code": term.samhsa_code if term else "",
+                **_provenance(row, ev),
+                "basis": (ev or {}).get("basis", ""),
+                "status": "offered",
+                "scope": scope,
+            }
+        )
+    for value, ev in _attributed(fid, evidence, "service_not_offered", values.get("services_not_offered")):
+        term = svc_terms.get(value)
+        services.append(
+            {
+                "facility_id": fid,
+                "service": value,
+                "label": term.label if term else value,
+                "category": term.category if term else "",
+                "samhsa_code": term.samhsa_code if term else "",
+                **_provenance(row, ev),
+                "basis": (ev or {}).get("basis", ""),
+                "status": "not_offered",
+                # What a site says it does not offer is said for the organization as a whole.
+                "scope": "organization",
+            }
+        )
+    for scope, value, ev in _scoped(fid, values, evidence, "accreditation", "accreditations"):
+        term = acc_terms.get(value)
+        accreditations.append(
+            {
+                "facility_id": fid,
+                "accreditation": value,
+                "label": term.label if term else value,
+                "samhsa_code": term.samhsa_code if term else "",
+                **_provenance(row, ev),
+                "basis": (ev or {}).get("basis", ""),
+                "scope": scope,
+            }
+        )
+    for scope, value, ev in _scoped(fid, values, evidence, "license", "licenses"):
+        licenses.append(
+            {
+                "facility_id": fid,
+                "license": value,
+                **license_fields(value, license_details.get(value)),
+                **_provenance(row, ev),
+                "scope": scope,
+            }
+        )
     return {
         "facility_services": services,
         "facility_accreditations": accreditations,
         "facility_licenses": licenses,
-        "facility_phones": phones,
+        "facility_phones": _phones(fid, row, values.get("phones") or [], evidence, phone_details),
     }
 
 
-def _scoped(row, by_value, field_name: str, column: str) -> list[tuple[str, str, dict[str, Any] | None]]:
+def _scoped(fid: str, values, evidence: Index, field_name: str, column: str) -> list[tuple[str, str, dict | None]]:
     """(scope, value, evidence) for the facility's own column (``location``) and its
     ``organization_<column>`` (``organization``: stated for the whole organization)."""
-    own = [("location", v, ev) for v, ev in _attributed(row, by_value, field_name, row.get(column))]
+    own = [("location", v, ev) for v, ev in _attributed(fid, evidence, field_name, values.get(column))]
     org = [
-        ("organization", v, ev) for v, ev in _attributed(row, by_value, field_name, row.get(f"organization_{column}"))
+        ("organization", v, ev)
+        for v, ev in _attributed(fid, evidence, field_name, values.get(f"organization_{column}"))
     ]
     return own + org
 
 
-def _attributed(row, by_value, field_name: str, values) -> list[tuple[str, dict[str, Any] | None]]:
+def _attributed(fid: str, evidence: Index, field_name: str, values) -> list[tuple[str, dict[str, Any] | None]]:
     """(value, evidence row or None), one per source record that shows the value."""
     out: list[tuple[str, dict[str, Any] | None]] = []
     for value in values or []:
         seen: set[str] = set()
-        for ev in by_value.get((row["facility_id"], field_name, value), []):
+        for ev in evidence.get((fid, field_name, value), []):
             if ev["source_key"] not in seen:
                 seen.add(ev["source_key"])
                 out.append((value, ev))
@@ -166,20 +229,23 @@ def _provenance(row: dict[str, Any], ev: dict[str, Any] | None) -> dict[str, str
     }
 
 
-def _phones(row, by_value, details, previous) -> list[dict[str, Any]]:
-    fid, main = row["facility_id"], row.get("phone") or ""
-    published = list(row.get("phones") or [])
+def _phones(
+    fid: str, row: dict[str, Any], published: list[str], evidence: Index, details: list[dict[str, str]] | None
+) -> list[dict[str, Any]]:
+    """One row per published phone and source record giving it, with that record's role and
+    extension; ``details`` None (a build from before the table): the bare numbers."""
+    main, shown_by = row.get("phone") or "", row.get("source_key", "")
     if details is None:
-        # A carried facility: its rows in the previous build, else the bare numbers.
-        details = previous or [
-            {"phone": p, "role": "", "extension": "", "source_key": row.get("source_key", "")} for p in published
-        ]
+        details = [{"phone": p, "role": "", "extension": "", "source_key": shown_by} for p in published]
+    # a published number no detail explains (not expected) is the displayed record's
+    explained = {d["phone"] for d in details}
+    details = [*details, *({"phone": p, "source_key": shown_by} for p in published if p not in explained)]
     out: dict[tuple[str, str], dict[str, Any]] = {}
     for d in details:
         phone, key = d["phone"], d["source_key"]
         if phone not in published or (phone, key) in out:
             continue
-        evs = by_value.get((fid, "phone", phone), [])
+        evs = evidence.get((fid, "phone", phone), [])
         ev = next((e for e in evs if e["source_key"] == key), None)
         out[(phone, key)] = {
             "facility_id": fid,
@@ -192,8 +258,5 @@ def _phones(row, by_value, details, previous) -> list[dict[str, Any]]:
             "evidence": (ev or {}).get("snippet", ""),
             "url": (ev or {}).get("url", ""),
         }
-    for phone in published:  # a published number no detail explains (not expected)
-        if not any(p == phone for p, _ in out):
-            out[(phone, row.get("source_key", ""))] = _phones({**row, "phones": [phone]}, by_value, None, None)[0]
     order = {p: i for i, p in enumerate(published)}
     return sorted(out.values(), key=lambda r: (order[r["phone"]], _SOURCE_RANK.get(r["source"], 9), r["source_key"]))

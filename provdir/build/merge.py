@@ -7,7 +7,9 @@ Preference (first wins for the displayed name, organization, address and main ph
   2. a record with a street over one without; with a suite over one without;
   3. the record's main phone over its intake/admissions line;
   4. then the source key, so the choice is deterministic.
-Lists (phones, services, accreditations, licenses) are the union, displayed value first.
+Lists (phones, services, accreditations, licenses) are the union, displayed value first; they are
+chosen here (:attr:`Facility.values`) and published as the long fact tables
+(:mod:`provdir.build.longtables`), from which the wide table's list columns are derived.
 Disagreements on name, organization, street and main phone are listed in ``conflicts`` as
 ``field: value [source key]`` for every value that is not the displayed one.
 """
@@ -26,6 +28,10 @@ SOURCE_RANK = {"site": 0, "samhsa": 1}
 class Facility:
     members: list[tuple[str, Location]]  # (run_id, location), preferred first
     row: dict[str, Any] = field(default_factory=dict)
+    """The facility's scalar columns (name, address, main phone, sources, ...)."""
+    values: dict[str, list[str]] = field(default_factory=dict)
+    """The published values of each list field (``services``, ``organization_services``,
+    ``licenses``, ``phones``, ...), in order: what the long fact tables are built from."""
     evidence: list[tuple[str, str, Evidence]] = field(default_factory=list)  # (run_id, source_key, ev)
     # Every contact phone of every member, with the role and extension that member gives it
     # (for the facility_phones table): {"phone", "role", "extension", "source_key"}.
@@ -61,6 +67,13 @@ def merge(members: list[tuple[str, Location]]) -> Facility:
             licenses.setdefault(format_license(lic), lic)
     facility = Facility(members=members)
     facility.license_details = {text: licenses[text] for text in _licenses(licenses)}
+    facility.values = {
+        "phones": phones,
+        "accreditations": sorted(_union(loc.accreditations for _, loc in members)),
+        "licenses": _licenses(licenses),
+        "services": sorted(_union(loc.services for _, loc in members)),
+        "services_not_offered": sorted(_union(loc.services_not_offered for _, loc in members)),
+    }
     facility.row = {
         "name": top.name or located.name,
         "organization": top.organization or located.organization,
@@ -69,12 +82,7 @@ def merge(members: list[tuple[str, Location]]) -> Facility:
         "state": located.state,
         "postal_code": located.postal_code,
         "phone": main,
-        "phones": phones,
         "website": top.website or next((loc.website for _, loc in members if loc.website), ""),
-        "accreditations": sorted(_union(loc.accreditations for _, loc in members)),
-        "licenses": _licenses(licenses),
-        "services": sorted(_union(loc.services for _, loc in members)),
-        "services_not_offered": sorted(_union(getattr(loc, "services_not_offered", []) for _, loc in members)),
         "source_urls": sorted(_union(loc.source_urls for _, loc in members)),
         "mailing_address": next((loc.mailing_address for _, loc in members if loc.mailing_address), ""),
         "latitude": next((loc.latitude for _, loc in members if loc.latitude is not None), None),
@@ -88,19 +96,19 @@ def merge(members: list[tuple[str, Location]]) -> Facility:
         "address_precision": located.address_precision or ("street" if located.street else ""),
     }
     # What the organization says site-wide, minus what some source ties to this facility.
-    own = {"services": facility.row["services"], "accreditations": facility.row["accreditations"]}
-    facility.row["organization_services"] = sorted(
-        v for v in _union(loc.organization_services for _, loc in members) if v not in own["services"]
+    values = facility.values
+    values["organization_services"] = sorted(
+        v for v in _union(loc.organization_services for _, loc in members) if v not in values["services"]
     )
-    facility.row["organization_accreditations"] = sorted(
-        v for v in _union(loc.organization_accreditations for _, loc in members) if v not in own["accreditations"]
+    values["organization_accreditations"] = sorted(
+        v for v in _union(loc.organization_accreditations for _, loc in members) if v not in values["accreditations"]
     )
     org_licenses: dict[str, dict[str, str]] = {}
     for _, loc in members:
         for lic in loc.organization_licenses:
             org_licenses.setdefault(format_license(lic), lic)
-    facility.row["organization_licenses"] = [t for t in _licenses(org_licenses) if t not in facility.row["licenses"]]
-    for text in facility.row["organization_licenses"]:
+    values["organization_licenses"] = [t for t in _licenses(org_licenses) if t not in values["licenses"]]
+    for text in values["organization_licenses"]:
         facility.license_details.setdefault(text, org_licenses[text])
     for rid, loc in members:
         facility.evidence.extend((rid, loc.source_key, ev) for ev in loc.evidence)

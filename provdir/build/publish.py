@@ -7,20 +7,23 @@ re-runs them without crawling):
    (:mod:`provdir.build.locations`);
 2. entity resolution across sources and pages (:mod:`provdir.build.resolve`) and one merged
    facility per cluster (:mod:`provdir.build.merge`);
-3. stable ids, statuses and the change list (:mod:`provdir.build.history`); facilities of the
+3. each facility's long fact rows (:mod:`provdir.build.longtables`: services, accreditations,
+   licenses, phones, each with its typed attributes and provenance), the build's primary
+   product; the wide table's list columns are derived from them;
+4. stable ids, statuses and the change list (:mod:`provdir.build.history`); facilities of the
    previous build that this build's runs did not show are carried with their status updated,
-   never deleted;
-4. a mass-failure gate: a build with far fewer active facilities than the previous one is
+   never deleted, with the previous build's fact rows as they were;
+5. a mass-failure gate: a build with far fewer active facilities than the previous one is
    refused unless forced;
-5. tables written into a staging folder under ``output/builds/``: the wide facilities table
+6. tables written into a staging folder under ``output/builds/``: the wide facilities table
    (with ZIP-centroid coordinates where the source gives none, :mod:`provdir.build.geo`), the
-   evidence, the changes, the long tables (:mod:`provdir.build.longtables`), the vocabulary, the
+   evidence, the changes, the long fact tables, the vocabulary, the
    data dictionary and ``datapackage.json`` (:mod:`provdir.build.datapackage`);
-6. every written file checked against its data dictionary (:mod:`provdir.build.checks`); a
+7. every written file checked against its data dictionary (:mod:`provdir.build.checks`); a
    violation refuses the publish (:class:`SchemaViolation`), whatever ``force`` says;
-7. derived artefacts: ``directory.duckdb`` and ``views.sql`` (:mod:`provdir.build.duckdb_views`),
+8. derived artefacts: ``directory.duckdb`` and ``views.sql`` (:mod:`provdir.build.duckdb_views`),
    ``report.html`` (:mod:`provdir.build.report`), ``build.json``;
-8. the staging folder (holding the registry it was resolved with, ``state/registry.csv``)
+9. the staging folder (holding the registry it was resolved with, ``state/registry.csv``)
    renamed to ``output/builds/<build_id>/``, then committed as one transaction
    (:mod:`provdir.build.transaction`): ``output/latest`` (a symbolic link) moved onto it with
    ``os.replace``, atomic on POSIX, then the registry and ``changes_history.csv`` written from
@@ -184,11 +187,7 @@ def publish(output: Path | str, *, force: bool = False, restore_registry: bool =
 
     rows: dict[str, dict[str, Any]] = {}
     evidence: list[dict[str, Any]] = []
-    phone_details: dict[str, list[dict[str, str]]] = {}
-    license_details: dict[str, dict[str, dict[str, Any]]] = {}
     for fid, facility in zip(ids, facilities, strict=True):
-        phone_details[fid] = facility.phone_details
-        license_details[fid] = facility.license_details
         for key in facility.source_keys:
             entry = registry.rows.setdefault(
                 key, {"source_key": key, "first_seen": today, "first_seen_run": facility.row["run_id"]}
@@ -220,6 +219,15 @@ def publish(output: Path | str, *, force: bool = False, restore_registry: bool =
                 }
             )
 
+    # The fact rows first; the wide table's list columns are read from them.
+    facts: dict[str, longtables.Tables] = {}
+    index = longtables.by_value(evidence)
+    for fid, facility in zip(ids, facilities, strict=True):
+        facts[fid] = longtables.facts(
+            fid, facility.values, rows[fid], index, facility.phone_details, facility.license_details
+        )
+        rows[fid].update(longtables.wide_columns(facts[fid]))
+
     verification, verified = verify.verify(
         list(zip(ids, facilities, strict=True)),
         [loc for _, loc in located if loc.source == "site"],
@@ -239,6 +247,7 @@ def publish(output: Path | str, *, force: bool = False, restore_registry: bool =
     _strip_credentials(verification)
     previous = _previous_rows(output)
     previous_evidence: dict[str, list[dict[str, Any]]] | None = None
+    previous_facts: dict[str, dict[str, list[dict[str, Any]]]] | None = None
     all_runs = list_runs(output)
     order = run_order(all_runs)
     covering = history.runs_covering(crawl_runs(all_runs))
@@ -260,11 +269,16 @@ def publish(output: Path | str, *, force: bool = False, restore_registry: bool =
         rows[fid] = carried
         if previous_evidence is None:
             previous_evidence = _previous_evidence(output)
+            previous_facts = _previous_facts(output)
         # a build from before evidence had a scope: the field's usual one
-        evidence.extend(
+        kept = [
             {**ev, "scope": ev.get("scope") or evidence_scope(ev["field"], ev["value"])}
             for ev in previous_evidence.get(fid, [])
-        )
+        ]
+        evidence.extend(kept)
+        assert previous_facts is not None
+        facts[fid] = longtables.carried(fid, carried, previous_facts, longtables.by_value(kept))
+        carried.update(longtables.wide_columns(facts[fid]))
 
     active = sum(1 for r in rows.values() if r["status"] == "active")
     before = sum(1 for r in previous.values() if r.get("status") == "active")
@@ -278,8 +292,7 @@ def publish(output: Path | str, *, force: bool = False, restore_registry: bool =
     table = [rows[fid] for fid in sorted(rows)]
     change_rows = [e.as_row(build_id) for e in events]
     coordinates = geo.fill_coordinates(table)
-    carried_phones = _previous_by_facility(output, "facility_phones") if len(phone_details) < len(table) else {}
-    long_tables = longtables.build(table, evidence, phone_details, carried_phones, license_details)
+    long_tables = {name: [r for fid in sorted(rows) for r in facts[fid][name]] for name in longtables.TABLES}
 
     builds = output / "builds"
     staging = builds / f".staging-{build_id}"
@@ -481,6 +494,15 @@ def _previous_rows(output: Path) -> dict[str, dict[str, Any]]:
 def _previous_evidence(output: Path) -> dict[str, list[dict[str, Any]]]:
     """Evidence rows of the previous build by facility (carried facilities keep theirs)."""
     return _previous_by_facility(output, "evidence")
+
+
+def _previous_facts(output: Path) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """The previous build's fact tables by facility, for the tables it has."""
+    return {
+        name: _previous_by_facility(output, name)
+        for name in longtables.TABLES
+        if (output / "latest" / f"{name}.parquet").exists()
+    }
 
 
 def _previous_by_facility(output: Path, stem: str) -> dict[str, list[dict[str, Any]]]:
