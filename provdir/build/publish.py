@@ -42,7 +42,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from provdir import __version__
 from provdir.build import checks, datapackage, duckdb_views, geo, history, longtables, report, transaction, verify
@@ -60,6 +60,7 @@ from provdir.build.tables import (
     write_dictionary,
     write_table,
 )
+from provdir.model.items import FacilityRecord, PageObservation
 from provdir.redact import redacted_url, without_userinfo
 from provdir.runs import sequence
 from provdir.runs.store import (
@@ -128,10 +129,11 @@ def collect(output: Path) -> tuple[dict[str, Run], list[tuple[str, Location]]]:
     for run in runs.values():
         # One site's observations in memory at a time (provdir.runs.store.observations_by_site).
         for run_id, site, observations in observations_by_site(run_members(run)):
+            # a group without a site is one directory record; a site's group is its pages
             if site is None:
-                located.extend((run_id, record_location(obs)) for obs in observations)
+                located.extend((run_id, record_location(cast(FacilityRecord, obs))) for obs in observations)
             else:
-                located.extend((run_id, loc) for loc in site_locations(observations))
+                located.extend((run_id, loc) for loc in site_locations(cast(list[PageObservation], observations)))
     return runs, located
 
 

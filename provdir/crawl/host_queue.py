@@ -28,7 +28,7 @@ from scrapy.pqueues import DownloaderAwarePriorityQueue, _path_safe
 class HostRoundRobinQueue(DownloaderAwarePriorityQueue):
     """``DownloaderAwarePriorityQueue`` with a flat-cost ``pop`` (see the module docstring)."""
 
-    def __init__(self, crawler, downstream_queue_cls, key, slot_startprios=None, *, start_queue_cls=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, crawler, downstream_queue_cls, key, slot_startprios=None, *, start_queue_cls=None) -> None:
         super().__init__(crawler, downstream_queue_cls, key, slot_startprios, start_queue_cls=start_queue_cls)
         # Hosts with requests, in visiting order. An entry may be stale (its queue emptied while
         # it was elsewhere in the ring): it is dropped when reached. ``_ringed`` avoids twins.

@@ -71,7 +71,7 @@ class BackgroundFilesystemCacheStorage(FilesystemCacheStorage):
         ]
         future = self._pool.submit(self._write, Path(rpath), files)
         self._pending[rpath] = future
-        future.add_done_callback(lambda f, key=rpath: self._done(key, f))
+        future.add_done_callback(functools.partial(self._done, rpath))
 
     def _write(self, rpath: Path, files: list[tuple[str, bytes]]) -> None:
         rpath.mkdir(parents=True, exist_ok=True)

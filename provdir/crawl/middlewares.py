@@ -369,7 +369,7 @@ class SitemapRobotsTxt(RobotsTxtMiddleware):
 
     async def _parse_robots(self, response: Response, netloc: str, request: Request) -> None:
         await super()._parse_robots(response, netloc, request)
-        spider = self.crawler.spider
+        spider: Any = self.crawler.spider  # the site spider (``robots_fetched``) when it asks
         if not getattr(spider, "sitemaps_from_robots", False):
             return
         try:

@@ -44,7 +44,8 @@ class WorkerRunRecorder(RunRecorder):
     def spider_closed(self, spider: Spider, reason: str) -> None:
         status = self.close_member_run(spider, reason)
         if status != "ok":
-            log.error("worker run %s of crawl %s failed: finish reason %r", self.run.run_id, self.crawl_id, reason)
+            run_id = self.run.run_id if self.run else "(none)"
+            log.error("worker run %s of crawl %s failed: finish reason %r", run_id, self.crawl_id, reason)
 
 
 # -- settings of a worker --------------------------------------------------------------------

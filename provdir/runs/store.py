@@ -259,7 +259,8 @@ class CrawlRuns(Run):
     crawl_id: str = ""
     members: list[Run] = field(default_factory=list)
 
-    def manifest(self) -> dict[str, Any]:
+    def manifest(self, detail: bool = True) -> dict[str, Any]:
+        # a crawl's manifest is always its members' in full (``detail`` is for one run's file)
         return merge_worker_manifests(self.crawl_id, [(m.run_id, m.manifest()) for m in self.members])
 
     @property
@@ -475,19 +476,19 @@ def observations_by_site(members: list[Run]) -> Iterator[tuple[str, str | None, 
         for site, places in where.items():
             group = []
             for index, at in places:
-                fh = handles.get(index)
-                if fh is None:
-                    fh = handles[index] = (members[index].dir / OBSERVATIONS).open("rb")
-                fh.seek(at)
+                handle = handles.get(index)
+                if handle is None:
+                    handle = handles[index] = (members[index].dir / OBSERVATIONS).open("rb")
+                handle.seek(at)
                 try:
-                    group.append(observation_from_line(fh.readline()))
+                    group.append(observation_from_line(handle.readline()))
                 except ValueError:  # JSON, but no observation: skipped, as read_observations does
                     continue
             if group:
                 yield first_run[site], site, group
     finally:
-        for fh in handles.values():
-            fh.close()
+        for handle in handles.values():
+            handle.close()
 
 
 def write_jsonl_atomic(path: Path, rows: Iterable[Any]) -> None:
