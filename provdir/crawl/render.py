@@ -148,7 +148,7 @@ class BrowserRendering:
         settings.set("PROVDIR_RENDER_UNAVAILABLE", why, priority="addon")
         if why:
             return
-        handler = "provdir.crawl.playwright_handler.SharedPlaywrightHandler"
+        handler = "provdir.crawl.render_handler.RenderOnDemandHandler"
         handlers = dict(settings.getdict("DOWNLOAD_HANDLERS"))
         if handlers.get("http") and handlers["http"] != handler:
             # A handler set before this add-on (a Redis worker's host lease) keeps serving every

@@ -180,7 +180,7 @@ def test_a_browser_found_wires_scrapy_playwright_in(tmp_path):
     BrowserRendering().update_settings(s)
     assert s.get("PROVDIR_RENDER_UNAVAILABLE") == ""
     handlers = s.getdict("DOWNLOAD_HANDLERS")
-    assert handlers["http"] == handlers["https"] == "provdir.crawl.playwright_handler.SharedPlaywrightHandler"
+    assert handlers["http"] == handlers["https"] == "provdir.crawl.render_handler.RenderOnDemandHandler"
     assert handlers["file"] is None  # the project's own entries are kept
     launch = s.getdict("PLAYWRIGHT_LAUNCH_OPTIONS")
     assert launch["executable_path"] == str(fake)
