@@ -132,7 +132,13 @@ def facts(
     services, accreditations, licenses = [], [], []
     svc_terms = vocabulary.services().terms
     acc_terms = vocabulary.accreditations().terms
-    for scope, value, ev in _scoped(fid, values, evidence, "service", "services"):
+    offered = [(scope, "offered", v, ev) for scope, v, ev in _scoped(fid, values, evidence, "service", "services")]
+    # What a site says it does not offer is said for the organization as a whole.
+    not_offered = [
+        ("organization", "not_offered", v, ev)
+        for v, ev in _attributed(fid, evidence, "service_not_offered", values.get("services_not_offered"))
+    ]
+    for scope, status, value, ev in offered + not_offered:
         term = svc_terms.get(value)
         services.append(
             {
@@ -143,24 +149,8 @@ def facts(
                 "samhsa_code": term.samhsa_code if term else "",
                 **_provenance(row, ev),
                 "basis": (ev or {}).get("basis", ""),
-                "status": "offered",
+                "status": status,
                 "scope": scope,
-            }
-        )
-    for value, ev in _attributed(fid, evidence, "service_not_offered", values.get("services_not_offered")):
-        term = svc_terms.get(value)
-        services.append(
-            {
-                "facility_id": fid,
-                "service": value,
-                "label": term.label if term else value,
-                "category": term.category if term else "",
-                "samhsa_code": term.samhsa_code if term else "",
-                **_provenance(row, ev),
-                "basis": (ev or {}).get("basis", ""),
-                "status": "not_offered",
-                # What a site says it does not offer is said for the organization as a whole.
-                "scope": "organization",
             }
         )
     for scope, value, ev in _scoped(fid, values, evidence, "accreditation", "accreditations"):
