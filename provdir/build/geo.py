@@ -1,8 +1,8 @@
 """Coordinates for every facility that has a ZIP code: the source's own, else the centre of its
 ZIP code, flagged as approximate in ``coordinates_source``.
 
-The ZIP centroids come from the ``zipcodes`` package, whose wheel embeds its dataset (no
-download at run time, no network). A ZIP code the table does not know, or one that the table
+The ZIP centroids come from the ``zipcodes`` package's USPS table, kept as vocabulary files
+(``vocab/us_zip_centroids.csv``, ``vocab/us_towns.csv``): no download, no network. A ZIP code the table does not know, or one that the table
 places in another state than the facility's (a typo in the source), gives no coordinates: a
 wrong point on a map is worse than none. A town-only location (``address_precision`` ``city``)
 is placed at the mean of its town's ZIP centres, flagged ``city_centroid``.
@@ -12,59 +12,27 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from functools import lru_cache
 from typing import Any
 
-import zipcodes
+from provdir.vocab.vocabulary import town_centroids, zip_centroids
 
 SOURCE = "source"
 ZIP_CENTROID = "zip_centroid"
 CITY_CENTROID = "city_centroid"
 
 
-@lru_cache(maxsize=65536)
 def zip_centroid(zip5: str, state: str = "") -> tuple[float, float] | None:
-    """(latitude, longitude) of a five-digit ZIP code's centre, or None when unknown."""
-    if len(zip5) != 5 or not zip5.isdigit():
+    """(latitude, longitude) of a five-digit ZIP code's centre, or None when unknown (or, with
+    ``state``, when the table places the code in another state)."""
+    found = zip_centroids().get(zip5)
+    if found is None or (state and found[0] and found[0] != state):
         return None
-    try:
-        matches = zipcodes.matching(zip5)
-    except (ValueError, TypeError):
-        return None
-    for match in matches:
-        if state and match.get("state") and match["state"] != state:
-            continue
-        try:
-            lat, lon = float(match["lat"]), float(match["long"])
-        except (KeyError, TypeError, ValueError):
-            continue
-        if _valid(lat, lon):
-            return lat, lon
-    return None
-
-
-@lru_cache(maxsize=1)
-def _towns() -> dict[tuple[str, str], list[tuple[float, float]]]:
-    """(TOWN, ST) -> the centres of its ZIP codes (USPS city name and acceptable names)."""
-    out: dict[tuple[str, str], list[tuple[float, float]]] = {}
-    for row in zipcodes.list_all():
-        try:
-            point = (float(row["lat"]), float(row["long"]))
-        except (KeyError, TypeError, ValueError):
-            continue
-        if not _valid(*point):
-            continue
-        for name in {row["city"], *(row.get("acceptable_cities") or [])}:
-            out.setdefault((name.upper(), row["state"]), []).append(point)
-    return out
+    return found[1]
 
 
 def town_centroid(city: str, state: str) -> tuple[float, float] | None:
     """The mean of a town's ZIP centres: where a town-only (city-level) location goes on a map."""
-    points = _towns().get((city.upper().strip(), state), []) if city and state else []
-    if not points:
-        return None
-    return sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points)
+    return town_centroids().get((city.upper().strip(), state)) if city and state else None
 
 
 def _valid(lat: Any, lon: Any) -> bool:
