@@ -59,22 +59,41 @@ def run_cli(
     )
 
 
-def cli_in_process(*args: str) -> subprocess.CompletedProcess:
-    """``provdir ARGS`` called in this process, for commands that start no crawl (``build``,
-    ``export``, ``status``, ``report``): the exit code and output a subprocess would give,
-    without its start-up cost. A crawl needs :func:`run_cli` (the reactor runs once per process)."""
+def cli_in_process(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """``provdir ARGS`` called in this process, for commands that start no crawl (bad input,
+    ``enqueue``, ``build``, ``export``, ``status``, ``report``): the exit code and output a
+    subprocess would give, without its start-up cost. A crawl needs :func:`run_cli` (the reactor
+    runs once per process). ``env`` is set for the call's duration.
+
+    Python's last-resort log handler (warnings to stderr, bare) is what the command's own process
+    would use; under pytest the root logger has pytest's handlers instead, so it is stood in for."""
     import contextlib
     import io
+    import logging
 
     from provdir.cli import main
 
-    stdout, stderr = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-        try:
-            code = main(list(args))
-        except SystemExit as exc:  # argparse's usage errors
-            code = exc.code if isinstance(exc.code, int) else 2
-    return subprocess.CompletedProcess(["provdir", *args], code, stdout.getvalue(), stderr.getvalue())
+    out, err = io.StringIO(), io.StringIO()
+    handler = logging.StreamHandler(err)
+    handler.setLevel(logging.WARNING)
+    root = logging.getLogger()
+    saved_env = {name: os.environ.get(name) for name in env or {}}
+    os.environ.update(env or {})
+    root.addHandler(handler)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exc:  # argparse's usage errors and --help
+                code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+    finally:
+        root.removeHandler(handler)
+        for name, value in saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    return subprocess.CompletedProcess(["provdir", *args], code, out.getvalue(), err.getvalue())
 
 
 @dataclass

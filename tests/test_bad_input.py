@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from provdir.cli.inputs import BadInput, check_setting
-from tests.helpers import ROOT, run_cli, write_seeds
+from tests.helpers import ROOT, cli_in_process, write_seeds
 
 
 def one_line(proc: subprocess.CompletedProcess, *words: str) -> str:
@@ -29,15 +29,13 @@ def seeds(tmp_path) -> Path:
     return write_seeds(tmp_path / "seeds.txt", ["http://127.0.0.1:9/"])
 
 
-@pytest.mark.e2e
 def test_out_that_is_a_file(tmp_path, seeds):
     out = tmp_path / "out.txt"
     out.write_text("keep me")
-    one_line(run_cli("crawl", str(seeds), "--out", str(out), "--allow-private-networks"), str(out), "is a file")
+    one_line(cli_in_process("crawl", str(seeds), "--out", str(out), "--allow-private-networks"), str(out), "is a file")
     assert out.read_text() == "keep me"
 
 
-@pytest.mark.e2e
 def test_out_that_cannot_be_written(tmp_path, seeds):
     if os.geteuid() == 0:  # root ignores permissions: a folder that cannot exist stands in for one
         out = Path("/proc/self/provdir-out")
@@ -45,23 +43,21 @@ def test_out_that_cannot_be_written(tmp_path, seeds):
         locked = tmp_path / "locked"
         locked.mkdir(mode=0o555)
         out = locked / "out"
-    line = one_line(run_cli("crawl", str(seeds), "--out", str(out), "--allow-private-networks"), str(out))
+    line = one_line(cli_in_process("crawl", str(seeds), "--out", str(out), "--allow-private-networks"), str(out))
     assert "cannot create" in line or "cannot write" in line
     assert not out.exists()
 
 
-@pytest.mark.e2e
 def test_out_is_created_by_the_command_not_by_the_check(tmp_path):
     out = tmp_path / "new" / "out"
-    proc = run_cli("crawl", str(tmp_path / "missing-seeds.txt"), "--out", str(out))
+    proc = cli_in_process("crawl", str(tmp_path / "missing-seeds.txt"), "--out", str(out))
     assert proc.returncode == 2 and "seeds" in proc.stderr
     assert not (tmp_path / "new").exists()  # a bad seeds file leaves no empty folder behind
 
 
-@pytest.mark.e2e
 def test_bogus_log_level(tmp_path, seeds):
     one_line(
-        run_cli("crawl", str(seeds), "--out", str(tmp_path / "o"), "--log-level", "bogus"),
+        cli_in_process("crawl", str(seeds), "--out", str(tmp_path / "o"), "--log-level", "bogus"),
         "--log-level",
         "'bogus'",
         "DEBUG",
@@ -69,35 +65,31 @@ def test_bogus_log_level(tmp_path, seeds):
     assert not (tmp_path / "o").exists()
 
 
-@pytest.mark.e2e
 def test_demo_port_out_of_range(tmp_path):
-    one_line(run_cli("demo", "--port", "99999", "--out", str(tmp_path / "o")), "--port 99999", "0-65535")
+    one_line(cli_in_process("demo", "--port", "99999", "--out", str(tmp_path / "o")), "--port 99999", "0-65535")
     assert not (tmp_path / "o").exists()
 
 
-@pytest.mark.e2e
 @pytest.mark.parametrize("command", [["export", "--format", "xlsx"], ["report"]])
 def test_to_a_folder(tmp_path, command):
     target = tmp_path / "somewhere"
     target.mkdir()
     (tmp_path / "out").mkdir()
-    one_line(run_cli(*command, "--out", str(tmp_path / "out"), "--to", str(target)), f"--to {target}", "folder")
+    one_line(cli_in_process(*command, "--out", str(tmp_path / "out"), "--to", str(target)), f"--to {target}", "folder")
     assert list(target.iterdir()) == [] and list(tmp_path.glob("**/.*tmp*")) == []
 
 
-@pytest.mark.e2e
 def test_setting_with_a_value_of_the_wrong_type_is_named(tmp_path, seeds):
     one_line(
-        run_cli("crawl", str(seeds), "--out", str(tmp_path / "o"), "-s", "DOWNLOAD_DELAY=abc"),
+        cli_in_process("crawl", str(seeds), "--out", str(tmp_path / "o"), "-s", "DOWNLOAD_DELAY=abc"),
         "DOWNLOAD_DELAY",
         "number",
         "'abc'",
     )
 
 
-@pytest.mark.e2e
 def test_unknown_setting_is_warned_with_the_closest_known_name(tmp_path):
-    proc = run_cli(
+    proc = cli_in_process(
         "crawl",
         str(tmp_path / "missing.txt"),
         "--out",

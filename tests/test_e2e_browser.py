@@ -12,7 +12,7 @@ import pytest
 from provdir.crawl.render import chromium_path
 from provdir.normalize.address import parse_address
 from provdir.sampleweb.server import bundled_sites_dir, serve_sites
-from tests.helpers import FAST, run_cli, write_seeds
+from tests.helpers import FAST, cli_in_process, run_cli, write_seeds
 
 pytestmark = pytest.mark.e2e
 SPA, PLAIN = "kestrel-point-recovery", "millrace-house"
@@ -138,7 +138,7 @@ def test_without_a_browser_the_site_is_reported(without_browser, two_sites):
     stats = json.loads((run / "stats.json").read_text())
     assert stats["pages/needs_browser"] >= 1
     assert not any(k.startswith("playwright/") for k in stats)
-    status = run_cli("status", "--out", str(out))
+    status = cli_in_process("status", "--out", str(out))
     assert "1 site needs a browser: no Chromium found" in status.stdout
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from provdir.sampleweb.server import bundled_sites_dir, serve_sites
 from provdir.sources.seeds import site_key
-from tests.helpers import ROOT, cli_in_process, crawl, run_cli, scrapy_command, scrapy_crawl_command, write_seeds
+from tests.helpers import ROOT, cli_in_process, crawl, scrapy_command, scrapy_crawl_command, write_seeds
 
 pytestmark = pytest.mark.e2e
 
@@ -167,7 +167,7 @@ def test_scrapy_list_and_crawl_from_repository_root(mixed_web, tmp_path):
 
 def test_bad_setting_value_exits_2_before_any_request(tmp_path):
     seeds = write_seeds(tmp_path / "seeds.txt", ["http://127.0.0.1:9/"])
-    proc = run_cli(
+    proc = cli_in_process(
         "crawl", str(seeds), "--out", str(tmp_path / "out"), "--allow-private-networks", "-s", "DOWNLOAD_TIMEOUT=soon"
     )
     assert proc.returncode == 2

@@ -85,7 +85,7 @@ def test_a_killed_run_is_interrupted_in_status(tmp_path):
 
 @pytest.mark.e2e
 def test_build_names_its_runs_and_warns_about_a_newer_one_it_skipped(tmp_path):
-    from tests.helpers import run_cli
+    from tests.helpers import cli_in_process
     from tests.test_publish import OBS, stored_run
 
     good = stored_run(tmp_path, OBS)
@@ -95,7 +95,7 @@ def test_build_names_its_runs_and_warns_about_a_newer_one_it_skipped(tmp_path):
     killed.write_manifest(
         {"run_id": killed.run_id, "source": "site", "status": "running", "pid": dead.pid, "host": health._hostname()}
     )
-    proc = run_cli("build", "--out", str(tmp_path))
+    proc = cli_in_process("build", "--out", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     assert f"Built from site run {good.run_id}" in proc.stdout
     assert f"skipped a newer site run, {killed.run_id} (interrupted)" in proc.stderr

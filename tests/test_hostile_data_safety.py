@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from provdir.sampleweb.server import bundled_sites_dir, serve_sites
-from tests.helpers import cli_command, run_cli, write_seeds
+from tests.helpers import cli_command, cli_in_process, write_seeds
 from tests.hostile import MeasuredPopen, crawl, finish
 
 pytestmark = pytest.mark.e2e
@@ -130,7 +130,7 @@ def test_sigkill_at_any_moment_keeps_the_last_good_directory(published, moment):
     killed = set((out / "runs").iterdir()) - runs_before
     # The killed run left a manifest saying it never finished (or, if it finished in time, ok).
     # A later `provdir build` publishes from good runs only and works.
-    proc = run_cli("build", "--out", str(out))
+    proc = cli_in_process("build", "--out", str(out))
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert len(pd.read_parquet(out / "latest" / "facilities.parquet")) > 0
     assert killed

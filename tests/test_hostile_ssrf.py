@@ -16,7 +16,7 @@ import pytest
 
 from provdir.crawl.netguard import GuardedResolver, NetPolicy, is_private, parse_overrides, refusal
 from provdir.sources.seeds import site_key
-from tests.helpers import ROOT, run_cli, write_seeds
+from tests.helpers import ROOT, cli_in_process, write_seeds
 from tests.hostile import HostileServer, crawl, html, page, redirect, robots, scrapy_crawl
 
 pytestmark = pytest.mark.e2e
@@ -142,8 +142,8 @@ def test_cli_refuses_private_seeds_after_resolution_before_any_request(targets, 
             v6.url(),
         ],
     )
-    proc = run_cli(
-        "crawl", str(seeds), "--out", str(tmp_path / "out"), timeout=120, env=_env(**{"sneaky.example": "127.0.0.172"})
+    proc = cli_in_process(
+        "crawl", str(seeds), "--out", str(tmp_path / "out"), env=_env(**{"sneaky.example": "127.0.0.172"})
     )
     assert proc.returncode == 2, proc.stderr
     assert "sneaky.example resolves to a private" in proc.stderr and "127.0.0.172" in proc.stderr
@@ -274,5 +274,7 @@ def test_allow_private_networks_lifts_the_guard(targets, tmp_path):
     private, _, _ = targets
     result = crawl(write_seeds(tmp_path / "seeds.txt", [private.url()]), tmp_path / "out")
     assert result.returncode == 0 and private.count("/", exclude_robots=True) >= 1
-    proc = run_cli("crawl", str(write_seeds(tmp_path / "again.txt", [private.url()])), "--out", str(tmp_path / "o2"))
+    proc = cli_in_process(
+        "crawl", str(write_seeds(tmp_path / "again.txt", [private.url()])), "--out", str(tmp_path / "o2")
+    )
     assert proc.returncode == 2

@@ -28,7 +28,7 @@ from provdir import distributed
 from provdir.runs.store import CrawlRuns, latest_good_runs, run_members
 from provdir.sampleweb.server import bundled_sites_dir, serve_sites, site_roots
 from provdir.sources.seeds import Seed, site_key
-from tests.helpers import FAST, ROOT, cli_command, crawl, run_cli, write_seeds
+from tests.helpers import FAST, ROOT, cli_command, cli_in_process, crawl, write_seeds
 
 pytestmark = pytest.mark.e2e
 REDIS_URL = os.environ.get("PROVDIR_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -192,7 +192,7 @@ def three_workers(counting_web, redis_client, tmp_path_factory) -> Distributed:
     env_before = os.environ.get(distributed.PREFIX_ENV)
     os.environ[distributed.PREFIX_ENV] = prefix
     try:
-        enq = run_cli("enqueue", str(seeds), "--redis", REDIS_URL, "--allow-private-networks")
+        enq = cli_in_process("enqueue", str(seeds), "--redis", REDIS_URL, "--allow-private-networks")
         assert enq.returncode == 0, enq.stderr
         crawl_id = enq.stdout.strip()
         out = base / "distributed"
@@ -201,7 +201,7 @@ def three_workers(counting_web, redis_client, tmp_path_factory) -> Distributed:
         procs = [start_worker(crawl_id, out, f"worker-{i}", *FAST, "-s", "CONCURRENT_REQUESTS=4") for i in range(3)]
         workers = finish(procs)
         rows = hits.take()
-        build = run_cli("build", "--out", str(out))
+        build = cli_in_process("build", "--out", str(out))
     finally:
         _delete_prefix(redis_client, prefix)
         if env_before is None:
@@ -261,7 +261,9 @@ def test_two_workers_never_hit_a_host_closer_than_the_delay(redis_client, prefix
     hits = Hits()
     with serve_sites(roots, port=0, first_host=210, behaviours={n: hits.behaviour(n, 0.0) for n in roots}) as urls:
         seeds = write_seeds(tmp_path / "seeds.txt", list(urls.values()))
-        enq = run_cli("enqueue", str(seeds), "--redis", REDIS_URL, "--allow-private-networks", "--crawl-id", "polite")
+        enq = cli_in_process(
+            "enqueue", str(seeds), "--redis", REDIS_URL, "--allow-private-networks", "--crawl-id", "polite"
+        )
         assert enq.returncode == 0, enq.stderr
         # Two requests at a time per worker: a worker cannot take every request of the two
         # hosts into its own queue, so both workers fetch from both hosts.
@@ -304,7 +306,7 @@ def test_a_seed_redirect_moves_the_site_for_every_worker(redis_client, prefix, t
 
         with serve_sites(new_root, port=0, first_host=221, behaviours={"moved": redirect}) as old:
             seeds = write_seeds(tmp_path / "seeds.txt", [old["moved"]])
-            enq = run_cli(
+            enq = cli_in_process(
                 "enqueue", str(seeds), "--redis", REDIS_URL, "--allow-private-networks", "--crawl-id", "moved"
             )
             assert enq.returncode == 0, enq.stderr
@@ -326,25 +328,29 @@ def test_a_seed_redirect_moves_the_site_for_every_worker(redis_client, prefix, t
 def test_enqueue_refuses_bad_seeds_private_seeds_and_a_taken_id(redis_client, prefix, tmp_path):
     bad = tmp_path / "bad.txt"
     bad.write_text("http://ok.example/\nnot a url\n")
-    proc = run_cli("enqueue", str(bad), "--redis", REDIS_URL)
+    proc = cli_in_process("enqueue", str(bad), "--redis", REDIS_URL)
     assert proc.returncode == 2 and "bad.txt:2" in proc.stderr
     private = write_seeds(tmp_path / "private.txt", ["http://127.0.0.1:9/"])
-    proc = run_cli("enqueue", str(private), "--redis", REDIS_URL)
+    proc = cli_in_process("enqueue", str(private), "--redis", REDIS_URL)
     assert proc.returncode == 2 and "--allow-private-networks" in proc.stderr
     assert not list(redis_client.scan_iter(match=f"{prefix}:*"))  # nothing was stored
-    first = run_cli("enqueue", str(private), "--redis", REDIS_URL, "--allow-private-networks", "--crawl-id", "c1")
+    first = cli_in_process(
+        "enqueue", str(private), "--redis", REDIS_URL, "--allow-private-networks", "--crawl-id", "c1"
+    )
     assert first.returncode == 0 and first.stdout.strip() == "c1"
-    again = run_cli("enqueue", str(private), "--redis", REDIS_URL, "--allow-private-networks", "--crawl-id", "c1")
+    again = cli_in_process(
+        "enqueue", str(private), "--redis", REDIS_URL, "--allow-private-networks", "--crawl-id", "c1"
+    )
     assert again.returncode == 2 and "already exists" in again.stderr
-    assert run_cli("enqueue", str(private), "--redis", REDIS_URL, "--crawl-id", "../x").returncode == 2
+    assert cli_in_process("enqueue", str(private), "--redis", REDIS_URL, "--crawl-id", "../x").returncode == 2
 
 
 def test_worker_needs_a_reachable_redis_and_a_known_crawl(redis_client, prefix, tmp_path):
-    proc = run_cli("worker", "--redis", "redis://127.0.0.1:1/0", "--out", str(tmp_path))
+    proc = cli_in_process("worker", "--redis", "redis://127.0.0.1:1/0", "--out", str(tmp_path))
     assert proc.returncode == 2 and "cannot be used" in proc.stderr
-    proc = run_cli("worker", "--redis", REDIS_URL, "--crawl-id", "never-enqueued", "--out", str(tmp_path))
+    proc = cli_in_process("worker", "--redis", REDIS_URL, "--crawl-id", "never-enqueued", "--out", str(tmp_path))
     assert proc.returncode == 2 and "not in this Redis" in proc.stderr
-    proc = run_cli("worker", "--redis", REDIS_URL, "--out", str(tmp_path))  # no crawl enqueued under this prefix
+    proc = cli_in_process("worker", "--redis", REDIS_URL, "--out", str(tmp_path))  # no crawl enqueued under this prefix
     assert proc.returncode == 2 and "provdir enqueue" in proc.stderr
     assert not (tmp_path / "runs").exists()
 

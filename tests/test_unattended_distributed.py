@@ -18,7 +18,7 @@ import redis
 
 from provdir.build import PublishRefused, publish
 from provdir.sampleweb.server import bundled_sites_dir, serve_sites
-from tests.helpers import FAST, ROOT, run_cli, write_seeds
+from tests.helpers import FAST, ROOT, cli_in_process, write_seeds
 
 pytestmark = pytest.mark.e2e
 REDIS_URL = os.environ.get("PROVDIR_TEST_REDIS_URL", "redis://127.0.0.1:6379/3")
@@ -53,7 +53,9 @@ def test_a_worker_whose_frontier_vanishes_fails_and_build_refuses_the_crawl(redi
     roots = {n: bundled_sites_dir() / n for n in ("redbud-hollow", "agarita-recovery", "harris-house")}
     with serve_sites(roots, port=0, first_host=190, behaviours={n: slow for n in roots}) as urls:
         seeds = write_seeds(tmp_path / "seeds.txt", list(urls.values()))
-        enq = run_cli("enqueue", str(seeds), "--redis", REDIS_URL, "--allow-private-networks", "--crawl-id", "lost")
+        enq = cli_in_process(
+            "enqueue", str(seeds), "--redis", REDIS_URL, "--allow-private-networks", "--crawl-id", "lost"
+        )
         assert enq.returncode == 0, enq.stderr
         out = tmp_path / "out"
         worker = subprocess.Popen(
@@ -95,7 +97,7 @@ def test_a_worker_whose_frontier_vanishes_fails_and_build_refuses_the_crawl(redi
     assert manifest["status"] != "ok"
     assert manifest["finish_reason"] == "frontier_lost"
     assert "frontier is gone" in stderr
-    build = run_cli("build", "--out", str(out))
+    build = cli_in_process("build", "--out", str(out))
     assert build.returncode == 1 and not (out / "latest").exists(), build.stderr
 
 
