@@ -33,6 +33,7 @@ from provdir.extract.page import Block, Page
 from provdir.extract.phones import contact_numbers_in
 from provdir.model.items import AddressFact, Fact, LicenseFact
 from provdir.normalize.address import state_abbr, state_names
+from provdir.vocab.vocabulary import town_names
 
 LOCATION, ORGANIZATION = "location", "organization"
 MAX_LABEL_WORDS = 8
@@ -59,9 +60,8 @@ def _cities() -> dict[str, frozenset[str]]:
     ``zipcodes`` package's table): a town line is taken only when the town exists in that state.
     A small file of its own, because loading the whole ZIP table costs >100 MB in every crawl."""
     out: dict[str, set[str]] = {}
-    with resources.files("provdir.vocab").joinpath("us_towns.csv").open(encoding="utf-8") as fh:
-        for row in csv.DictReader(line for line in fh if not line.startswith("#")):
-            out.setdefault(row["state"], set()).add(row["town"].lower())
+    for state, town in town_names():
+        out.setdefault(state, set()).add(town.lower())
     return {state: frozenset(names) for state, names in out.items()}
 
 

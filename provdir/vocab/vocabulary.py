@@ -149,6 +149,12 @@ def zip_centroids() -> dict[str, tuple[str, tuple[float, float]]]:
     return {zip5: (state, (float(lat), float(lon))) for zip5, state, lat, lon in _tuples("us_zip_centroids.csv")}
 
 
+def town_names() -> Iterator[tuple[str, str]]:
+    """(ST, town) for every USPS town name and acceptable alternate (``us_towns.csv``)."""
+    for state, town, *_ in _tuples("us_towns.csv"):
+        yield state, town
+
+
 @cache
 def town_centroids() -> dict[tuple[str, str], tuple[float, float]]:
     """(TOWN in capitals, ST) -> the mean of the town's ZIP centres (``us_towns.csv``)."""
