@@ -6,7 +6,8 @@ directory, environment, stdout and stderr, its own reactor, exit code and signal
 Why: a crawl of a small loopback web is ~0.5 s of crawling after ~3 s of start-up (Scrapy,
 Twisted, pandas, pyarrow, pandera, the extractors); the suite runs about a hundred of them.
 
-Only modules are imported here, nothing is run: no reactor is installed (a child installs the
+Only modules are imported here, nothing is run (a module that reads the environment when
+imported, the Scrapy settings module, is imported again in each child): no reactor is installed (a child installs the
 asyncio reactor itself, as a fresh process would) and no cache is filled. If an import did install
 a reactor, this process says ``cold`` and the tests use plain subprocesses.
 
@@ -55,6 +56,9 @@ def _child(request: dict) -> None:
     for fd, path in ((1, request["stdout"]), (2, request["stderr"])):
         os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), fd)
     random.seed()  # a fresh process's random state, not a copy of this one's
+    # The settings module reads the environment when imported (PROVDIR_ALLOWED_NETWORKS, ...):
+    # Scrapy imports it afresh, under this run's environment.
+    sys.modules.pop("provdir.crawl.settings", None)
     sys.argv = [os.path.join(os.path.dirname(sys.modules["provdir.cli"].__file__ or ""), "__main__.py")]
     from provdir.cli import main
 
