@@ -8,11 +8,14 @@ tests (``tests/component/``) call pipelines, middlewares and callbacks in-proces
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,24 +53,42 @@ def scrapy_crawl_command(spider: str, out: Path, *args: str) -> list[str]:
 def run_cli(
     *args: str, cwd: Path = ROOT, timeout: float = 240, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess:
-    """Run ``provdir ARGS`` to completion in a process of its own; ``env`` is added to this
-    process's environment.
+    """Run ``provdir ARGS`` to completion in a process of its own (:func:`start_cli`); ``env`` is
+    added to this process's environment."""
+    proc = start_cli(*args, cwd=cwd, env=env)
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        stdout, stderr = proc.communicate()
+        raise subprocess.TimeoutExpired(proc.args, timeout, stdout, stderr) from None
+    return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
 
-    The process is forked from this test worker's warm interpreter (``tests/warm.py``: the
-    project imported once), which saves each run ~3 s of start-up; ``PROVDIR_TEST_COLD=1``, or a
-    second run started while one is going, uses a plain ``python -m provdir.cli`` instead."""
-    full_env = {**os.environ, **env} if env else dict(os.environ)
-    warm = _warm_interpreter()
-    if warm is not None and _WARM_LOCK.acquire(blocking=False):
+
+def start_cli(
+    *args: str, cwd: Path = ROOT, env: dict[str, str] | None = None, warm: bool = True
+) -> WarmProcess | subprocess.Popen:
+    """Start ``provdir ARGS`` in a process of its own, stdout and stderr captured as text.
+
+    The process is forked from this test worker's warm interpreter (``tests/warm.py``: the project
+    imported once), which saves each run ~3 s of start-up. A plain ``python -m provdir.cli``
+    instead with ``warm=False`` (a test of the process's own memory), with
+    ``PROVDIR_TEST_COLD=1``, or while another run of the warm interpreter is going."""
+    full_env = {**os.environ, **(env or {})}
+    interpreter = _warm_interpreter() if warm else None
+    if interpreter is not None and _WARM_LOCK.acquire(blocking=False):
         try:
-            return _run_warm(warm, list(args), cwd, timeout, full_env)
-        finally:
+            return WarmProcess(interpreter, list(args), cwd, full_env)
+        except BaseException:
             _WARM_LOCK.release()
-    return subprocess.run(cli_command(*args), cwd=cwd, capture_output=True, text=True, timeout=timeout, env=full_env)
+            raise
+    return subprocess.Popen(
+        cli_command(*args), cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=full_env
+    )
 
 
 _WARM: list[subprocess.Popen | None] = []  # [] not started yet; [None] unavailable
-_WARM_LOCK = threading.Lock()
+_WARM_LOCK = threading.Lock()  # the warm interpreter runs one child at a time
 
 
 def _warm_interpreter() -> subprocess.Popen | None:
@@ -75,16 +96,29 @@ def _warm_interpreter() -> subprocess.Popen | None:
         return None
     if not _WARM:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.warm"], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+            [sys.executable, "-m", "tests.warm"], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0
         )
-        ready = proc.stdout.readline().strip() == "ready" if proc.stdout else False
-        if not ready:
+        ready = _read_line(proc) == "ready"
+        if ready:
+            atexit.register(_stop_warm, proc)
+        else:
             proc.kill()
             proc.wait()
         _WARM.append(proc if ready else None)
-        if ready:
-            atexit.register(_stop_warm, proc)
     return _WARM[0]
+
+
+def _read_line(proc: subprocess.Popen) -> str:
+    """One line of the warm interpreter's answers, read unbuffered: a buffered reader could hold
+    the next answer where ``select`` does not see it."""
+    assert proc.stdout is not None
+    data = b""
+    while not data.endswith(b"\n"):
+        byte = os.read(proc.stdout.fileno(), 1)
+        if not byte:
+            break
+        data += byte
+    return data.decode().strip()
 
 
 def _stop_warm(proc: subprocess.Popen) -> None:
@@ -96,28 +130,67 @@ def _stop_warm(proc: subprocess.Popen) -> None:
         proc.kill()
 
 
-def _run_warm(
-    warm: subprocess.Popen, args: list[str], cwd: Path, timeout: float, env: dict[str, str]
-) -> subprocess.CompletedProcess:
-    import select
-    import signal
-    import tempfile
+class WarmProcess:
+    """A ``provdir ARGS`` child of the warm interpreter, with the part of ``subprocess.Popen``'s
+    interface the tests use (``pid``, ``poll``, ``wait``, ``communicate``, signals)."""
 
-    assert warm.stdin and warm.stdout
-    with tempfile.TemporaryDirectory(prefix="provdir-cli-") as tmp:
-        out, err = Path(tmp) / "stdout", Path(tmp) / "stderr"
-        request = {"argv": args, "cwd": str(cwd), "env": env, "stdout": str(out), "stderr": str(err)}
-        warm.stdin.write(json.dumps(request) + "\n")
-        warm.stdin.flush()
-        pid = int(warm.stdout.readline().split()[1])
-        ready, _, _ = select.select([warm.stdout], [], [], timeout)
-        if not ready:
-            os.kill(pid, signal.SIGKILL)
-        code = int(warm.stdout.readline().split()[1])
-        stdout, stderr = out.read_text(), err.read_text()
-        if not ready:
-            raise subprocess.TimeoutExpired(cli_command(*args), timeout, stdout, stderr)
-    return subprocess.CompletedProcess(cli_command(*args), code, stdout, stderr)
+    def __init__(self, interpreter: subprocess.Popen, args: list[str], cwd: Path, env: dict[str, str]) -> None:
+        import tempfile
+
+        assert interpreter.stdin is not None
+        self._interpreter = interpreter
+        self._lock = threading.Lock()  # poll() and communicate() may run in two threads
+        self._files = tempfile.TemporaryDirectory(prefix="provdir-cli-")
+        self._stdout, self._stderr = Path(self._files.name) / "stdout", Path(self._files.name) / "stderr"
+        self.args = cli_command(*args)
+        self.returncode: int | None = None
+        request = {"argv": args, "cwd": str(cwd), "env": env, "stdout": str(self._stdout), "stderr": str(self._stderr)}
+        interpreter.stdin.write((json.dumps(request) + "\n").encode())
+        interpreter.stdin.flush()
+        self.pid = int(_read_line(interpreter).split()[1])
+
+    def _reaped(self, timeout: float | None) -> bool:
+        import select
+
+        assert self._interpreter.stdout is not None
+        answers = self._interpreter.stdout.fileno()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            with self._lock:
+                if self.returncode is None and select.select([answers], [], [], 0)[0]:
+                    self.returncode = int(_read_line(self._interpreter).split()[1])
+                    _WARM_LOCK.release()
+                if self.returncode is not None:
+                    return True
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                return False
+            select.select([answers], [], [], 0.05 if left is None else min(0.05, left))
+
+    def poll(self) -> int | None:
+        self._reaped(0)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        if not self._reaped(timeout):
+            raise subprocess.TimeoutExpired(self.args, timeout or 0)
+        assert self.returncode is not None
+        return self.returncode
+
+    def communicate(self, timeout: float | None = None) -> tuple[str, str]:
+        self.wait(timeout)
+        return self._stdout.read_text(), self._stderr.read_text()
+
+    def send_signal(self, sig: int) -> None:
+        if self.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, sig)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
 
 
 def cli_in_process(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 import brotli
 
-from tests.helpers import FAST, ROOT, cli_command, scrapy_crawl_command
+from tests.helpers import FAST, ROOT, WarmProcess, cli_command, scrapy_crawl_command, start_cli
 
 Route = Callable[["Handler"], None]
 
@@ -370,7 +370,7 @@ def _high_water_mib(pid: int) -> float | None:
     return None
 
 
-def finish(proc: subprocess.Popen, out: Path, started: float, timeout: float = 240) -> Crawl:
+def finish(proc: subprocess.Popen | WarmProcess, out: Path, started: float, timeout: float = 240) -> Crawl:
     """Wait for ``proc`` and measure its peak resident memory.
 
     ``VmHWM`` read every few milliseconds while it runs (the high-water mark only rises, so the
@@ -417,15 +417,28 @@ class MeasuredPopen(subprocess.Popen):
 
 
 def crawl(
-    seeds: Path, out: Path, *extra: str, env: dict[str, str] | None = None, private: bool = True, timeout: float = 240
+    seeds: Path,
+    out: Path,
+    *extra: str,
+    env: dict[str, str] | None = None,
+    private: bool = True,
+    timeout: float = 240,
+    warm: bool = True,
 ) -> Crawl:
-    """``provdir crawl SEEDS`` in a subprocess, fast politeness settings, measured."""
-    args = cli_command(
-        "crawl", str(seeds), "--out", str(out), *(["--allow-private-networks"] if private else []), *FAST, *extra
-    )
+    """``provdir crawl SEEDS`` in a process of its own (``tests.helpers.start_cli``), fast
+    politeness settings, measured. ``warm=False``: a fresh interpreter, whose peak memory is the
+    crawl's own (a child of the warm interpreter also holds every module of the project)."""
+    args = ["crawl", str(seeds), "--out", str(out), *(["--allow-private-networks"] if private else []), *FAST, *extra]
     started = time.monotonic()
+    if warm:
+        return finish(start_cli(*args, env=env), out, started, timeout)
     proc = MeasuredPopen(
-        args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})}
+        cli_command(*args),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
     )
     return finish(proc, out, started, timeout)
 

@@ -89,9 +89,15 @@ def bodies(tmp_path_factory):
         base = tmp_path_factory.mktemp("bodies")
         seeds = write_seeds(base / "seeds.txt", [server.url(), urls["good"]])
         # Not published: what is measured is the crawl that meets the bodies (publishing loads
-        # pandas and pyarrow, ~120 MiB more, whatever the bodies were).
+        # pandas and pyarrow, ~120 MiB more, whatever the bodies were), in a fresh interpreter.
         result = crawl(
-            seeds, base / "out", "-s", f"PROVDIR_EXTRACT_TIME_LIMIT={EXTRACT_LIMIT}", "-s", "PROVDIR_PUBLISH=False"
+            seeds,
+            base / "out",
+            "-s",
+            f"PROVDIR_EXTRACT_TIME_LIMIT={EXTRACT_LIMIT}",
+            "-s",
+            "PROVDIR_PUBLISH=False",
+            warm=False,
         )
         yield result, server, urls["good"]
 
