@@ -72,45 +72,43 @@ def start_cli(
 
     The process is forked from this test worker's warm interpreter (``tests/warm.py``: the project
     imported once), which saves each run ~3 s of start-up. A plain ``python -m provdir.cli``
-    instead with ``warm=False`` (a test of the process's own memory), with
-    ``PROVDIR_TEST_COLD=1``, or while another run of the warm interpreter is going."""
+    instead with ``warm=False`` (a test of the process's own memory) or ``PROVDIR_TEST_COLD=1``."""
     full_env = {**os.environ, **(env or {})}
     interpreter = _warm_interpreter() if warm else None
-    if interpreter is not None and _WARM_LOCK.acquire(blocking=False):
-        try:
-            return WarmProcess(interpreter, list(args), cwd, full_env)
-        except BaseException:
-            _WARM_LOCK.release()
-            raise
+    if interpreter is not None:
+        return WarmProcess(interpreter, list(args), cwd, full_env)
     return subprocess.Popen(
         cli_command(*args), cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=full_env
     )
 
 
 _WARM: list[subprocess.Popen | None] = []  # [] not started yet; [None] unavailable
-_WARM_LOCK = threading.Lock()  # the warm interpreter runs one child at a time
+_WARM_LOCK = threading.Lock()  # its start, then one request and its answer at a time
 
 
 def _warm_interpreter() -> subprocess.Popen | None:
     if os.environ.get("PROVDIR_TEST_COLD"):
         return None
-    if not _WARM:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.warm"], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0
-        )
-        ready = _read_line(proc) == "ready"
-        if ready:
-            atexit.register(_stop_warm, proc)
-        else:
-            proc.kill()
-            proc.wait()
-        _WARM.append(proc if ready else None)
+    with _WARM_LOCK:
+        if not _WARM:
+            _WARM.append(_start_warm())
     return _WARM[0]
 
 
+def _start_warm() -> subprocess.Popen | None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.warm"], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0
+    )
+    if _read_line(proc) == "ready":
+        atexit.register(_stop_warm, proc)
+        return proc
+    proc.kill()  # it said "cold" (an import installed a reactor) or failed: plain subprocesses
+    proc.wait()
+    return None
+
+
 def _read_line(proc: subprocess.Popen) -> str:
-    """One line of the warm interpreter's answers, read unbuffered: a buffered reader could hold
-    the next answer where ``select`` does not see it."""
+    """One line of the warm interpreter's answers (``ready``, ``pid N``), read byte by byte."""
     assert proc.stdout is not None
     data = b""
     while not data.endswith(b"\n"):
@@ -138,34 +136,29 @@ class WarmProcess:
         import tempfile
 
         assert interpreter.stdin is not None
-        self._interpreter = interpreter
-        self._lock = threading.Lock()  # poll() and communicate() may run in two threads
         self._files = tempfile.TemporaryDirectory(prefix="provdir-cli-")
-        self._stdout, self._stderr = Path(self._files.name) / "stdout", Path(self._files.name) / "stderr"
+        files = Path(self._files.name)
+        self._stdout, self._stderr, self._status = files / "stdout", files / "stderr", files / "status"
         self.args = cli_command(*args)
         self.returncode: int | None = None
-        request = {"argv": args, "cwd": str(cwd), "env": env, "stdout": str(self._stdout), "stderr": str(self._stderr)}
-        interpreter.stdin.write((json.dumps(request) + "\n").encode())
-        interpreter.stdin.flush()
-        self.pid = int(_read_line(interpreter).split()[1])
+        request = {"argv": args, "cwd": str(cwd), "env": env}
+        request |= {"stdout": str(self._stdout), "stderr": str(self._stderr), "status": str(self._status)}
+        with _WARM_LOCK:
+            interpreter.stdin.write((json.dumps(request) + "\n").encode())
+            interpreter.stdin.flush()
+            self.pid = int(_read_line(interpreter).split()[1])
 
     def _reaped(self, timeout: float | None) -> bool:
-        import select
-
-        assert self._interpreter.stdout is not None
-        answers = self._interpreter.stdout.fileno()
+        """Whether the child has ended, waiting up to ``timeout`` seconds (None: for ever)."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            with self._lock:
-                if self.returncode is None and select.select([answers], [], [], 0)[0]:
-                    self.returncode = int(_read_line(self._interpreter).split()[1])
-                    _WARM_LOCK.release()
-                if self.returncode is not None:
-                    return True
-            left = None if deadline is None else deadline - time.monotonic()
-            if left is not None and left <= 0:
+        while self.returncode is None:
+            if self._status.exists():  # written whole, by rename, once the child is reaped
+                self.returncode = int(self._status.read_text())
+                break
+            if deadline is not None and time.monotonic() >= deadline:
                 return False
-            select.select([answers], [], [], 0.05 if left is None else min(0.05, left))
+            time.sleep(0.02)
+        return True
 
     def poll(self) -> int | None:
         self._reaped(0)
@@ -182,7 +175,7 @@ class WarmProcess:
         return self._stdout.read_text(), self._stderr.read_text()
 
     def send_signal(self, sig: int) -> None:
-        if self.returncode is None:
+        if self.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, sig)
 

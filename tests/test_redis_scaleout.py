@@ -28,7 +28,7 @@ from provdir import distributed
 from provdir.runs.store import CrawlRuns, latest_good_runs, run_members
 from provdir.sampleweb.server import bundled_sites_dir, serve_sites, site_roots
 from provdir.sources.seeds import Seed, site_key
-from tests.helpers import FAST, ROOT, cli_command, cli_in_process, crawl, write_seeds
+from tests.helpers import FAST, WarmProcess, cli_in_process, crawl, start_cli, write_seeds
 
 pytestmark = pytest.mark.e2e
 REDIS_URL = os.environ.get("PROVDIR_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -107,8 +107,8 @@ def counting_web():
         yield urls, hits
 
 
-def start_worker(crawl_id: str, out: Path, name: str, *extra: str, idle: float = 1.5) -> subprocess.Popen:
-    cmd = cli_command(
+def start_worker(crawl_id: str, out: Path, name: str, *extra: str, idle: float = 1.5) -> WarmProcess | subprocess.Popen:
+    return start_cli(
         "worker",
         "--redis",
         REDIS_URL,
@@ -123,10 +123,9 @@ def start_worker(crawl_id: str, out: Path, name: str, *extra: str, idle: float =
         f"USER_AGENT={name}",
         *extra,
     )
-    return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def finish(procs: list[subprocess.Popen], timeout: float = 240) -> list[tuple[int, str, str]]:
+def finish(procs: list[WarmProcess | subprocess.Popen], timeout: float = 240) -> list[tuple[int, str, str]]:
     results = []
     deadline = time.monotonic() + timeout
     for proc in procs:

@@ -11,9 +11,10 @@ imported, the Scrapy settings module, is imported again in each child): no react
 asyncio reactor itself, as a fresh process would) and no cache is filled. If an import did install
 a reactor, this process says ``cold`` and the tests use plain subprocesses.
 
-Protocol, one line per message: the test sends a JSON request ``{"argv", "cwd", "env", "stdout",
-"stderr"}`` (the last two are file paths); this process answers ``pid N`` once the child runs and
-``exit CODE`` once it has ended (negative: killed by that signal). It exits at end of input.
+Protocol: the test sends a JSON request per line, ``{"argv", "cwd", "env", "stdout", "stderr",
+"status"}`` (the last three are file paths), and this process answers ``pid N`` once the child
+runs; when the child has ended, its exit code (negative: killed by that signal) is written to the
+status file. Several children may run at once. It exits at end of input.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import select
 import sys
 
 
@@ -71,14 +73,30 @@ def serve() -> None:
         print("cold", flush=True)
         return
     print("ready", flush=True)
-    for line in sys.stdin:
-        request = json.loads(line)
-        pid = os.fork()
-        if pid == 0:
-            _child(request)
-        print(f"pid {pid}", flush=True)
-        _, status = os.waitpid(pid, 0)
-        print(f"exit {os.waitstatus_to_exitcode(status)}", flush=True)
+    running: dict[int, str] = {}  # child pid -> its status file
+    pending = b""
+    while True:
+        if select.select([0], [], [], 0.05)[0]:
+            data = os.read(0, 65536)
+            if not data:
+                return  # end of input: the test worker is done (children still running go on)
+            pending += data
+            while b"\n" in pending:
+                line, pending = pending.split(b"\n", 1)
+                request = json.loads(line)
+                pid = os.fork()
+                if pid == 0:
+                    _child(request)
+                running[pid] = request["status"]
+                print(f"pid {pid}", flush=True)
+        while running:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+            if not pid:
+                break
+            path = running.pop(pid)
+            with open(path + ".tmp", "w", encoding="ascii") as fh:
+                fh.write(str(os.waitstatus_to_exitcode(status)))
+            os.replace(path + ".tmp", path)  # whole or absent: the test polls for it
 
 
 if __name__ == "__main__":
