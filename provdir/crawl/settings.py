@@ -167,6 +167,9 @@ ADDONS = {"provdir.crawl.render.BrowserRendering": 0}
 EXTENSIONS = {
     # One log line per failure: Scrapy's robots.txt download errors (tracebacks) made one line.
     "provdir.crawl.failures.OneLinePerFailure": 100,
+    # The garbage collector tuned for a long crawl, and its cost in the stats (gc/seconds),
+    # before RunRecorder writes the stats.
+    "provdir.crawl.gc_tuning.GarbageCollection": 450,
     # Writes the run's stats and manifest when the spider closes (it never publishes).
     "provdir.crawl.extensions.RunRecorder": 500,
     # Opt-in (PROVDIR_PUBLISH_ON_CLOSE) publishing for a plain `scrapy crawl`, after RunRecorder;
@@ -175,3 +178,5 @@ EXTENSIONS = {
     # Sites done / total, pages, items, errors, rate: redrawn on a terminal, logged otherwise.
     "provdir.crawl.progress.Progress": 510,
 }
+PROVDIR_GC_FREEZE = True  # gc.freeze() the heap loaded at start: collections skip it (gc_tuning.py)
+PROVDIR_GC_THRESHOLD = 0  # young-generation collection threshold while crawling; 0: CPython's (700)

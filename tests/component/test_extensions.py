@@ -196,3 +196,42 @@ def test_progress_redraws_in_place_on_a_terminal_and_ends_the_line(tmp_path):
     assert progress.interval == 1.0
     progress.spider_closed(spider, "finished")
     assert stream.getvalue().startswith("\r\x1b[K") and stream.getvalue().endswith("\n")
+
+
+# -- GarbageCollection -----------------------------------------------------------------------
+def test_garbage_collection_freezes_the_start_heap_for_the_crawl_and_counts_what_collection_cost(tmp_path):
+    import gc
+
+    from provdir.crawl.gc_tuning import GarbageCollection
+
+    crawler, spider, _, _ = crawl_parts(tmp_path, PROVDIR_GC_THRESHOLD=5000)
+    ext = extension(crawler, GarbageCollection)  # enabled by the project's EXTENSIONS
+    before = gc.get_threshold()
+    ext.spider_opened(spider)
+    try:
+        assert gc.get_freeze_count() > 0  # the heap loaded at start is out of the collector's sight
+        assert gc.get_threshold()[0] == 5000
+        gc.collect()  # a collection while crawling is counted and timed
+    finally:
+        ext.spider_closed(spider, "finished")
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == before  # the process is as it was
+    stats = crawler.stats.get_stats()
+    assert stats["gc/collections"] >= 1 and stats["gc/seconds"] >= 0
+    gc.collect()
+    assert crawler.stats.get_value("gc/collections") == stats["gc/collections"]  # no longer listening
+
+
+def test_garbage_collection_can_be_left_alone(tmp_path):
+    import gc
+
+    from provdir.crawl.gc_tuning import GarbageCollection
+
+    crawler, spider, _, _ = crawl_parts(tmp_path, PROVDIR_GC_FREEZE=False)
+    ext = extension(crawler, GarbageCollection)
+    before = gc.get_threshold()
+    ext.spider_opened(spider)
+    try:
+        assert gc.get_freeze_count() == 0 and gc.get_threshold() == before
+    finally:
+        ext.spider_closed(spider, "finished")
+    assert "gc/collections" in crawler.stats.get_stats()
