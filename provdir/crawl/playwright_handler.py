@@ -21,7 +21,6 @@ class SharedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self._provdir_started = False
-        self._provdir_closed = False
         self._provdir_start_lock = asyncio.Lock()
 
     async def _maybe_launch_in_thread(self) -> None:
@@ -36,9 +35,3 @@ class SharedPlaywrightHandler(ScrapyPlaywrightDownloadHandler):
                 await self._maybe_future_from_coro(self._launch())
                 self._provdir_started = True
         return await super()._download_request(request, spider)
-
-    async def close(self) -> None:
-        if self._provdir_closed:
-            return
-        self._provdir_closed = True
-        await super().close()
