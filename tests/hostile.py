@@ -49,13 +49,20 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         hostile = self.server.hostile
         hostile._enter(self)
+        self._active = True
         try:
             route = hostile.route_for(urlsplit(self.path).path)
             route(self)
         except (BrokenPipeError, ConnectionResetError, OSError):
             pass  # the crawler hung up: that is what the tests are about
         finally:
-            hostile._leave()
+            self._done()
+
+    def _done(self) -> None:
+        """This request no longer counts as in flight (once)."""
+        if self._active:
+            self._active = False
+            self.hostile._leave()
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -80,6 +87,9 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.send_header("Content-Length", str(len(body) if length is None else length))
         self.end_headers()
+        # Out of the in-flight count before the body's last write: once the client has the whole
+        # response it may send its next request at once, before this thread is scheduled again.
+        self._done()
         self.wfile.write(body)
 
 
