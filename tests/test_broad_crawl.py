@@ -52,33 +52,6 @@ def test_connections_reused_across_a_hosts_requests(counted_crawl, slug):
     assert server.connections * 3 <= requests, (server.connections, requests)
 
 
-def test_background_cache_entries_read_by_scrapys_storage(tmp_path):
-    from scrapy.extensions.httpcache import FilesystemCacheStorage
-    from scrapy.http import HtmlResponse, Request
-    from scrapy.settings import Settings
-    from scrapy.utils.test import get_crawler
-
-    from provdir.crawl.httpcache_storage import BackgroundFilesystemCacheStorage
-
-    settings = Settings({"HTTPCACHE_DIR": str(tmp_path), "HTTPCACHE_GZIP": True})
-    spider = get_crawler(settings_dict={"HTTPCACHE_DIR": str(tmp_path)})._create_spider("s")
-    writer = BackgroundFilesystemCacheStorage(settings)
-    writer.open_spider(spider)
-    request = Request("http://127.0.0.1:1/contact/")
-    body = b"<html><body>Call (417) 201-0001</body></html>" * 50
-    writer.store_response(spider, request, HtmlResponse(request.url, status=200, body=body, headers={"ETag": '"abc"'}))
-    # Read while the write may still be in flight: the lookup waits for it.
-    again = writer.retrieve_response(spider, request)
-    writer.close_spider(spider)
-    reader = FilesystemCacheStorage(settings)
-    reader.open_spider(spider)
-    cached = reader.retrieve_response(spider, request)
-    for response in (again, cached):
-        assert response is not None and response.body == body and response.status == 200
-        assert response.headers.get("ETag") == b'"abc"'
-    assert reader.retrieve_response(spider, Request("http://127.0.0.1:1/other/")) is None
-
-
 def test_links_of_a_page_and_of_a_json_body():
     from scrapy.http import HtmlResponse, TextResponse
 
