@@ -39,7 +39,7 @@ from provdir.crawl.extract_cache import ExtractionCache, body_hash
 from provdir.crawl.failures import failure_line, retries_text
 from provdir.crawl.middlewares import seconds_setting
 from provdir.crawl.render import Renderer, is_rendered
-from provdir.extract import extract_page, warm_up
+from provdir.extract import extract_page, html_root, warm_up
 from provdir.model.items import PageObservation
 from provdir.redact import redact_text
 from provdir.runs.store import Run, read_observations, runs_dir, utc_now_iso, valid_run_id
@@ -292,11 +292,21 @@ class ProviderSitesSpider(scrapy.Spider):
             # The same bytes as last run (usually a 304 from the HTTP cache): same facts.
             self.crawler.stats.inc_value("pages/extraction_reused")
             obs.site, obs.seed_url, obs.seed_name = site, state.seed.url, state.seed.name
+        # One tree per page, for the facts, the links and the shell check. Not Scrapy's
+        # response.selector: it and the response refer to each other, so every page's tree waited
+        # for a garbage collection (a young one, or a full one after it survived).
+        root: etree._Element | None = None
         try:
             with crawl_policy.time_limit(self.extract_time_limit):
+                root = html_root(response.text)
                 if obs is None:
                     obs = extract_page(
-                        response.text, response.url, site=site, seed_url=state.seed.url, seed_name=state.seed.name
+                        response.text,
+                        response.url,
+                        site=site,
+                        seed_url=state.seed.url,
+                        seed_name=state.seed.name,
+                        root=root,
                     )
                     obs.body_hash = digest
         except crawl_policy.TimeLimitExceeded as exc:
@@ -313,7 +323,7 @@ class ProviderSitesSpider(scrapy.Spider):
         links: list[tuple[str, str]] = []
         try:
             with crawl_policy.time_limit(self.extract_time_limit):
-                capped = _links(response, links, self.max_links_per_page)
+                capped = _links(response, root, links, self.max_links_per_page)
         except crawl_policy.TimeLimitExceeded as exc:
             self._failed(state, "links_timeout", f"{response.url}: reading links {exc}; {len(links)} links kept")
             capped = True
@@ -327,6 +337,7 @@ class ProviderSitesSpider(scrapy.Spider):
             site,
             in_scope_links=sum(1 for url, _ in links if self._in_scope(url, site)),
             is_home=bool(response.meta.get("is_seed")),
+            root=root,
             callback=self.parse,
             errback=self.on_render_error,
         )
@@ -429,13 +440,12 @@ MAX_LINKS_PER_PAGE = 2000
 first in a page, and the per-site page cap keeps far fewer anyway."""
 
 
-def _links(response: TextResponse, into: list[tuple[str, str]], cap: int) -> bool:
-    """Append the page's followable links (url, anchor text) to ``into``, in page order, at most
-    ``cap`` of them; True when the page had more. Walks lxml elements lazily (no selector per
-    link), so the cost stops at the cap; ``into`` keeps what was read if time runs out."""
-    root = response.selector.root
-    if not isinstance(root, etree._Element):
-        return False  # a text/plain body that parses as JSON: no links (and no spider error)
+def _links(response: TextResponse, root: etree._Element | None, into: list[tuple[str, str]], cap: int) -> bool:
+    """Append the links of ``response`` (its tree ``root``) to ``into`` as (url, anchor text), in
+    page order, at most ``cap`` of them; True when the page had more. Walks lxml elements lazily,
+    so the cost stops at the cap; ``into`` keeps what was read if time runs out."""
+    if root is None:
+        return False  # nothing parsed (an empty body, or the time limit ran out first)
     for a in root.iter("a"):
         href = (a.get("href") or "").strip()
         if not href or href.startswith(("#", "mailto:", "tel:", "javascript:")):

@@ -261,15 +261,15 @@ class Renderer:
         is_home: bool,
         callback: Callable[..., Any],
         errback: Callable[..., Any],
+        root: etree._Element | None = None,
     ) -> scrapy.Request | None:
-        """The render request for ``response`` when it needs a browser and may have one."""
+        """The render request for ``response`` when it needs a browser and may have one. ``root``
+        is the tree the spider read the links from: the page is not parsed a second time."""
         if is_rendered(response) or response.meta.get("provdir_render"):
             measured = shell_signals(response.text)
             if measured is not None and measured.text_chars < SHELL_TEXT_CHARS:
                 self.stats.inc_value("render/still_empty")  # the app showed nothing in the browser either
             return None
-        # The tree the spider read the links from: the page is not parsed a second time.
-        root = response.selector.root if isinstance(response.selector.root, etree._Element) else None
         why = needs_browser(response.text, in_scope_links=in_scope_links, is_home=is_home, root=root)
         if not why:
             return None

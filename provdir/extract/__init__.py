@@ -11,11 +11,13 @@ import hashlib
 import re
 from urllib.parse import urlsplit
 
+from lxml import etree
+
 from provdir.extract import claims
 from provdir.extract.addresses import extract_addresses
 from provdir.extract.credentials import extract_accreditations, extract_licenses
 from provdir.extract.names import copyright_name, never_a_name, strip_greeting
-from provdir.extract.page import Page, parse_page
+from provdir.extract.page import Page, html_root, parse_page
 from provdir.extract.phones import read_phones
 from provdir.extract.scope import assign_scopes, card_phones, city_places, copyright_town
 from provdir.extract.services import (
@@ -29,7 +31,7 @@ from provdir.extract.structured import facts_from_structured, is_blog, structure
 from provdir.model.items import Fact, PageObservation
 from provdir.vocab import vocabulary
 
-__all__ = ["extract_page", "page_kind", "parse_page", "warm_up"]
+__all__ = ["extract_page", "html_root", "page_kind", "parse_page", "warm_up"]
 
 """Changes when extraction reads different facts from the same bytes (issue 13: fact scope, town
 places): the extraction cache keys on it, so unchanged pages are read again after an upgrade."""
@@ -211,9 +213,11 @@ def extract_page(
     seed_url: str = "",
     seed_name: str = "",
     known_org_names: tuple[str, ...] = (),
+    root: etree._Element | None = None,
 ) -> PageObservation:
-    """Read every fact one page offers. ``known_org_names`` come from the seed or earlier pages."""
-    page = parse_page(html, url)
+    """Read every fact one page offers. ``known_org_names`` come from the seed or earlier pages;
+    ``root`` is the page's tree (:func:`html_root`) when the caller has parsed it already."""
+    page = parse_page(html, url, root)
     items = structured_items(html, url) if "itemtype" in html or "ld+json" in html else []
     blog = claims.is_blog_url(url) or is_blog(items) or page.meta.get("og:type", "").lower() == "article"
     names, structured_phones, structured_addresses = facts_from_structured(items)

@@ -211,13 +211,20 @@ def _combine(outer: str, own: str | None) -> str:
     return outer
 
 
-def parse_page(html: str, url: str) -> Page:
-    """Parse HTML into a :class:`Page`. Never raises on malformed HTML."""
-    page = Page(url=url, html=html)
+def html_root(html: str) -> etree._Element | None:
+    """The page's lxml tree, or None for a page with nothing to parse. Never raises."""
     try:
-        root = lxml.html.document_fromstring(html) if html.strip() else None
+        return lxml.html.document_fromstring(html) if html.strip() else None
     except (etree.ParserError, ValueError):
-        root = None
+        return None
+
+
+def parse_page(html: str, url: str, root: etree._Element | None = None) -> Page:
+    """Parse HTML into a :class:`Page`. Never raises on malformed HTML. ``root`` is the tree
+    :func:`html_root` made of ``html`` when the caller has it already; it is only read."""
+    page = Page(url=url, html=html)
+    if root is None:
+        root = html_root(html)
     if root is None:
         return page
     page.root = root

@@ -21,9 +21,9 @@ scripts (nothing would change in a browser) never does.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -156,10 +156,6 @@ def _text(el: etree._Element) -> str:
     return _SPACE.sub(" ", el.text_content()).strip()
 
 
-class _Enough(Exception):
-    """The visible text has reached the length the caller needs to know about."""
-
-
 def _visible_text(el: etree._Element, limit: int | None = None) -> str:
     """Text a reader sees without scripts: scripts, styles, noscript and templates left out.
 
@@ -169,27 +165,25 @@ def _visible_text(el: etree._Element, limit: int | None = None) -> str:
     in their first screen instead of collapsing the whole body."""
     parts: list[str] = []
     seen = 0
-
-    def add(text: str) -> None:
-        nonlocal seen
+    for text in _visible_pieces(el):
         parts.append(text)
         if limit is not None:
             seen += sum(map(len, text.split()))  # str.split and \s split on the same whitespace
             if seen >= limit:
-                raise _Enough
-
-    def walk(node: etree._Element) -> None:
-        if node.text:
-            add(node.text)
-        for child in node:
-            if isinstance(child.tag, str) and not _hidden(child):
-                walk(child)
-            if child.tail:  # the text after a hidden element or a comment is visible
-                add(child.tail)
-
-    with contextlib.suppress(_Enough):
-        walk(el)
+                break
     return _SPACE.sub(" ", " ".join(parts)).strip()
+
+
+def _visible_pieces(node: etree._Element) -> Iterator[str]:
+    # A generator, not a nested function calling itself: that one is a reference cycle (the
+    # function, its closure cell) left for the garbage collector on every page.
+    if node.text:
+        yield node.text
+    for child in node:
+        if isinstance(child.tag, str) and not _hidden(child):
+            yield from _visible_pieces(child)
+        if child.tail:  # the text after a hidden element or a comment is visible
+            yield child.tail
 
 
 def _hidden(node: etree._Element) -> bool:

@@ -226,7 +226,7 @@ def test_garbage_collection_can_be_left_alone(tmp_path):
 
     from provdir.crawl.gc_tuning import GarbageCollection
 
-    crawler, spider, _, _ = crawl_parts(tmp_path, PROVDIR_GC_FREEZE=False)
+    crawler, spider, _, _ = crawl_parts(tmp_path, PROVDIR_GC_FREEZE=False, PROVDIR_GC_THRESHOLD=0)
     ext = extension(crawler, GarbageCollection)
     before = gc.get_threshold()
     ext.spider_opened(spider)

@@ -305,9 +305,9 @@ ALL_PAGES = [CRA_SHELL, VUE_SHELL, NEXT_CLIENT_ONLY, STATIC_CONTACT, WORDPRESS_W
 @pytest.mark.parametrize("html", ALL_PAGES)
 @pytest.mark.parametrize("home", [False, True])
 def test_the_tree_the_crawl_already_parsed_gives_the_same_answer(html, home):
-    from parsel import Selector
+    from provdir.extract import html_root
 
-    root = Selector(text=html).root  # what Scrapy's response.selector holds
+    root = html_root(html)  # the tree the spider parsed once for the facts and the links
     assert needs_browser(html, in_scope_links=0, is_home=home, root=root) == needs_browser(
         html, in_scope_links=0, is_home=home
     )
