@@ -180,6 +180,4 @@ EXTENSIONS = {
     "provdir.crawl.progress.Progress": 510,
 }
 PROVDIR_GC_FREEZE = True  # gc.freeze() the heap loaded at start: collections skip it (gc_tuning.py)
-PROVDIR_GC_THRESHOLD = (
-    20000  # young-generation collection threshold while crawling (CPython's 700; 0 keeps it): gc_tuning.py
-)
+PROVDIR_GC_THRESHOLD = 20000  # young-generation GC threshold while crawling; 0: CPython's 700 (gc_tuning.py)
