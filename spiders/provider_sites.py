@@ -21,6 +21,7 @@ import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field, fields
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -30,6 +31,7 @@ from lxml import etree
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.response import get_base_url
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 from twisted.internet import error as neterror
 from twisted.python.failure import Failure
@@ -58,6 +60,14 @@ class SiteState:
     skipped_non_html: int = 0
     errors: list[str] = field(default_factory=list)
     failures: Counter[str] = field(default_factory=Counter)
+
+    def scope(self) -> frozenset[str]:
+        """The scope keys of :attr:`netlocs` (which only grow: a seed's redirect adds its host)."""
+        # Kept beside the fields, not as one: it is no part of the state JOBDIR saves.
+        cached = self.__dict__.get("_scope")
+        if cached is None or cached[0] != len(self.netlocs):
+            cached = self.__dict__["_scope"] = (len(self.netlocs), frozenset(_scope_key(n) for n in self.netlocs))
+        return cached[1]
 
     def finished(self) -> bool:
         """Every page scheduled for this site has been answered (for the progress line)."""
@@ -329,13 +339,14 @@ class ProviderSitesSpider(scrapy.Spider):
             capped = True
         if capped:
             self.crawler.stats.inc_value("links/over_page_cap")
-        for url, text in links:
-            yield from self._follow(url, text, site)
+        own = [(url, text) for url, text in links if self._in_scope(url, site)]
+        for url, text in own:
+            yield from self._follow_in_scope(url, text, site)
         # A page only a browser can read is rendered after this plain read (provdir/crawl/render.py).
         render = self.renderer.consider(
             response,
             site,
-            in_scope_links=sum(1 for url, _ in links if self._in_scope(url, site)),
+            in_scope_links=len(own),
             is_home=bool(response.meta.get("is_seed")),
             root=root,
             callback=self.parse,
@@ -348,14 +359,17 @@ class ProviderSitesSpider(scrapy.Spider):
         self.renderer.failed(failure)
 
     def _follow(self, url: str, anchor: str, site: str) -> Iterator[scrapy.Request]:
-        if not self._in_scope(url, site):
+        if self._in_scope(url, site):
+            yield from self._follow_in_scope(url, anchor, site)
+
+    def _follow_in_scope(self, url: str, anchor: str, site: str) -> Iterator[scrapy.Request]:
+        state = self.sites[site]
+        # Menus repeat a site's links on every page: the (cached) scheduled check comes first.
+        key = crawl_policy.canonical(url)
+        if key in state.scheduled:
             return
         priority = crawl_policy.link_priority(url, anchor)
         if priority is None:
-            return
-        state = self.sites[site]
-        key = crawl_policy.canonical(url)
-        if key in state.scheduled:
             return
         if len(state.scheduled) >= self.max_pages:
             self.crawler.stats.inc_value("pages/over_site_cap")
@@ -367,7 +381,7 @@ class ProviderSitesSpider(scrapy.Spider):
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https"):
             return False
-        return _scope_key(site_key(url)) in {_scope_key(n) for n in self.sites[site].netlocs}
+        return _host_scope(parts.scheme, parts.netloc) in self.sites[site].scope()
 
     def redirect_allowed(self, request: scrapy.Request) -> bool:
         """May a redirect to ``request.url`` be followed? Asked by the redirect middlewares.
@@ -446,6 +460,7 @@ def _links(response: TextResponse, root: etree._Element | None, into: list[tuple
     so the cost stops at the cap; ``into`` keeps what was read if time runs out."""
     if root is None:
         return False  # nothing parsed (an empty body, or the time limit ran out first)
+    base = get_base_url(response)
     for a in root.iter("a"):
         href = (a.get("href") or "").strip()
         if not href or href.startswith(("#", "mailto:", "tel:", "javascript:")):
@@ -453,13 +468,25 @@ def _links(response: TextResponse, root: etree._Element | None, into: list[tuple
         if len(into) >= cap:
             return True
         text = " ".join(t.strip() for t in a.itertext() if t.strip())
-        into.append((response.urljoin(href), text[:100]))
+        into.append((_join(base, href), text[:100]))
     return False
 
 
 def _scope_key(netloc: str) -> str:
     """``www.example.org`` and ``example.org`` are one site."""
     return netloc[4:] if netloc.startswith("www.") else netloc
+
+
+@lru_cache(maxsize=4096)
+def _host_scope(scheme: str, netloc: str) -> str:
+    """The scope key of a URL's ``scheme`` and ``netloc`` (a page's links share a few hosts)."""
+    return _scope_key(site_key(f"{scheme}://{netloc}/"))
+
+
+@lru_cache(maxsize=65536)
+def _join(base: str, href: str) -> str:
+    """``urljoin``, cached: a site's pages share their base and their menus' links."""
+    return urljoin(base, href)
 
 
 # Failure kinds by exception class name (Scrapy wraps Twisted's errors in its own classes).

@@ -134,8 +134,8 @@ class ProviderSitesRedisSpider(RedisSpider, ProviderSitesSpider):
         self._learn_scope(request.meta)
         return super().redirect_allowed(request)
 
-    def _follow(self, url: str, anchor: str, site: str) -> Iterator[scrapy.Request]:
-        if not self._in_scope(url, site) or crawl_policy.link_priority(url, anchor) is None:
+    def _follow_in_scope(self, url: str, anchor: str, site: str) -> Iterator[scrapy.Request]:
+        if crawl_policy.link_priority(url, anchor) is None:
             return
         key = crawl_policy.canonical(url)
         if key in self.sites[site].scheduled:
@@ -149,7 +149,7 @@ class ProviderSitesRedisSpider(RedisSpider, ProviderSitesSpider):
             return
         # Claimed for the whole crawl; the single-process logic now schedules it (its local
         # count is this worker's share, below the cap).
-        yield from super()._follow(url, anchor, site)
+        yield from super()._follow_in_scope(url, anchor, site)
 
     def site_reports(self) -> dict[str, dict[str, Any]]:
         """This worker's share: the sites it read, failed or skipped a page of."""

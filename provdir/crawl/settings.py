@@ -114,6 +114,9 @@ DEFAULT_REQUEST_HEADERS = {  # Scrapy's two defaults, plus the forced revalidati
 }
 
 # --- Plumbing -------------------------------------------------------------------------------
+# Default MemoryStatsCollector, whose every call pays a Python __getattribute__ (Scrapy 2.19):
+# 2.6 µs per inc_value against 0.16 µs (provdir/crawl/stats.py).
+STATS_CLASS = "provdir.crawl.stats.PlainStatsCollector"
 TELNETCONSOLE_ENABLED = False  # default True: nothing should listen on the crawl machine
 REMOTE_CONTROL_ENABLED = False  # default True (Scrapy 2.19): same reason
 LOG_LEVEL = "INFO"  # default DEBUG

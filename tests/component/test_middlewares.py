@@ -137,6 +137,25 @@ def test_a_meta_refresh_off_the_site_is_refused(site_crawler):
     assert refused.value.kind == "redirect_offsite"
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "cp1252"])
+def test_a_meta_refresh_is_followed_in_any_encoding(site_crawler, encoding):
+    mw = ScopedMetaRefreshMiddleware.from_crawler(site_crawler)
+    page = '<html><head><META HTTP-EQUIV="Refresh" CONTENT="0; URL=/new/"></head><body>Moved</body></html>'
+    response = HtmlResponse(f"https://{SITE}/old/", body=page.encode(encoding), encoding=encoding)
+    followed = mw.process_response(page_request(f"https://{SITE}/old/"), response)
+    # (Scrapy's own join adds the UTF-16 byte-order mark to the query: "/new/?%FF%FE".)
+    assert isinstance(followed, scrapy.Request) and followed.url.startswith(f"https://{SITE}/new/")
+
+
+def test_a_page_without_a_meta_refresh_is_passed_on_as_it_came(site_crawler):
+    mw = ScopedMetaRefreshMiddleware.from_crawler(site_crawler)
+    # "refresh" in the text after Scrapy's 4,096-character window is no meta refresh either.
+    body = "<html><head><title>Detox</title></head><body>" + "<p>Medically supervised detox.</p>" * 600
+    body += '<meta http-equiv="refresh" content="0;url=/late/"></body></html>'
+    response = HtmlResponse(f"https://{SITE}/", body=body.encode(), encoding="utf-8")
+    assert mw.process_response(page_request(f"https://{SITE}/"), response) is response
+
+
 # -- BackoffRetryMiddleware -------------------------------------------------------------------
 def retry_mw(**settings) -> tuple[BackoffRetryMiddleware, scrapy.crawler.Crawler]:
     crawler = crawler_with_downloader(project=True, **settings)

@@ -121,10 +121,24 @@ def test_a_non_html_response_is_counted_not_extracted(tmp_path):
 def test_a_seed_that_redirects_to_www_keeps_its_site(tmp_path):
     spider = provider_sites(tmp_path)
     moved = "https://www.harris-house.example/"
+    list(spider.parse(html(f"{SEED}about/", CONTACT)))  # the site's scope is read once before the move
     list(spider.parse(html(moved, CONTACT.replace('href="/about/"', f'href="{moved}about/"'), is_seed=True)))
     assert "www.harris-house.example" in spider.sites[SITE].netlocs
     assert spider.redirect_allowed(scrapy.Request(f"{moved}contact/", meta={"site": SITE}))
     assert not spider.redirect_allowed(scrapy.Request("https://elsewhere.example/", meta={"site": SITE}))
+    # The site's scope, read before the redirect, grew with it: the new host's links are followed.
+    page = CONTACT.replace('href="/programs/detox/"', 'href="https://harris-house.example/programs/detox/"')
+    followed = {r.url for r in spider.parse(html(f"{moved}contact/", page)) if isinstance(r, scrapy.Request)}
+    assert "https://harris-house.example/programs/detox/" in followed  # www. or not: one site
+    assert f"{moved}contact/" not in followed and "https://www.facebook.com/harrishouse" not in followed
+
+
+def test_a_menu_link_repeated_on_a_page_is_followed_once_with_its_first_anchor(tmp_path):
+    spider = provider_sites(tmp_path)
+    page = CONTACT.replace("<footer>", '<footer><a href="../programs/detox/">Blog: detox stories</a> ')
+    requests = [r for r in spider.parse(html(f"{SEED}contact/", page)) if isinstance(r, scrapy.Request)]
+    detox = [r for r in requests if r.url == f"{SEED}programs/detox/"]
+    assert len(detox) == 1 and len(requests) == len({r.url for r in requests})
 
 
 def test_an_unchanged_page_reuses_the_previous_runs_extraction(tmp_path):
