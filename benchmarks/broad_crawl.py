@@ -11,7 +11,8 @@ publish; ``provdir build`` then runs in its own process, so each has its own pea
 Printed, all measured in this run:
 - pages/s of the crawl (HTML pages answered 200 / the crawl's elapsed time), CPU per page of the
   crawler process(es), and the *extraction-only ceiling*: ``extract_page`` alone on a sample of
-  the same pages, in this process, as pages/s on one core; the ratio of the two;
+  the same pages, in this process, as pages/s on one core; the ratio of the two; and the crawl's
+  own extraction CPU per page (``extract/cpu_seconds`` in its stats) beside the ceiling's;
 - requests per TCP connection (sites with >= 10 pages), mean requests in flight, the most in
   flight at once on one host, the spacing between a host's requests (min / 5th percentile /
   median), robots.txt fetches per host, trap and robots-disallowed fetches (should be 0);
@@ -104,7 +105,7 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.3, help="seconds per response (default 0.3)")
     parser.add_argument("--jitter", type=float, default=0.2, help="± seconds, uniform (default 0.2)")
     parser.add_argument("--processes", type=int, default=1, help="provdir crawl --processes N (default 1)")
-    parser.add_argument("--sample", type=int, default=400, help="pages timed for the extraction ceiling")
+    parser.add_argument("--sample", type=int, default=1000, help="pages timed for the extraction ceiling")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds before the crawl is stopped")
     parser.add_argument("--setting", "-s", action="append", default=[], help="extra crawl setting NAME=VALUE")
     parser.add_argument("--keep", type=Path, default=None, help="keep the output folder here")
@@ -154,6 +155,13 @@ def main() -> None:
         f"extraction alone: {1000 * per_page:.1f} ms per page ({sampled} pages) = {ceiling:.1f} pages/s on one core; "
         f"crawl / ceiling = {rate / ceiling:.2f}"
     )
+    extract_cpu = sum(s.get("extract/cpu_seconds", 0.0) for s in stats)
+    extracted = sum(s.get("extract/pages", 0) for s in stats)
+    if extracted:
+        print(
+            f"extraction inside the crawl: {1000 * extract_cpu / extracted:.1f} ms per page ({extracted} pages) = "
+            f"{extract_cpu / extracted / per_page:.2f} x the ceiling's"
+        )
     print(
         f"connections: {server['connections']} for {server['requests']} requests; "
         f"{server['requests_per_connection_sites_ge10']:.1f} requests per connection (sites >= 10 pages)"

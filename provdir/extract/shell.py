@@ -100,7 +100,7 @@ def _measure(
     body = doc.find("body")
     if body is None:
         body = doc
-    text_chars = len(_visible_text(body, text_limit))
+    text_chars = len(_visible_text(body)) if text_limit is None else _visible_length(body, text_limit)
     if text_limit is not None and text_chars >= text_limit:
         return None
     noscript_text = " ".join(_text(n) for n in doc.iter("noscript")).lower()
@@ -174,16 +174,43 @@ def _visible_text(el: etree._Element, limit: int | None = None) -> str:
     return _SPACE.sub(" ", " ".join(parts)).strip()
 
 
+def _visible_length(el: etree._Element, limit: int) -> int:
+    """``len(_visible_text(el))`` when that is below ``limit``; otherwise some length of at least
+    ``limit``, found without collapsing the text (most pages pass the limit in their first
+    screen, and the shell check only compares)."""
+    parts: list[str] = []
+    seen = 0
+    for text in _visible_pieces(el):
+        parts.append(text)
+        seen += sum(map(len, text.split()))
+        if seen >= limit:
+            return seen
+    return len(_SPACE.sub(" ", " ".join(parts)).strip())
+
+
 def _visible_pieces(node: etree._Element) -> Iterator[str]:
-    # A generator, not a nested function calling itself: that one is a reference cycle (the
-    # function, its closure cell) left for the garbage collector on every page.
+    """The visible text pieces under ``node`` in reading order (``node`` itself is not judged).
+
+    An explicit stack, not recursion: a nested generator per element (``yield from`` passes each
+    piece up through every level) cost more than the rest of the shell check, and a nested
+    function calling itself is a reference cycle left for the garbage collector on every page."""
     if node.text:
         yield node.text
-    for child in node:
-        if isinstance(child.tag, str) and not _hidden(child):
-            yield from _visible_pieces(child)
-        if child.tail:  # the text after a hidden element or a comment is visible
-            yield child.tail
+    stack: list[tuple[Iterator[etree._Element], etree._Element | None]] = [(iter(node), None)]
+    while stack:
+        children, owner = stack[-1]
+        for child in children:
+            if isinstance(child.tag, str) and not _hidden(child):
+                if child.text:
+                    yield child.text
+                stack.append((iter(child), child))  # its children next, then its tail
+                break
+            if child.tail:  # the text after a hidden element or a comment is visible
+                yield child.tail
+        else:
+            stack.pop()
+            if owner is not None and owner.tail:
+                yield owner.tail
 
 
 def _hidden(node: etree._Element) -> bool:

@@ -326,9 +326,26 @@ def test_the_tree_the_crawl_already_parsed_gives_the_same_answer(html, home):
 def test_visible_text_cut_at_a_limit_agrees_with_the_whole_text(body, limit):
     import lxml.html
 
-    from provdir.extract.shell import _visible_text
+    from provdir.extract.shell import _visible_length, _visible_text
 
     tree = lxml.html.document_fromstring(f"<html><body>{body}</body></html>").find("body")
     whole, cut = _visible_text(tree), _visible_text(tree, limit)
     assert (len(cut) >= limit) == (len(whole) >= limit)
     assert whole.startswith(cut)
+    length = _visible_length(tree, limit)  # what the shell check compares, without the text
+    assert (length >= limit) == (len(whole) >= limit)
+    assert length == len(whole) or length >= limit
+
+
+def test_visible_text_keeps_reading_order_past_hidden_and_nested_elements():
+    import lxml.html
+
+    from provdir.extract.shell import _visible_text
+
+    body = (
+        "<body>Call <b>us <i>today</i></b> at <span hidden>secret</span>(314) 631-4299"
+        "<!-- a comment --> or <div><p>visit <a href='/contact/'>our <em>office</em></a>.</p>"
+        "<template><p>later</p></template></div><script>var x = 1;</script> Thank you.</body>"
+    )
+    tree = lxml.html.document_fromstring(f"<html>{body}</html>").find("body")
+    assert _visible_text(tree) == "Call us today at (314) 631-4299 or visit our office . Thank you."
