@@ -383,10 +383,7 @@ class ProviderSitesSpider(scrapy.Spider):
         yield self._page_request(url, site, priority)
 
     def _in_scope(self, url: str, site: str) -> bool:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https"):
-            return False
-        return _host_scope(parts.scheme, parts.netloc) in self.sites[site].scope()
+        return _url_scope(url) in self.sites[site].scope()
 
     def redirect_allowed(self, request: scrapy.Request) -> bool:
         """May a redirect to ``request.url`` be followed? Asked by the redirect middlewares.
@@ -466,6 +463,8 @@ def _links(response: TextResponse, root: etree._Element | None, into: list[tuple
     if root is None:
         return False  # nothing parsed (an empty body, or the time limit ran out first)
     base = get_base_url(response)
+    parts = urlsplit(base)
+    origin = f"{parts.scheme}://{parts.netloc}/"
     for a in root.iter("a"):
         href = (a.get("href") or "").strip()
         if not href or href.startswith(("#", "mailto:", "tel:", "javascript:")):
@@ -473,7 +472,7 @@ def _links(response: TextResponse, root: etree._Element | None, into: list[tuple
         if len(into) >= cap:
             return True
         text = " ".join(t.strip() for t in a.itertext() if t.strip())
-        into.append((_join(base, href), text[:100]))
+        into.append((_joined(base, origin, href), text[:100]))
     return False
 
 
@@ -482,16 +481,31 @@ def _scope_key(netloc: str) -> str:
     return netloc[4:] if netloc.startswith("www.") else netloc
 
 
-@lru_cache(maxsize=4096)
-def _host_scope(scheme: str, netloc: str) -> str:
-    """The scope key of a URL's ``scheme`` and ``netloc`` (a page's links share a few hosts)."""
-    return _scope_key(site_key(f"{scheme}://{netloc}/"))
+# A site's menus repeat the same links on every page: each link's scope and join are worked out
+# once (bounded caches, so a national crawl does not grow them).
+@lru_cache(maxsize=65536)
+def _url_scope(url: str) -> str | None:
+    """The scope key of ``url``'s host; None for a URL that is not http(s) or has no valid port."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return None
+    try:
+        return _scope_key(site_key(f"{parts.scheme}://{parts.netloc}/"))
+    except ValueError:  # "host:99999": no site's
+        return None
 
 
 @lru_cache(maxsize=65536)
 def _join(base: str, href: str) -> str:
-    """``urljoin``, cached: a site's pages share their base and their menus' links."""
     return urljoin(base, href)
+
+
+def _joined(base: str, origin: str, href: str) -> str:
+    """``urljoin(base, href)``. A link that starts with "/" or "http(s)://" depends only on the
+    base's scheme and host, so it is joined against ``origin`` and cached across the site's pages."""
+    if href.startswith(("/", "http://", "https://")):  # not "http:page.html": relative to the base
+        return _join(origin, href)
+    return _join(base, href)
 
 
 # Failure kinds by exception class name (Scrapy wraps Twisted's errors in its own classes).

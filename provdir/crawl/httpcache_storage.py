@@ -52,20 +52,29 @@ class BackgroundFilesystemCacheStorage(FilesystemCacheStorage):
         self._pool.shutdown(wait=True)
         super().close_spider(spider)
 
+    def _get_request_path(self, spider: Spider, request: Request) -> str:
+        # Scrapy's path, joined as a string: building a Path costs more than the lookup itself,
+        # three times per response (lookup, legacy lookup, store).
+        key = self._fingerprinter.fingerprint(request).hex()
+        return os.path.join(self.cachedir, spider.name, key[0:2], key)
+
     def retrieve_response(self, spider: Spider, request: Request) -> Response | None:
         rpath = self._get_request_path(spider, request)
         pending = self._pending.get(rpath)
         if pending is not None:
             pending.result()
-        entry = Path(rpath + SUFFIX)
+        entry = rpath + SUFFIX
         try:
-            mtime = entry.stat().st_mtime
+            mtime = os.stat(entry).st_mtime
         except FileNotFoundError:
-            return super().retrieve_response(spider, request)  # Scrapy's layout, or not cached
+            if not os.path.exists(os.path.join(rpath, "pickled_meta")):
+                return None  # not cached (the usual miss: one look in each layout)
+            return super().retrieve_response(spider, request)  # Scrapy's layout
         if 0 < self.expiration_secs < time() - mtime:
             return None
         try:
-            raw = entry.read_bytes()
+            with open(entry, "rb") as fh:
+                raw = fh.read()
             stored = pickle.loads(gzip.decompress(raw) if self.use_gzip else raw)  # our own files, in OUT/httpcache
             response = response_from_dict(stored["response"])
         except _DAMAGED as exc:
