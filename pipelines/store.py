@@ -6,12 +6,10 @@ writes. Counted as ``observations/written``.
 
 from __future__ import annotations
 
-import json
-
 from scrapy import Spider
 
 from pipelines.base import Pipeline
-from provdir.model.convert import to_json
+from provdir.model.convert import to_json_line
 from provdir.model.items import PageObservation
 from provdir.runs.store import OBSERVATIONS
 
@@ -28,8 +26,8 @@ class WriteObservations(Pipeline):
             run = getattr(self.crawler, "provdir_run", None)
             if run is None:
                 raise RuntimeError("the RunRecorder extension is not enabled: there is no run directory")
-            self.fh = (run.dir / OBSERVATIONS).open("a", encoding="utf-8")
-        self.fh.write(json.dumps(to_json(item), ensure_ascii=False) + "\n")
+            self.fh = (run.dir / OBSERVATIONS).open("ab")
+        self.fh.write(to_json_line(item))
         self.fh.flush()
         self.count("observations/written")
         return item

@@ -131,6 +131,10 @@ REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 HTTPPROXY_ENABLED = False  # default True
 
 DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's offsite filter (50) only reads a spider's allowed_domains, which none of ours
+    # sets: each site's scope is the spider's (host and port per site, redirects included), so
+    # the filter only cost a check per request and a signal receiver per scheduled request.
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     # Runs before robots.txt (100) so a private robots.txt is never fetched either.
     "provdir.crawl.middlewares.PrivateNetworkGuard": 50,
     # Scrapy's robots.txt middleware (100), whose one fetch per host also gives the spider the

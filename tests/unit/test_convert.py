@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from provdir.model.convert import observation_from_json, observation_from_line, to_json
+from provdir.model.convert import observation_from_json, observation_from_line, to_json, to_json_line
 from provdir.model.items import AddressFact, FacilityRecord, Fact, LicenseFact, PageObservation, PhoneFact
 
 
@@ -88,8 +88,17 @@ def record() -> FacilityRecord:
 
 
 def through_a_file(item: PageObservation | FacilityRecord) -> PageObservation | FacilityRecord:
-    line = json.dumps(to_json(item), ensure_ascii=False) + "\n"
-    return observation_from_line(line.encode("utf-8"))
+    line = to_json_line(item)  # what the crawl writes
+    assert line.endswith(b"\n") and line.count(b"\n") == 1
+    return observation_from_line(line)
+
+
+def test_a_value_orjson_refuses_is_still_written_and_read_back():
+    obs = page()
+    obs.status = 2**70  # beyond 64 bits
+    obs.seed_name = "Harris House \ud800"  # a lone surrogate is no UTF-8
+    back = through_a_file(obs)
+    assert back == obs
 
 
 def test_a_page_with_every_fact_type_round_trips():
