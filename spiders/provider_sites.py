@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
-from time import thread_time
+from time import monotonic, thread_time
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -125,6 +125,10 @@ class ProviderSitesSpider(scrapy.Spider):
         self.seeds_file = seeds
         self._max_pages_arg = max_pages_per_site
         self.sites: dict[str, SiteState] = {s.site: SiteState(seed=s, netlocs={s.site}) for s in self.seeds}
+        # The sites being crawled (PROVDIR_SITE_WINDOW), and when each last answered.
+        self._open_sites: list[str] = []
+        self._last_activity: dict[str, float] = {}
+        self._done_since: dict[str, float] = {}
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
@@ -152,23 +156,56 @@ class ProviderSitesSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[Any]:
         for item_or_request in self._resume():
             yield item_or_request
-        for n, req in enumerate(self.start_requests()):
-            if n % 2 == 0:  # a seed's page request and its robots.txt request go together
+        for req in self.start_requests():
+            if req.meta.get("is_seed"):  # a seed's page request and its robots.txt request go together
                 await self._backlog_room()
+                self._open_sites.append(req.meta["site"])
+                self._last_activity[req.meta["site"]] = monotonic()
             yield req
 
     async def _backlog_room(self) -> None:
-        """Wait while the scheduler already holds enough work. Scrapy pulls start requests as
-        fast as it can whenever the downloader is busy, so 100,000 seeds became 200,000 queued
-        requests (and their per-site queues) within seconds; seeds are now taken as the crawl
-        gets through them (``PROVDIR_START_BACKLOG`` queued requests at most)."""
+        """Wait while the crawl already holds enough work.
+
+        Scrapy pulls start requests as fast as it can whenever the downloader is busy, so
+        100,000 seeds became 200,000 queued requests (and their per-site queues) within seconds:
+        seeds are taken as the crawl gets through them, ``PROVDIR_START_BACKLOG`` queued
+        requests at most. And the host queue visits every site it holds in turn, so without a
+        bound every seed's site was open at once, each with its own kept-alive connection (2,013
+        file descriptors at 2,000 sites: past the usual limit of 1,024) and its own download slot
+        and queue: at most ``PROVDIR_SITE_WINDOW`` sites are crawled at once."""
         engine = getattr(self.crawler, "engine", None)
         scheduler = getattr(getattr(engine, "_slot", None), "scheduler", None)
         limit = self.settings.getint("PROVDIR_START_BACKLOG", START_BACKLOG)
-        if scheduler is None or not hasattr(scheduler, "__len__") or limit <= 0:
+        window = self.settings.getint("PROVDIR_SITE_WINDOW", SITE_WINDOW)
+        if scheduler is None or not hasattr(scheduler, "__len__"):
             return
-        while engine.running and len(scheduler) >= limit:
+        while engine.running and (
+            (limit > 0 and len(scheduler) >= limit) or (window > 0 and self._sites_open(window) >= window)
+        ):
             await asyncio.sleep(0.05)
+
+    def _sites_open(self, window: int) -> int:
+        """Sites started and not done. A site is done once every page it scheduled has answered
+        for ``SITE_DONE_AFTER`` seconds (between a page's answer and the links it schedules, a
+        site can look done for a moment), or once it has answered nothing for ``SITE_IDLE``
+        seconds (a request that ended unseen, such as a redirect to a page another site fetched,
+        must not keep the window shut)."""
+        if len(self._open_sites) < window:
+            return len(self._open_sites)
+        now = monotonic()
+        still: list[str] = []
+        for site in self._open_sites:
+            if now - self._last_activity.get(site, 0.0) >= SITE_IDLE:
+                continue
+            if not self.sites[site].finished():
+                self._done_since.pop(site, None)
+            elif now - self._done_since.setdefault(site, now) >= SITE_DONE_AFTER:
+                continue
+            still.append(site)
+        for site in set(self._open_sites) - set(still):
+            self._done_since.pop(site, None)
+        self._open_sites = still
+        return len(still)
 
     def _resume(self) -> Iterator[PageObservation]:
         """With JOBDIR: restore the sites' state and carry over earlier runs' observations."""
@@ -282,6 +319,7 @@ class ProviderSitesSpider(scrapy.Spider):
     def parse(self, response: Response) -> Iterator[Any]:
         site = response.meta["site"]
         state = self.sites[site]
+        self._last_activity[site] = monotonic()
         if response.meta.get("is_seed"):
             # A seed that redirects to www./https keeps its site: the final host joins the scope.
             state.netlocs.add(site_key(response.url))
@@ -424,6 +462,7 @@ class ProviderSitesSpider(scrapy.Spider):
             )
 
     def _failed(self, state: SiteState, kind: str, message: str) -> None:
+        self._last_activity[state.seed.site] = monotonic()
         state.pages_failed += 1
         state.failures[kind] += 1
         if len(state.errors) < 20:
@@ -450,6 +489,17 @@ class ProviderSitesSpider(scrapy.Spider):
 
 START_BACKLOG = 2000
 """Requests queued at most before the next seed is taken (``PROVDIR_START_BACKLOG``; 0: no limit)."""
+
+SITE_WINDOW = 500
+"""Sites crawled at once at most (``PROVDIR_SITE_WINDOW``; 0: no limit). Each open site gets a
+turn every window / (pages/s) seconds: ~7 s at 500 sites and 70 pages/s, far above its politeness
+delay, so the window costs no throughput while bounding connections, slots and queues."""
+
+SITE_IDLE = 120.0
+"""Seconds without an answer after which a site no longer holds its place in the window."""
+
+SITE_DONE_AFTER = 2.0
+"""Seconds a site must look done (every scheduled page answered) before its place is given up."""
 
 MAX_LINKS_PER_PAGE = 2000
 """Links read from one page at most (``PROVDIR_MAX_LINKS_PER_PAGE``): menus and footers come
@@ -485,13 +535,13 @@ def _scope_key(netloc: str) -> str:
 # once (bounded caches, so a national crawl does not grow them).
 @lru_cache(maxsize=65536)
 def _url_scope(url: str) -> str | None:
-    """The scope key of ``url``'s host; None for a URL that is not http(s) or has no valid port."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        return None
+    """The scope key of ``url``'s host; None for a URL that is not http(s) or cannot be read."""
     try:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            return None
         return _scope_key(site_key(f"{parts.scheme}://{parts.netloc}/"))
-    except ValueError:  # "host:99999": no site's
+    except ValueError:  # "host:99999", "http://[::1": no site's
         return None
 
 

@@ -238,6 +238,10 @@ class CrawlResult:
         runs = sorted((self.out / "runs").iterdir())
         return json.loads((runs[-1] / "manifest.json").read_text())
 
+    def stats(self) -> dict:
+        runs = sorted((self.out / "runs").iterdir())
+        return json.loads((runs[-1] / "stats.json").read_text())
+
 
 def crawl(seeds: Path, out: Path, *extra: str) -> CrawlResult:
     """``provdir crawl SEEDS --out OUT`` on loopback sites, politeness delays off."""

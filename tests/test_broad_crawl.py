@@ -19,9 +19,21 @@ def counted_crawl(tmp_path_factory):
     servers: dict = {}
     with serve_sites(roots, port=0, first_host=171, servers_out=servers) as urls:
         base = tmp_path_factory.mktemp("broad")
-        result = crawl(write_seeds(base / "seeds.txt", list(urls.values())), base / "out")
+        # Two sites at once (PROVDIR_SITE_WINDOW): the third starts once one of them is done.
+        result = crawl(
+            write_seeds(base / "seeds.txt", list(urls.values())), base / "out", "-s", "PROVDIR_SITE_WINDOW=2"
+        )
     assert result.returncode == 0, result.stderr[-3000:]
     return servers, result
+
+
+@pytest.mark.e2e
+def test_no_more_sites_are_crawled_at_once_than_the_window(counted_crawl):
+    servers, result = counted_crawl
+    spans = sorted((min(s.request_times), max(s.request_times)) for s in servers.values())
+    (_, first_end), (_, second_end), (third_start, _) = spans
+    assert third_start > min(first_end, second_end), spans  # it waited for a place
+    assert result.stats()["process/open_files_limit"] >= 1024
 
 
 @pytest.mark.e2e

@@ -34,6 +34,8 @@ PROVDIR_CRAWL_DELAY_MAX = 10.0  # robots.txt Crawl-delay honored up to this many
 PROVDIR_EXTRACT_TIME_LIMIT = 5.0  # seconds of extraction per page; a page that takes longer is skipped
 PROVDIR_MAX_LINKS_PER_PAGE = 2000  # links read from one page at most (inside the time limit too)
 PROVDIR_START_BACKLOG = 2000  # requests queued at most before the next seed is taken (0: no limit)
+PROVDIR_SITE_WINDOW = 500  # sites crawled at once at most, each on its kept-alive connection (0: no limit)
+PROVDIR_OPEN_FILES = 65536  # the soft open-files limit is raised to this, within the hard limit (open_files.py)
 # Pages only a browser can read (client-rendered apps): rendered with headless Chromium through
 # scrapy-playwright after the plain fetch, when a Chromium is found. See provdir/crawl/render.py.
 PROVDIR_RENDER = "auto"  # "auto": render when a browser is found; "off": never (sites are reported)
@@ -175,6 +177,8 @@ ADDONS = {"provdir.crawl.render.BrowserRendering": 0}
 EXTENSIONS = {
     # One log line per failure: Scrapy's robots.txt download errors (tracebacks) made one line.
     "provdir.crawl.failures.OneLinePerFailure": 100,
+    # The open-files limit raised (toward PROVDIR_OPEN_FILES) for a connection per open site.
+    "provdir.crawl.open_files.OpenFilesLimit": 440,
     # The garbage collector tuned for a long crawl, and its cost in the stats (gc/seconds),
     # before RunRecorder writes the stats.
     "provdir.crawl.gc_tuning.GarbageCollection": 450,

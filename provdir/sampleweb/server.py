@@ -14,6 +14,7 @@ import hashlib
 import ipaddress
 import mimetypes
 import threading
+import time
 from collections.abc import Callable, Iterator
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -67,6 +68,7 @@ def make_handler(root: Path, behaviour: Behaviour | None = None) -> type[BaseHTT
 
         def do_GET(self) -> None:
             self.server.request_log.append(self.path)  # type: ignore[attr-defined]
+            self.server.request_times.append(time.monotonic())  # type: ignore[attr-defined]
             if behaviour is not None and behaviour(self):
                 return
             path = _resolve(root, self.path)
@@ -119,7 +121,8 @@ def serve_sites(
     """Serve each root on 127.0.0.<first_host + i>; yields {name: root URL}. ``port=0`` picks free ports.
 
     Each server counts the TCP connections it accepted (``connections``) and logs the paths it
-    was asked for (``request_log``); pass ``servers_out`` (a dict) to get them by site name.
+    was asked for (``request_log``) and when (``request_times``, monotonic); pass
+    ``servers_out`` (a dict) to get them by site name.
     """
     servers: list[ThreadingHTTPServer] = []
     urls: dict[str, str] = {}
@@ -135,7 +138,7 @@ def serve_sites(
                     raise
                 server = ThreadingHTTPServer((host, 0), handler)  # fixed port taken: any free one
             server.daemon_threads = True
-            server.connections, server.request_log = 0, []  # type: ignore[attr-defined]
+            server.connections, server.request_log, server.request_times = 0, [], []  # type: ignore[attr-defined]
             servers.append(server)
             if servers_out is not None:
                 servers_out[name] = server
