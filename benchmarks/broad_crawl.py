@@ -176,8 +176,8 @@ def main() -> None:
         inside = extract_cpu / extracted
         print(
             f"extraction inside the crawl: {1000 * inside:.1f} ms per page ({extracted} pages) = "
-            f"{inside / per_page:.2f} x the ceiling's; crawl / its own extraction rate = {rate * inside:.2f} "
-            "(the share of the crawl's time spent extracting)"
+            f"{inside / per_page:.2f} x the ceiling's; crawl / its own extraction rate = "
+            f"{rate * inside / args.processes:.2f} per process (the share of its time spent extracting)"
         )
     print(
         f"connections: {server['connections']} for {server['requests']} requests; "
