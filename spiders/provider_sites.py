@@ -99,6 +99,9 @@ class SiteState:
 
 class ProviderSitesSpider(scrapy.Spider):
     name = "provider_sites"
+    _open_sites: list[str]
+    _last_activity: dict[str, float]
+    _done_since: dict[str, float]
 
     def __init__(
         self,
@@ -125,10 +128,6 @@ class ProviderSitesSpider(scrapy.Spider):
         self.seeds_file = seeds
         self._max_pages_arg = max_pages_per_site
         self.sites: dict[str, SiteState] = {s.site: SiteState(seed=s, netlocs={s.site}) for s in self.seeds}
-        # The sites being crawled (PROVDIR_SITE_WINDOW), and when each last answered.
-        self._open_sites: list[str] = []
-        self._last_activity: dict[str, float] = {}
-        self._done_since: dict[str, float] = {}
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):
@@ -149,6 +148,11 @@ class ProviderSitesSpider(scrapy.Spider):
             else ExtractionCache(None)
         )
         crawler.signals.connect(spider.request_dropped, signal=scrapy.signals.request_dropped)
+        # The sites being crawled (PROVDIR_SITE_WINDOW), and when each last answered. Set here,
+        # not in __init__, which the Redis worker's spider does not run.
+        spider._open_sites = []
+        spider._last_activity = {}
+        spider._done_since = {}
         spider.renderer = Renderer(crawler, spider._in_scope)
         return spider
 
