@@ -151,9 +151,9 @@ def main() -> None:
     elapsed = max(s.get("elapsed_time_seconds", wall) for s in stats)
     crawl_rss = max([crawl_rss] + [s.get("memusage/max", 0) / 2**20 for s in stats])
 
+    after, _ = ceiling_in_own_process(args.sites, web.urls, args.sample)  # at once: the least drift
     bcode, bwall, _, build_rss = run_cli(["build", "--out", str(out)], ROOT, args.timeout, ok=(0, 3))
     rec, facilities = recall(out, args.sites)
-    after, _ = ceiling_in_own_process(args.sites, web.urls, args.sample)
     per_page = min(before, after)
     ceiling = 1 / per_page
     rate = pages / elapsed
