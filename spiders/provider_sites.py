@@ -44,6 +44,7 @@ from provdir.crawl.middlewares import seconds_setting
 from provdir.crawl.render import Renderer, is_rendered
 from provdir.extract import extract_page, html_root, warm_up
 from provdir.model.items import PageObservation
+from provdir.normalize.url import join
 from provdir.redact import redact_text
 from provdir.runs.store import Run, read_observations, runs_dir, utc_now_iso, valid_run_id
 from provdir.sources.seeds import Seed, SeedsError, load_seeds, site_key
@@ -516,8 +517,11 @@ def _links(response: TextResponse, root: etree._Element | None, into: list[tuple
     so the cost stops at the cap; ``into`` keeps what was read if time runs out."""
     if root is None:
         return False  # nothing parsed (an empty body, or the time limit ran out first)
-    base = get_base_url(response)
-    parts = urlsplit(base)
+    try:
+        base = get_base_url(response)
+        parts = urlsplit(base)
+    except ValueError:  # a <base href> that is no URL ("http://[oops/"): the page's own URL
+        base, parts = response.url, urlsplit(response.url)
     origin = f"{parts.scheme}://{parts.netloc}/"
     for a in root.iter("a"):
         href = (a.get("href") or "").strip()
@@ -526,7 +530,10 @@ def _links(response: TextResponse, root: etree._Element | None, into: list[tuple
         if len(into) >= cap:
             return True
         text = " ".join(t.strip() for t in a.itertext() if t.strip())
-        into.append((_joined(base, origin, href), text[:100]))
+        try:
+            into.append((join(base, href, origin), text[:100]))
+        except ValueError:  # "http://[oops": one broken link, not the page's others
+            continue
     return False
 
 
@@ -535,8 +542,8 @@ def _scope_key(netloc: str) -> str:
     return netloc[4:] if netloc.startswith("www.") else netloc
 
 
-# A site's menus repeat the same links on every page: each link's scope and join are worked out
-# once (bounded caches, so a national crawl does not grow them).
+# A site's menus repeat the same links on every page: each link's scope is worked out once
+# (bounded, so a national crawl does not grow it; provdir.normalize.url.join caches the joins).
 @lru_cache(maxsize=65536)
 def _url_scope(url: str) -> str | None:
     """The scope key of ``url``'s host; None for a URL that is not http(s) or cannot be read."""
@@ -547,19 +554,6 @@ def _url_scope(url: str) -> str | None:
         return _scope_key(site_key(f"{parts.scheme}://{parts.netloc}/"))
     except ValueError:  # "host:99999", "http://[::1": no site's
         return None
-
-
-@lru_cache(maxsize=65536)
-def _join(base: str, href: str) -> str:
-    return urljoin(base, href)
-
-
-def _joined(base: str, origin: str, href: str) -> str:
-    """``urljoin(base, href)``. A link that starts with "/" or "http(s)://" depends only on the
-    base's scheme and host, so it is joined against ``origin`` and cached across the site's pages."""
-    if href.startswith(("/", "http://", "https://")):  # not "http:page.html": relative to the base
-        return _join(origin, href)
-    return _join(base, href)
 
 
 # Failure kinds by exception class name (Scrapy wraps Twisted's errors in its own classes).

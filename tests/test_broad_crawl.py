@@ -79,6 +79,15 @@ def test_links_of_a_page_and_of_a_page_with_no_tree():
     links: list = []
     assert _links(page, html_root(page.text), links, 100) is False
     assert links == [("http://a.example/sub/contact/", "Contact us"), ("http://a.example/programs/", "Programs")]
+    broken = HtmlResponse(
+        "http://a.example/",
+        body=b'<html><head><base href="http://[oops/"></head><body><a href="http://[::1">x</a>'
+        b'<a href="/contact/">Contact</a></body></html>',
+        encoding="utf-8",
+    )
+    kept: list = []
+    assert _links(broken, html_root(broken.text), kept, 100) is False  # a broken base and link: the rest read
+    assert kept == [("http://a.example/contact/", "Contact")]
     empty = HtmlResponse("http://a.example/x", body=b"  ", encoding="utf-8")
     none: list = []
     assert _links(empty, html_root(empty.text), none, 100) is False

@@ -12,10 +12,12 @@ import html as html_lib
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import lxml.html
 from lxml import etree
+
+from provdir.normalize.url import join
 
 _DIGIT = re.compile(r"\d")
 REGIONS = ("nav", "header", "footer", "sidebar", "main")
@@ -335,7 +337,11 @@ class _Walker:
             return
         if not href or href.startswith(("#", "javascript:", "mailto:")):
             return
-        absolute = urljoin(self.page.url, href)
+        try:
+            absolute = join(self.page.url, href)
+            _ = urlsplit(absolute).port  # raises for "host:99999", as urljoin does for "http://[::1"
+        except ValueError:  # a link that is no URL: skipped, the page's facts and other links kept
+            return
         self.page.links.append((absolute, text))
         self.buf_links.append(absolute)
         self.buf_link_text.append(text)

@@ -1,14 +1,16 @@
-"""URL identity: the registered domain a website belongs to.
+"""URL identity: the registered domain a website belongs to; links joined to their page.
 
 Shared by seeding from the directory (one crawl per registered domain) and the build's entity
-resolution (records sharing a website domain), so it lives below both.
+resolution (records sharing a website domain), so it lives below both; :func:`join` by the
+extraction's page reader and the spider's link reader.
 """
 
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 
 @cache
@@ -33,3 +35,23 @@ def registered_domain(url: str) -> str:
     else:
         top = ext.registered_domain
     return top or host.split(":", 1)[0]
+
+
+def join(base: str, href: str, origin: str | None = None) -> str:
+    """``urljoin(base, href)``, cached (7.8 µs a join, dozens of links a page).
+
+    A link that starts with "/" or "http(s)://" depends only on the base's scheme and host, so it
+    is joined against ``origin`` (``scheme://host/`` of ``base``; worked out when not given) and a
+    site's menu, the same on every page, is joined once per site. Raises ValueError for what
+    ``urljoin`` cannot read ("http://[::1")."""
+    if href.startswith(("/", "http://", "https://")):  # not "http:page.html": relative to the base
+        if origin is None:
+            parts = urlsplit(base)
+            origin = f"{parts.scheme}://{parts.netloc}/"
+        return _join(origin, href)
+    return _join(base, href)
+
+
+@lru_cache(maxsize=65536)  # bounded: a national crawl's links do not grow it
+def _join(base: str, href: str) -> str:
+    return urljoin(base, href)

@@ -268,3 +268,14 @@ def test_known_org_names_count_as_self():
 def test_empty_page_gives_empty_observation():
     obs = extract_page("", f"{SITE}/empty/")
     assert (obs.services, obs.phones, obs.addresses, obs.accreditations, obs.licenses) == ([], [], [], [], [])
+
+
+def test_a_link_that_is_no_url_costs_the_page_nothing():
+    html = """<html><body><header><a href="/">Harris House</a></header>
+<main><p>Call (314) 631-4299 for admissions.</p>
+<a href="http://[::1">broken</a> <a href="https://harrishouse.example:99999/x">bad port</a>
+<a href="/programs/detox/">Detox</a></main></body></html>"""
+    obs = extract_page(html, "https://harrishouse.example/", site="harrishouse.example")
+    assert [p.e164 for p in obs.phones] == ["+13146314299"]
+    links = [url for url, _ in parse_page(html, "https://harrishouse.example/").links]
+    assert links == ["https://harrishouse.example/", "https://harrishouse.example/programs/detox/"]
