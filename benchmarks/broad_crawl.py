@@ -126,7 +126,7 @@ def main() -> None:
     out = args.keep or Path(tmp.name) / "out"
     with WebServer(args.sites, latency=args.latency, jitter=args.jitter) as web:
         # The ceiling is timed before the crawl (the web idle) and again after it; the faster of
-        # the two is used (this machine's speed drifts 10-20% within minutes: the stricter figure).
+        # the two is used (this machine's speed has drifted up to 40% within minutes: the stricter figure).
         before, sampled = ceiling_in_own_process(args.sites, web.urls, args.sample)
         seeds = Path(tmp.name) / "seeds.txt"
         seeds.write_text("".join(f"{u}\n" for u in web.urls))

@@ -519,10 +519,8 @@ def _links(response: TextResponse, root: etree._Element | None, into: list[tuple
         return False  # nothing parsed (an empty body, or the time limit ran out first)
     try:
         base = get_base_url(response)
-        parts = urlsplit(base)
     except ValueError:  # a <base href> that is no URL ("http://[oops/"): the page's own URL
-        base, parts = response.url, urlsplit(response.url)
-    origin = f"{parts.scheme}://{parts.netloc}/"
+        base = response.url
     for a in root.iter("a"):
         href = (a.get("href") or "").strip()
         if not href or href.startswith(("#", "mailto:", "tel:", "javascript:")):
@@ -531,7 +529,7 @@ def _links(response: TextResponse, root: etree._Element | None, into: list[tuple
             return True
         text = " ".join(t.strip() for t in a.itertext() if t.strip())
         try:
-            into.append((join(base, href, origin), text[:100]))
+            into.append((join(base, href), text[:100]))
         except ValueError:  # "http://[oops": one broken link, not the page's others
             continue
     return False

@@ -76,6 +76,6 @@ class GarbageCollection:
             took = time.perf_counter() - self._started
             self.collections += 1
             self.seconds += took
-            generation = self.by_generation[min(max(int(info.get("generation", 0)), 0), 2)]
+            generation = self.by_generation[info["generation"]]
             generation[0] += 1
             generation[1] += took
