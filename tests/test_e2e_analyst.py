@@ -21,7 +21,7 @@ from provdir.build import publish
 from provdir.build.checks import check_directory
 from provdir.build.report import TILES
 from provdir.build.tables import FACILITY_COLUMNS, TABLES
-from tests.browser import browse
+from tests.browser import browse, chromium
 from tests.helpers import ROOT
 from tests.test_build_locations import fact, phone
 from tests.test_publish import stored_run
@@ -213,6 +213,12 @@ def test_long_tables_agree_with_the_wide_table(sample_crawl):
 
 def test_every_sample_facility_is_on_the_map(sample_crawl):
     fac = pd.read_parquet(sample_crawl.latest / "facilities.parquet").set_index("name")
+    # Without Chromium the client-rendered site is published unread (needs_browser): it has no
+    # address, so it is nowhere on the map rather than somewhere made up.
+    unread = fac[fac.needs_browser]
+    assert unread.latitude.isna().all() and unread.longitude.isna().all()
+    assert list(unread.index) == ([] if chromium() else ["Kestrel Point Recovery"])
+    fac = fac[~fac.needs_browser]
     assert fac.latitude.notna().all() and fac.longitude.notna().all()
     # Agarita's page gives schema.org geo; the others are placed at their ZIP's centre.
     assert fac.loc["Agarita Recovery Clinic", "coordinates_source"] == "source"
