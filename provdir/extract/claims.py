@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from provdir.vocab import vocabulary
@@ -94,8 +95,21 @@ def speaks_for_self(sentence: str, org_terms: tuple[str, ...]) -> bool:
     """Does the sentence speak as or about the organization ("we offer", "Harris House provides")?"""
     if _FIRST_PERSON.search(sentence) or _PASSIVE_OFFER.search(sentence):
         return True
-    low = sentence.lower()
-    return any(term and re.search(rf"(?<!\w){re.escape(term)}(?!\w)", low) for term in org_terms)
+    return names_any(sentence.lower(), org_terms)
+
+
+def names_any(low: str, terms: tuple[str, ...]) -> bool:
+    """Does lower-cased ``low`` hold one of ``terms`` as whole words?"""
+    pattern = _whole_words(terms)
+    return pattern is not None and pattern.search(low) is not None
+
+
+@lru_cache(maxsize=4096)  # one entry per organization: its terms repeat on each of its pages
+def _whole_words(terms: tuple[str, ...]) -> re.Pattern[str] | None:
+    # One pattern for all of them: a pattern per term filled re's own cache (512) when many
+    # sites are crawled at once, and each page then compiled its organization's again.
+    alts = sorted({re.escape(t) for t in terms if t}, key=len, reverse=True)
+    return re.compile(rf"(?<!\w)(?:{'|'.join(alts)})(?!\w)") if alts else None
 
 
 def is_blog_url(url: str) -> bool:

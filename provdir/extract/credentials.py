@@ -109,7 +109,8 @@ def extract_accreditations(page: Page, *, blog: bool) -> tuple[list[Fact], list[
         found += [
             (value, f"logo: {img.src}")
             for tok, value in tokens.items()
-            if re.search(rf"(?:^|[^a-z]){re.escape(tok)}(?:[^a-z]|$)", name)
+            # the substring test first: most images name no accreditation body at all
+            if tok in name and re.search(rf"(?:^|[^a-z]){re.escape(tok)}(?:[^a-z]|$)", name)
         ]
         if found and featured is None:
             featured = _featured_images(page)

@@ -33,6 +33,7 @@ from urllib.parse import unquote
 
 import phonenumbers
 
+from provdir.extract.claims import names_any
 from provdir.extract.page import Block, Page
 from provdir.model.items import PhoneFact
 from provdir.normalize.phone import CONTACT_ROLES, REGION, e164, parse_number
@@ -185,10 +186,7 @@ def _names_someone(label: str, org_terms: tuple[str, ...]) -> bool:
 
 def _speaks_as_org(label: str, org_terms: tuple[str, ...]) -> bool:
     """ "Call us", "our office", "Cedar Bluff Recovery:": the facility's own voice or name."""
-    low = label.lower()
-    return bool(_FIRST_PERSON.search(label)) or any(
-        t and re.search(rf"(?<!\w){re.escape(t)}(?!\w)", low) for t in org_terms
-    )
+    return bool(_FIRST_PERSON.search(label)) or names_any(label.lower(), org_terms)
 
 
 def _neighbour_role(blocks: list[Block], i: int, at_start: bool, at_end: bool) -> str:

@@ -114,12 +114,19 @@ def _squeeze(form: str) -> str:
     return re.sub(r"\s+", "", form)
 
 
+@cache
+def _words() -> re.Pattern[str]:
+    # Compiled once: built on each call, the pattern (every state abbreviation) was formatted,
+    # hashed and looked up in re's cache for every phrase read.
+    return re.compile(rf"(?P<abbr>{_abbreviations()[0].pattern})|&|[A-Za-z0-9]+(?:'s)?")
+
+
 def tokens(text: str) -> list[tuple[str, int, int]]:
     """Normalised words of ``text`` with their character spans (``&`` is the word "and"; an
     abbreviated state name such as "Mo." or "N.C." is the state's name)."""
-    abbr, abbr_words = _abbreviations()
+    abbr_words = _abbreviations()[1]
     out: list[tuple[str, int, int]] = []
-    for m in re.finditer(rf"(?P<abbr>{abbr.pattern})|&|[A-Za-z0-9]+(?:'s)?", text):
+    for m in _words().finditer(text):
         if m.group("abbr"):
             out += [(w, m.start(), m.end()) for w in abbr_words[_squeeze(m.group(0))]]
             continue

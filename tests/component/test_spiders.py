@@ -282,3 +282,26 @@ def test_a_page_answered_twice_is_read_once(tmp_path, listing_rows):
     list(spider.parse_listing(listing(spider, "VA", 1, envelope(1, 3, listing_rows))))
     assert list(spider.parse_listing(listing(spider, "VA", 1, envelope(1, 3, listing_rows)))) == []
     assert spider.crawler.stats.get_value("samhsa/pages/already_done") == 1
+
+
+# -- callbacks that are generators return nothing --------------------------------------------
+def test_no_spider_callback_is_a_generator_returning_a_value():
+    """Scrapy's per-response check (WARN_ON_GENERATOR_RETURN_VALUE, off in the project's
+    settings for its cost), run here once over every generator method of every spider."""
+    import inspect
+
+    from scrapy.utils.misc import is_generator_with_return_value
+
+    from spiders.provider_sites_redis import ProviderSitesRedisSpider
+
+    spiders = (ProviderSitesSpider, ProviderSitesRedisSpider, SamhsaLocatorSpider)
+    checked = {
+        f"{cls.__name__}.{name}": is_generator_with_return_value(func)
+        for cls in spiders
+        for name, func in vars(cls).items()
+        if inspect.isgeneratorfunction(func)
+    }
+    assert {"ProviderSitesSpider.parse", "ProviderSitesRedisSpider.parse", "SamhsaLocatorSpider.on_error"} <= set(
+        checked
+    )
+    assert not [name for name, returns in checked.items() if returns]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from provdir.extract import claims
@@ -144,6 +146,29 @@ def test_org_name_speaks_for_self():
     terms = ("cedar bluff", "cedar bluff recovery")
     assert claims.speaks_for_self("Cedar Bluff Recovery provides lifetime aftercare.", terms)
     assert not claims.speaks_for_self("Detox clears substances from the body.", terms)
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("st. jude's (north) offers iop.", True),  # regex characters in the name are literal
+        ("st judes north offers iop.", False),
+        ("harrison house offers detox.", False),  # whole words: "harris" is not "harrison"
+        ("call harris today.", True),
+        ("the cedar bluff recovery team", True),  # the longer term, where both would match
+        ("cedar bluffs", False),
+    ],
+)
+def test_names_any_finds_a_term_only_as_whole_words(text, named):
+    terms = ("cedar bluff", "cedar bluff recovery", "harris", "st. jude's (north)", "")
+    assert claims.names_any(text, terms) is named
+    # the same answer term by term, the way it was asked before one pattern served them all
+    assert named is any(t and re.search(rf"(?<!\w){re.escape(t)}(?!\w)", text) for t in terms)
+
+
+def test_names_any_without_terms_names_nothing():
+    assert not claims.names_any("anything at all", ())
+    assert not claims.names_any("anything at all", ("",))
 
 
 def test_third_person_general_text_does_not_speak_for_self():
