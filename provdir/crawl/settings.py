@@ -73,7 +73,7 @@ CONCURRENT_ITEMS = 4  # default 100
 # generator, cached by the bound method, which dies with its request: the callback's source was
 # parsed again (6.4 ms for ProviderSitesSpider.parse) every few hundred pages, and the check
 # cost ~0.7% of a 300-site crawl's CPU. The same check runs once, in the tests, over every
-# callback of our spiders (tests/component/test_spider_callbacks.py).
+# callback of our spiders (tests/component/test_spiders.py).
 WARN_ON_GENERATOR_RETURN_VALUE = False
 
 # --- Bounds ---------------------------------------------------------------------------------
