@@ -48,7 +48,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         hostile = self.server.hostile
-        hostile._enter(self)
+        self._hit = hostile._enter(self)
         self._active = True
         try:
             route = hostile.route_for(urlsplit(self.path).path)
@@ -62,7 +62,7 @@ class Handler(BaseHTTPRequestHandler):
         """This request no longer counts as in flight (once)."""
         if self._active:
             self._active = False
-            self.hostile._leave()
+            self.hostile._leave(self._hit)
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -112,6 +112,8 @@ class HostileServer:
         self._lock = threading.Lock()
         self._server: _Server | None = None
         self.counters: dict[str, int] = {}
+        self._in_flight: list[Hit] = []
+        self.busiest: list[Hit] = []  # the requests in flight when max_active was reached
 
     # lifecycle
     def __enter__(self) -> HostileServer:
@@ -151,15 +153,25 @@ class HostileServer:
             return self.routes[prefixes[-1]]
         return not_found
 
-    def _enter(self, handler: Handler) -> None:
+    def _enter(self, handler: Handler) -> Hit:
         with self._lock:
-            self.hits.append(Hit(time.monotonic(), handler.path, {k.lower(): v for k, v in handler.headers.items()}))
+            hit = Hit(time.monotonic(), handler.path, {k.lower(): v for k, v in handler.headers.items()})
+            self.hits.append(hit)
+            self._in_flight.append(hit)
             self.active += 1
-            self.max_active = max(self.max_active, self.active)
+            if self.active > self.max_active:
+                self.max_active, self.busiest = self.active, list(self._in_flight)
+            return hit
 
-    def _leave(self) -> None:
+    def _leave(self, hit: Hit) -> None:
         with self._lock:
             self.active -= 1
+            self._in_flight.remove(hit)
+
+    def describe_busiest(self) -> str:
+        """The requests that were in flight at once at the busiest moment, for a failure message."""
+        start = self.hits[0].t if self.hits else 0.0
+        return f"{self.max_active} in flight: " + ", ".join(f"{h.path} since {h.t - start:.3f} s" for h in self.busiest)
 
     def next_count(self, key: str) -> int:
         """1 on the first call for ``key``, 2 on the second, ... (thread-safe)."""

@@ -96,7 +96,7 @@ def test_crawl_delay_is_honored_and_capped(polite):
 def test_at_most_two_requests_at_a_time_per_host(polite):
     _, servers = polite
     assert servers["busy"].count("/programs/") == len(PAGES)
-    assert servers["busy"].max_active <= 2
+    assert servers["busy"].max_active <= 2, servers["busy"].describe_busiest()
 
 
 def test_user_agent_names_us_and_the_contact_url_and_no_cookies_are_sent(polite):
