@@ -103,7 +103,6 @@ class HostileServer:
     host: str
     routes: dict[str, Route] = field(default_factory=dict)
     hits: list[Hit] = field(default_factory=list)
-    active: int = 0
     max_active: int = 0
 
     def __post_init__(self) -> None:
@@ -158,14 +157,12 @@ class HostileServer:
             hit = Hit(time.monotonic(), handler.path, {k.lower(): v for k, v in handler.headers.items()})
             self.hits.append(hit)
             self._in_flight.append(hit)
-            self.active += 1
-            if self.active > self.max_active:
-                self.max_active, self.busiest = self.active, list(self._in_flight)
+            if len(self._in_flight) > self.max_active:
+                self.max_active, self.busiest = len(self._in_flight), list(self._in_flight)
             return hit
 
     def _leave(self, hit: Hit) -> None:
         with self._lock:
-            self.active -= 1
             self._in_flight.remove(hit)
 
     def describe_busiest(self) -> str:
