@@ -157,6 +157,11 @@ def test_org_name_speaks_for_self():
         ("call harris today.", True),
         ("the cedar bluff recovery team", True),  # the longer term, where both would match
         ("cedar bluffs", False),
+        ("harrison, then harris again", True),  # a later whole-word place, after one that is not
+        ("harris_house", False),  # "_" is a word character, as in \w
+        ("harrisé", False),  # so is a letter outside ASCII
+        ("(harris)", True),
+        ("", False),
     ],
 )
 def test_names_any_finds_a_term_only_as_whole_words(text, named):
