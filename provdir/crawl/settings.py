@@ -181,6 +181,9 @@ ITEM_PIPELINES = {
 ADDONS = {"provdir.crawl.render.BrowserRendering": 0}
 
 EXTENSIONS = {
+    # The `scrapy` logger at LOG_LEVEL: at INFO, no page builds its "Crawled" and "Scraped from"
+    # DEBUG records only for the log handler to drop them (0.6% of the CPU; log_level.py).
+    "provdir.crawl.log_level.ScrapyLogLevel": 90,
     # One log line per failure: Scrapy's robots.txt download errors (tracebacks) made one line.
     "provdir.crawl.failures.OneLinePerFailure": 100,
     # The open-files limit raised (toward PROVDIR_OPEN_FILES) for a connection per open site.

@@ -7,12 +7,14 @@ from __future__ import annotations
 import importlib
 import io
 import json
+import logging
 
 import pytest
 from scrapy.exceptions import NotConfigured
 
 from provdir.cli.publishing import PublishOnClose, publish_run
 from provdir.crawl.extensions import RunRecorder
+from provdir.crawl.log_level import ScrapyLogLevel
 from provdir.crawl.progress import Progress
 from provdir.runs.lock import output_lock
 from provdir.runs.store import OBSERVATIONS, STATS
@@ -235,3 +237,24 @@ def test_garbage_collection_can_be_left_alone(tmp_path):
     finally:
         ext.spider_closed(spider, "finished")
     assert "gc/collections" in crawler.stats.get_stats()
+
+
+@pytest.mark.parametrize(("level", "debug_built"), [("INFO", False), ("WARNING", False), ("DEBUG", True)])
+def test_scrapy_builds_no_record_below_the_crawl_log_level_while_the_spider_is_open(tmp_path, level, debug_built):
+    crawler, _, _, _ = crawl_parts(tmp_path, LOG_LEVEL=level)
+    gate = extension(crawler, ScrapyLogLevel)
+    engine = logging.getLogger("scrapy.core.engine")  # "Crawled (200) <GET ...>" is its DEBUG line
+    scrapy_logger = logging.getLogger("scrapy")
+    saved = scrapy_logger.level
+    scrapy_logger.setLevel(logging.DEBUG)  # as Scrapy's configure_logging leaves it
+    gate.spider_opened()
+    try:
+        assert engine.isEnabledFor(logging.DEBUG) is debug_built
+        assert logging.getLogger("scrapy.core.scraper").isEnabledFor(logging.DEBUG) is debug_built
+        assert engine.isEnabledFor(logging.WARNING)  # what the crawl logs is still built
+        assert engine.isEnabledFor(logging.INFO) is (level != "WARNING")
+    finally:
+        gate.spider_closed()
+        after = scrapy_logger.level
+        scrapy_logger.setLevel(saved)
+    assert after == logging.DEBUG  # the next crawl in this process logs as before
