@@ -334,3 +334,18 @@ def test_parse_number_valid(raw):
 @pytest.mark.parametrize("raw", ["555-0123", "call us", "", "911", "(123) 456-7890"])
 def test_parse_number_invalid(raw):
     assert parse_number(raw) is None
+
+
+def test_phonenumbers_keeps_its_compiled_patterns_past_re_cache():
+    """A crawl's own patterns overflow re's cache; phonenumbers' metadata patterns are compiled
+    once for the process (provdir.normalize.phone turns its pattern cache on)."""
+    import re
+
+    from phonenumbers import re_util
+
+    import provdir.normalize.phone  # noqa: F401  the module that turns the cache on
+
+    pattern = r"8(?:00|33|44|55|66|77|88)[2-9]\d{6}"  # US toll-free, from phonenumbers' metadata
+    first = re_util.re_compile(pattern)
+    re.purge()  # as a full re cache drops its oldest entries
+    assert re_util.re_compile(pattern) is first
