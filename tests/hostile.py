@@ -103,7 +103,6 @@ class HostileServer:
     host: str
     routes: dict[str, Route] = field(default_factory=dict)
     hits: list[Hit] = field(default_factory=list)
-    max_active: int = 0
 
     def __post_init__(self) -> None:
         assert ipaddress.ip_address(self.host).is_loopback, self.host
@@ -112,7 +111,7 @@ class HostileServer:
         self._server: _Server | None = None
         self.counters: dict[str, int] = {}
         self._in_flight: list[Hit] = []
-        self.busiest: list[Hit] = []  # the requests in flight when max_active was reached
+        self.busiest: list[Hit] = []  # the requests in flight at the busiest moment
 
     # lifecycle
     def __enter__(self) -> HostileServer:
@@ -157,13 +156,18 @@ class HostileServer:
             hit = Hit(time.monotonic(), handler.path, {k.lower(): v for k, v in handler.headers.items()})
             self.hits.append(hit)
             self._in_flight.append(hit)
-            if len(self._in_flight) > self.max_active:
-                self.max_active, self.busiest = len(self._in_flight), list(self._in_flight)
+            if len(self._in_flight) > len(self.busiest):
+                self.busiest = list(self._in_flight)
             return hit
 
     def _leave(self, hit: Hit) -> None:
         with self._lock:
             self._in_flight.remove(hit)
+
+    @property
+    def max_active(self) -> int:
+        """The most requests in flight at once."""
+        return len(self.busiest)
 
     def describe_busiest(self) -> str:
         """The requests that were in flight at once at the busiest moment, for a failure message."""
